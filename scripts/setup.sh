@@ -41,7 +41,11 @@ stamp=".venv/.countertop-installed"
 want_hash=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_hash" ]; then
     echo "setup: installing Python packages into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    log=".venv/pip-install.log"
+    if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev]"; } >"$log" 2>&1; then
+        grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -40 >&2
+        echo "setup: pip install failed (full log: $log)" >&2
+        exit 1
+    fi
     echo "$want_hash" > "$stamp"
 fi

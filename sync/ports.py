@@ -140,5 +140,8 @@ class Replica(Protocol):
         Upserts apply only if their version is newer than the stored one; deletes remove the row.
         """
 
+    def record_shop(self, info: ShopInfo) -> None:
+        """Remember the shop's name, currency and tax mode (shown and used offline)."""
+
     def record_sync_result(self, *, success_at: str | None, error: str | None) -> None:
         """Remember when the last pull caught up, or the last problem (shown in the status area)."""
