@@ -1,0 +1,176 @@
+"""`countertop-shop`: serve the reference shop, seed it, manage devices, prune the change log.
+
+Heavy imports happen inside the commands so `device add` and `seed` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sync.server.config import choose_database
+
+logger = logging.getLogger(__name__)
+
+DEMO_PRODUCTS = 2000
+
+
+class CliError(Exception):
+    """Bad input: printed as `countertop-shop: error: ...`, exit code 2."""
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (sqlite:///file or postgresql://...); "
+        "default: $COUNTERTOP_SHOP_DATABASE_URL, else a file in the user data folder",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="countertop-shop", description="The Countertop reference shop server."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the shop over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="warning")
+    _add_db(serve)
+
+    seed = sub.add_parser("seed", help="add a realistic demo catalog")
+    seed.add_argument("--products", type=int, required=True)
+    seed.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable catalog")
+    _add_db(seed)
+
+    device = sub.add_parser("device", help="register, list, revoke and rotate device tokens")
+    dsub = device.add_subparsers(dest="action", required=True)
+    add = dsub.add_parser("add", help="register a device; prints its token once, on the last line")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="may use the admin API")
+    _add_db(add)
+    lst = dsub.add_parser("list", help="list devices")
+    _add_db(lst)
+    for action, text in (("revoke", "revoke a device's token"), ("rotate", "issue a new token for a device")):
+        p = dsub.add_parser(action, help=text)
+        p.add_argument("name")
+        _add_db(p)
+
+    changes = sub.add_parser("changes", help="change-log maintenance")
+    csub = changes.add_subparsers(dest="action", required=True)
+    prune = csub.add_parser("prune", help="drop change-log rows older than an age")
+    prune.add_argument("--older-than", type=float, required=True, metavar="SECONDS")
+    _add_db(prune)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    from sync.server.db import BadDatabaseUrl
+    from sync.server.errors import ShopError
+
+    try:
+        return _run(args)
+    except (CliError, BadDatabaseUrl, ShopError) as exc:
+        print(f"countertop-shop: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a database that cannot be reached is a user problem, not a traceback
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            print(f"countertop-shop: error: cannot use the database: {exc.orig}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _open(url_flag: str | None):  # type: ignore[no-untyped-def]
+    from sync.server import db, seed
+
+    choice = choose_database(url_flag)
+    engine = db.make_engine(choice.url)
+    db.upgrade(engine)
+    return choice, engine, seed
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(args)
+    _, engine, seed = _open(args.database_url)
+    from sync.server import db, devices
+
+    if args.command == "seed":
+        if args.products < 0:
+            raise CliError("--products must be 0 or more")
+        report = seed.seed(engine, args.products, args.seed)
+        print(
+            f"seeded {report.products} products, {report.variants} variants, "
+            f"{report.inventory_levels} stock levels in {report.seconds:.1f} s"
+        )
+        return 0
+    if args.command == "changes":
+        from sync.server import changelog
+
+        if args.older_than < 0:
+            raise CliError("--older-than must be 0 or more seconds")
+        with db.write(engine) as conn:
+            deleted, floor = changelog.prune(conn, args.older_than)
+        print(f"pruned {deleted} changes; changes before seq {floor + 1} are gone")
+        return 0
+    with db.write(engine) as conn:
+        if args.action == "add":
+            dev, token = devices.add_device(conn, args.name, args.admin)
+            kind = "admin device" if dev.is_admin else "device"
+            print(f"added {kind} {dev.name!r} (id {dev.id}); its token is shown once, below:")
+            print(token)
+        elif args.action == "rotate":
+            dev, token = devices.rotate_device(conn, args.name)
+            print(f"new token for {dev.name!r} (id {dev.id}); the old one no longer works:")
+            print(token)
+        elif args.action == "revoke":
+            dev = devices.revoke_device(conn, args.name)
+            print(f"revoked {dev.name!r} (id {dev.id}) at {dev.revoked_at}")
+        else:
+            for dev in devices.list_devices(conn):
+                state = f"revoked {dev.revoked_at}" if dev.revoked_at else "active"
+                print(f"{dev.id}  {dev.name}  {'admin' if dev.is_admin else 'till'}  {state}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from sync.server.config import DATABASE_URL_ENV
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port must be 1..65535, not {args.port}")
+    if args.workers < 1:
+        raise CliError("--workers must be 1 or more")
+    choice, engine, seed = _open(args.database_url)
+    if choice.is_default and seed.is_empty(engine):
+        logger.info("empty demo database %s: seeding %d products", choice.url, DEMO_PRODUCTS)
+        seed.seed(engine, DEMO_PRODUCTS, seed=1)
+    engine.dispose()
+    os.environ[DATABASE_URL_ENV] = choice.url  # workers build their app from the environment
+    uvicorn.run(
+        "sync.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Devices and their bearer tokens. Only the token's SHA-256 is stored; the token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sync.server.errors import Conflict, Invalid, NotFound
+from sync.server.ids import utc_now, uuid7
+from sync.server.tables import device
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    is_admin: bool
+    revoked_at: str | None
+    created_at: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _row(row) -> Device:  # type: ignore[no-untyped-def]
+    return Device(row.id, row.name, bool(row.is_admin), row.revoked_at, row.created_at)
+
+
+def add_device(conn: Connection, name: str, admin: bool) -> tuple[Device, str]:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid("device name must be 1 to 200 characters")
+    if conn.execute(select(device.c.id).where(device.c.name == name)).first():
+        raise Conflict(f"a device named {name!r} already exists")
+    token = new_token()
+    values = {
+        "id": uuid7(),
+        "name": name,
+        "token_hash": hash_token(token),
+        "is_admin": admin,
+        "revoked_at": None,
+        "created_at": utc_now(),
+    }
+    try:
+        conn.execute(device.insert().values(values))
+    except IntegrityError as exc:
+        raise Conflict(f"a device named {name!r} already exists") from exc
+    return Device(values["id"], name, admin, None, values["created_at"]), token
+
+
+def list_devices(conn: Connection) -> list[Device]:
+    return [_row(r) for r in conn.execute(select(device).order_by(device.c.created_at))]
+
+
+def find_device(conn: Connection, name_or_id: str) -> Device:
+    row = conn.execute(
+        select(device).where((device.c.name == name_or_id) | (device.c.id == name_or_id))
+    ).first()
+    if row is None:
+        raise NotFound(f"no device named {name_or_id!r}")
+    return _row(row)
+
+
+def revoke_device(conn: Connection, name_or_id: str) -> Device:
+    found = find_device(conn, name_or_id)
+    if found.revoked_at is None:
+        conn.execute(update(device).where(device.c.id == found.id).values(revoked_at=utc_now()))
+    return find_device(conn, found.id)
+
+
+def rotate_device(conn: Connection, name_or_id: str) -> tuple[Device, str]:
+    """A new token for the same device id; the old token stops working (and a revoked device works again)."""
+    found = find_device(conn, name_or_id)
+    token = new_token()
+    conn.execute(
+        update(device).where(device.c.id == found.id).values(token_hash=hash_token(token), revoked_at=None)
+    )
+    return find_device(conn, found.id), token
+
+
+def authenticate(conn: Connection, token: str) -> Device | None:
+    row = conn.execute(
+        select(device).where(device.c.token_hash == hash_token(token), device.c.revoked_at.is_(None))
+    ).first()
+    return None if row is None else _row(row)

@@ -1,0 +1,42 @@
+"""Errors the shop's write functions raise; `problems.py` turns them into problem+json responses."""
+
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ShopError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(ShopError):
+    status = 409
+    title = "Conflict"
+
+
+class Invalid(ShopError):
+    status = 422
+    title = "Invalid request"
+
+
+class Unauthorized(ShopError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(ShopError):
+    status = 403
+    title = "Forbidden"
+
+
+class Gone(ShopError):
+    status = 410
+    title = "Changes pruned"

@@ -1,0 +1,29 @@
+"""UUIDv7 ids (time-ordered, so new rows land at the end of indexes) and UTC timestamps."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+
+
+def uuid7() -> str:
+    """A UUIDv7: 48-bit Unix milliseconds, version 7, 74 random bits (RFC 9562)."""
+    ms = time.time_ns() // 1_000_000
+    r = int.from_bytes(os.urandom(10), "big")
+    return "%08x-%04x-7%03x-%04x-%012x" % (  # noqa: UP031 - formatting ints directly is 4x faster than uuid.UUID
+        ms >> 16,
+        ms & 0xFFFF,
+        r >> 68,
+        0x8000 | (r >> 48) & 0x3FFF,
+        r & 0xFFFFFFFFFFFF,
+    )
+
+
+def utc_now() -> str:
+    """Now as the wire's timestamp: ISO 8601 UTC with microseconds and a trailing Z (fixed width)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_iso(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,28 @@
+"""Admin API: web orders (priced by the shop, stock taken at a location) and their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from sync.server import db, orders
+from sync.server.auth import admin_device
+from sync.server.crud import add_read_routes
+from sync.server.schemas import OrderIn, OrderStatusPatch
+
+router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: orders"])
+
+add_read_routes(router, "/orders", "order")
+
+
+@router.post("/orders", status_code=201, summary="Place a web order: prices and tax from the catalog")
+def place(request: Request, body: OrderIn) -> dict[str, Any]:
+    with db.write(request.app.state.engine) as conn:
+        return orders.place_order(conn, body)
+
+
+@router.patch("/orders/{record_id}", summary="Change an order's status")
+def set_status(request: Request, record_id: str, body: OrderStatusPatch) -> dict[str, Any]:
+    with db.write(request.app.state.engine) as conn:
+        return orders.set_status(conn, record_id, body.status)

@@ -1,0 +1,76 @@
+"""The pull half of the sync protocol: shop info, snapshots and changes (DESIGN.md, architecture.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT, NDJSON_MEDIA_TYPE, Entity, ShopInfo
+from sync.server import changelog, db
+from sync.server.auth import current_device
+from sync.server.changes import read_page
+from sync.server.devices import Device
+from sync.server.shop import load_settings
+from sync.server.snapshot import Snapshot
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+@router.get("/shop", response_model=ShopInfo)
+def shop_info(request: Request, device: Annotated[Device, Depends(current_device)]) -> ShopInfo:
+    with db.read(request.app.state.engine) as conn:
+        settings = load_settings(conn)
+        head = changelog.head(conn)[0]
+    return ShopInfo(
+        shop_name=settings.name,
+        currency=settings.currency,
+        prices_include_tax=settings.prices_include_tax,
+        device_id=device.id,
+        device_name=device.name,
+        head=head,
+    )
+
+
+@router.get(
+    "/snapshot",
+    response_class=StreamingResponse,
+    responses={200: {"content": {NDJSON_MEDIA_TYPE: {}}, "description": "header, documents, trailer"}},
+)
+def snapshot(
+    request: Request,
+    _device: Annotated[Device, Depends(current_device)],
+    entity: Annotated[Entity, Query(description=f"one of {', '.join(ENTITIES)}")],
+    accept_encoding: Annotated[str, Header()] = "",
+) -> StreamingResponse:
+    snap = Snapshot(request.app.state.engine, entity)
+    headers = {"X-Snapshot-Cursor": str(snap.cursor), "X-Snapshot-Count": str(snap.count)}
+    headers["Vary"] = "Accept-Encoding"
+    if "gzip" in accept_encoding.lower():
+        headers["Content-Encoding"] = "gzip"
+        return StreamingResponse(snap.gzipped(), media_type=NDJSON_MEDIA_TYPE, headers=headers)
+    return StreamingResponse(snap.lines(), media_type=NDJSON_MEDIA_TYPE, headers=headers)
+
+
+@router.get("/changes", responses={200: {"description": "a ChangesPage"}, 304: {"description": "no change"}})
+def changes(
+    request: Request,
+    _device: Annotated[Device, Depends(current_device)],
+    since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=2**31)] = 1000,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    engine = request.app.state.engine
+    if if_none_match is not None:
+        with engine.connect() as conn:
+            head, floor = changelog.head(conn)
+        if since >= floor and etag_matches(if_none_match, head):
+            return Response(status_code=304, headers={"ETag": f'"{head}"'})
+    page = read_page(engine, since, min(limit, MAX_CHANGES_LIMIT))
+    return Response(page.body, media_type="application/json", headers={"ETag": f'"{page.head}"'})
+
+
+def etag_matches(if_none_match: str, head: int) -> bool:
+    wanted = f'"{head}"'
+    return any(tag.strip().removeprefix("W/") in (wanted, "*") for tag in if_none_match.split(","))

@@ -1,0 +1,201 @@
+"""The shop's tables (SQLAlchemy Core). Alembic migrations in `migrations/` create them.
+
+Timestamps are ISO 8601 UTC strings with a trailing "Z" (what the wire documents carry), so they
+sort and compare as text on SQLite and PostgreSQL alike. Document versions live in `current_doc`
+and `change_log`: `changelog.record` is the only place that bumps them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(64)
+TS = String(32)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shop_name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("prices_include_tax", Boolean, nullable=False),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+)
+
+tax_rate = Table(
+    "tax_rate",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("rate", String(16), nullable=False),
+)
+
+product = Table(
+    "product",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("category", Text, nullable=False, default=""),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("tax_rate_id", ID, ForeignKey("tax_rate.id"), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+variant = Table(
+    "variant",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("product_id", ID, ForeignKey("product.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("barcode", String(14), nullable=True, index=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("price", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+inventory_level = Table(
+    "inventory_level",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("variant_id", ID, ForeignKey("variant.id", ondelete="CASCADE"), nullable=False),
+    Column("location_id", ID, ForeignKey("location.id"), nullable=False, index=True),
+    Column("quantity", BigInteger, nullable=False, default=0),
+    UniqueConstraint("variant_id", "location_id"),
+)
+
+stock_movement = Table(
+    "stock_movement",
+    metadata,
+    Column("id", ID, primary_key=True),
+    # No foreign keys: the ledger outlives deleted variants and locations.
+    Column("variant_id", ID, nullable=False, index=True),
+    Column("location_id", ID, nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=True),
+    Column("phone", Text, nullable=True),
+    Column("loyalty_code", Text, nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+
+# Lines, payments and fulfilments are always read and written with their order: JSON text columns.
+order = Table(
+    "order",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("number", String(64), nullable=False, unique=True),
+    Column("source", String(8), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("customer_id", ID, ForeignKey("customer.id", ondelete="SET NULL"), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("tax", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("lines", Text, nullable=False),
+    Column("payments", Text, nullable=False),
+    Column("fulfilments", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("pin_hash", Text, nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("revoked_at", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+)
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", ID, nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", Text, nullable=True),
+    Column("created_at", TS, nullable=False),
+    Index("ix_change_log_created_at", "created_at"),
+)
+
+# One row: `value` is the last seq handed out, `floor` the highest seq pruned from the log.
+seq_counter = Table(
+    "seq_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("floor", BigInteger, nullable=False),
+)
+
+# The current wire document of every live record, pre-serialised, so a snapshot streams stored bytes.
+current_doc = Table(
+    "current_doc",
+    metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("id", ID, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+SYNCED_TABLES = {
+    "location": location,
+    "tax_rate": tax_rate,
+    "staff": staff,
+    "product": product,
+    "inventory_level": inventory_level,
+    "customer": customer,
+    "order": order,
+}

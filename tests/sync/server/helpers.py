@@ -1,0 +1,55 @@
+"""Small helpers for the server tests: read the whole change log, parse a snapshot, build products."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+
+from sync.server.barcodes import ean13
+from tests.fixtures.shop_server import LiveShop
+
+
+def all_changes(shop: LiveShop, since: int = 0, limit: int = 5000) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while True:
+        page = shop.sync_get("changes", params={"since": since, "limit": limit})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        out.extend(body["changes"])
+        since = body["next"]
+        if not body["has_more"]:
+            return out
+
+
+def head(shop: LiveShop) -> int:
+    return shop.sync_get("shop").json()["head"]
+
+
+def snapshot(shop: LiveShop, entity: str, **kwargs: Any) -> tuple[dict, list[dict], dict]:
+    resp = shop.sync_get("snapshot", params={"entity": entity}, **kwargs)
+    assert resp.status_code == 200, resp.text
+    lines = [orjson.loads(line) for line in resp.content.splitlines()]
+    return lines[0], lines[1:-1], lines[-1]
+
+
+def unique_sku(prefix: str = "T") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def new_barcode() -> str:
+    return ean13(uuid.uuid4().int % 10**10, prefix="29")
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Test Espresso Beans",
+        "category": "Grocery",
+        "variants": [
+            {"sku": unique_sku(), "barcode": new_barcode(), "title": "250 g", "price": 899},
+            {"sku": unique_sku(), "barcode": new_barcode(), "title": "1 kg", "price": 2999},
+        ],
+    }
+    body.update(overrides)
+    return body
