@@ -1,0 +1,138 @@
+"""The `countertop` command line.
+
+    countertop [--data-dir D] [--version]        open the app (first-run wizard if not connected)
+    countertop demo [--products N]               start the local demo shop and open the app on it
+    countertop connect --shop URL                token from stdin (or COUNTERTOP_DEVICE_TOKEN)
+    countertop sync --once                       pull headless until caught up, print what it did
+    countertop shop ARGS...                      the reference shop's own CLI (countertop-shop)
+
+Exit status: 0 done, 1 failed at run time (shop unreachable...), 2 bad input (nothing changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from pos import __version__
+from pos.settings import DATA_DIR_ENV, TOKEN_ENV, Settings, SettingsError, resolve_data_dir
+
+log = logging.getLogger(__name__)
+
+EXIT_BAD_INPUT = 2
+MAX_DEMO_PRODUCTS = 1_000_000
+
+
+def _positive_products(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of products") from None
+    if not 1 <= value <= MAX_DEMO_PRODUCTS:
+        raise argparse.ArgumentTypeError(
+            f"the demo shop takes 1 to {MAX_DEMO_PRODUCTS:,} products, not {value}"
+        )
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", default=argparse.SUPPRESS, metavar="DIR",
+        help=f"folder for settings and replicas (default: ${DATA_DIR_ENV} or the user data folder)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what happens to stderr")
+    parser = argparse.ArgumentParser(
+        prog="countertop", parents=[common],
+        description="Countertop point of sale. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"countertop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", parents=[common], help="start the local demo shop and open the app on it")
+    demo.add_argument("--products", type=_positive_products, default=None,
+                      help="products to seed a NEW demo shop with (default 2,000)")
+    connect = sub.add_parser("connect", parents=[common],
+                             help=f"connect to a shop; the device token comes from stdin or ${TOKEN_ENV}")
+    connect.add_argument("--shop", required=True, metavar="URL", help="the shop's address, e.g. https://shop.example.com")
+    sync = sub.add_parser("sync", parents=[common], help="pull the shop's data into the replica, headless")
+    sync.add_argument("--once", action="store_true", help="pull until caught up, print what was done, exit")
+    sync.add_argument("--interval", type=float, default=2.0, help="seconds between polls without --once")
+    sub.add_parser("shop", help="run the reference shop's command line (countertop shop --help)")
+    return parser
+
+
+def shop_arguments(argv: Sequence[str]) -> list[str] | None:
+    """The arguments after `shop` when the command is `shop`, else None (argparse would eat them)."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == "--data-dir":
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return list(argv[index + 1:]) if arg == "shop" else None
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    passthrough = shop_arguments(args_list)
+    if passthrough is not None:
+        from sync.server.cli import main as shop_main
+
+        return int(shop_main(passthrough) or 0)
+
+    args = build_parser().parse_args(args_list)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from pos import app  # after parsing: `--help` and `--version` stay fast
+
+    try:
+        settings = Settings.load(resolve_data_dir(getattr(args, "data_dir", None)))
+        return _dispatch(args, settings)
+    except (app.CommandError, SettingsError) as exc:
+        print(f"countertop: {exc}", file=sys.stderr)
+        return exc.status if isinstance(exc, app.CommandError) else EXIT_BAD_INPUT
+    except app.RUNTIME_FAILURES as exc:
+        print(f"countertop: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("countertop: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from pos import app
+
+    if args.command == "connect":
+        return app.connect_command(settings, args.shop, read_token=_read_token)
+    if args.command == "sync":
+        return app.sync_command(settings, once=args.once, interval=args.interval)
+    if args.command == "demo":
+        return app.run_gui(settings, demo=True, demo_products=args.products)
+    return app.run_gui(settings)
+
+
+def _read_token() -> str:
+    """The device token from stdin: piped by a script, or typed at a hidden prompt."""
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        return getpass.getpass("Device token: ").strip()
+    for line in sys.stdin.read(64 * 1024).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

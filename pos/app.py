@@ -1,0 +1,342 @@
+"""Composition root: builds the services for one shop connection and hands them to the UI or a command.
+
+Nothing else wires parts together: services get their collaborators passed in, and no QApplication
+subclass doubles as a service locator. Qt is imported only by the GUI entry point.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pos.services.catalog import CatalogService
+from pos.services.connection import (
+    NO_KEYRING_MESSAGE,
+    ConnectionFailed,
+    TokenStore,
+    keyring_problem,
+    test_connection,
+)
+from pos.services.demo import DemoShop, DemoShopError, start_demo_shop
+from pos.settings import TOKEN_ENV, Settings, SettingsError, ShopConnection, normalise_shop_url
+from pos.store.database import ReplicaSchemaError, open_replica
+from pos.store.replica import SqliteReplica
+from sync.connectors.countertop import CountertopConnector
+from sync.engine import PullReport, SyncCancelled, SyncEngine
+from sync.events import ChangesApplied, EventBus, ProblemReported, SyncEvent
+from sync.ports import AppliedChanges, AuthError, SyncError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+# Failures a person can act on, reported without a traceback (exit status 1).
+RUNTIME_FAILURES: tuple[type[Exception], ...] = (DemoShopError, ReplicaSchemaError)
+
+
+class CommandError(Exception):
+    """A clear message for stderr and an exit status (2: bad input, nothing changed)."""
+
+    def __init__(self, message: str, status: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class ShopSession:
+    """Everything opened for one shop: two database engines (UI reads, sync writes), the services."""
+
+    connection: ShopConnection
+    catalog: CatalogService
+    sync: SyncEngine
+    bus: EventBus
+    ui_db: Engine
+    sync_db: Engine
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.sync.connector.close()
+        self.sync_db.dispose()
+        self.ui_db.dispose()
+
+
+def open_session(settings: Settings, connection: ShopConnection, token: str) -> ShopSession:
+    """Open (create or migrate) the replica and build the catalog service and the sync engine."""
+    path = settings.replica_path(connection)
+    ui_db = open_replica(path)
+    # The engine thread gets its own engine (own connections), so UI reads never queue behind it.
+    sync_db = open_replica(path)
+    bus = EventBus()
+    engine = SyncEngine(SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus)
+    return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db)
+
+
+# --- `countertop connect --shop URL` -------------------------------------------------------------
+
+
+def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]) -> int:
+    try:
+        url = normalise_shop_url(shop)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+    tokens = TokenStore()
+    from_env = tokens.env_token()
+    token = from_env or read_token()
+    if not token:
+        raise CommandError(f"No device token: pipe it on standard input or set {TOKEN_ENV}.")
+    if not from_env and keyring_problem():
+        raise CommandError(NO_KEYRING_MESSAGE + f" Nothing was saved; run again with {TOKEN_ENV} set.")
+    try:
+        info = test_connection(url, token)
+    except ConnectionFailed as exc:
+        raise CommandError(f"{exc} Nothing was saved.") from None
+    if not from_env:
+        tokens.save(url, token)
+    settings.connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)
+    settings.save()
+    print(f"Connected to “{info.shop_name}” at {url} as device “{info.device_name}” ({info.currency}).")
+    if from_env:
+        print(f"The token was not stored: {TOKEN_ENV} is read each time a command runs.")
+    else:
+        print("The device token is stored in the system keyring.")
+    print(f"Settings: {settings.path}")
+    return EXIT_OK
+
+
+# --- `countertop sync [--once]` ------------------------------------------------------------------
+
+
+ENTITY_ORDER = ("location", "tax_rate", "staff", "product", "inventory_level", "customer", "order")
+
+
+def _session_for_command(settings: Settings) -> ShopSession:
+    connection = settings.connection
+    if connection is None:
+        raise CommandError("This till is not connected to a shop yet: run `countertop connect --shop URL`.")
+    if connection.demo:
+        raise CommandError(
+            "The active shop is the demo shop, which runs only with the app: use `countertop demo`."
+        )
+    token = TokenStore().get(connection.url)
+    if not token:
+        problem = keyring_problem()
+        where = f"no usable keyring ({problem})" if problem else "none in the keyring"
+        raise CommandError(f"No device token for {connection.url} ({where}): set {TOKEN_ENV} or run "
+                           "`countertop connect` again.")
+    return open_session(settings, connection, token)
+
+
+def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
+    if interval <= 0:
+        raise CommandError(f"--interval must be more than 0 seconds, not {interval}")
+    session = _session_for_command(settings)
+    applied = AppliedChanges()
+
+    def listen(event: SyncEvent) -> None:
+        if isinstance(event, ChangesApplied):
+            applied.merge(event.changes)
+        elif isinstance(event, ProblemReported) and not once:
+            print(f"problem: {event.message}", flush=True)
+
+    session.bus.subscribe(listen)
+    try:
+        print(f"Shop: {session.connection.shop_name} at {session.connection.url}")
+        if not once:
+            print("Syncing until interrupted (Ctrl+C) …", flush=True)
+            stop = threading.Event()
+            try:
+                session.sync.run(stop, interval=interval)
+            except KeyboardInterrupt:
+                session.sync.cancel()
+            return EXIT_OK
+        try:
+            report = session.sync.pull_once()
+        except SyncCancelled:
+            return EXIT_FAILED
+        except AuthError as exc:
+            raise CommandError(str(exc)) from None
+        except SyncError as exc:
+            raise CommandError(f"Sync failed, the replica keeps what it had: {exc}", EXIT_FAILED) from None
+        _print_report(report, applied, settings.replica_path(session.connection))
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def _print_report(report: PullReport, applied: AppliedChanges, replica: Path) -> None:
+    snapshot = report.snapshot
+    if snapshot:
+        print("Loaded from the shop's snapshot:" if not report.resnapshot
+              else "The cursor had expired; loaded a fresh snapshot:")
+        for entity in sorted(snapshot, key=lambda e: ENTITY_ORDER.index(e) if e in ENTITY_ORDER else 99):
+            print(f"  {entity:<16} {snapshot[entity]:>10,}")
+    changes, pages = report.changes_applied, report.pages
+    print(f"Changes applied: {changes:,} in {pages:,} page{'s' if pages != 1 else ''}")
+    upserted, deleted = applied.upserted, applied.deleted
+    for entity in sorted(set(upserted) | set(deleted)):
+        ups, dels = len(upserted.get(entity, ())), len(deleted.get(entity, ()))
+        print(f"  {entity:<16} {ups:>6,} upserted {dels:>6,} deleted")
+    print(f"Cursor: {report.cursor} (shop head {report.head}); caught up.")
+    print(f"Replica: {replica}")
+
+
+# --- the app --------------------------------------------------------------------------------------
+
+
+def demo_connection(shop: DemoShop) -> ShopConnection:
+    info = shop.info
+    return ShopConnection(
+        shop.url, info.device_id, info.device_name, info.shop_name, info.currency, demo=True
+    )
+
+
+def run_gui(
+    settings: Settings,
+    demo: bool = False,
+    demo_products: int | None = None,
+    on_ready: Callable[[Any], None] | None = None,
+) -> int:
+    """Open the window on the active shop (the wizard first if there is none); returns the exit code."""
+    from pos.ui import launcher
+    from pos.ui.tasks import TaskRunner
+
+    qapp = launcher.make_application()
+    if launcher.is_offscreen():
+        launcher.quiet_offscreen_messages()
+    tasks = TaskRunner()
+    tokens = TokenStore()
+    demo_shop: DemoShop | None = None
+    session: ShopSession | None = None
+    running: list[Callable[[], object]] = []  # cleanups, run in reverse order
+    try:
+        if demo:
+            demo_shop = start_demo_shop(settings.data_dir, demo_products, report=print)
+        choice = _choose_shop(settings, tokens, tasks, demo_shop)
+        if choice is None:
+            return EXIT_OK
+        connection, token, started = choice
+        demo_shop = demo_shop or started
+        session = open_session(settings, connection, token)
+        window = _open_window(session, tasks, running, on_ready, screenshot=demo and launcher.is_offscreen(),
+                              data_dir=settings.data_dir)
+        window.show()
+        window.start()
+        return int(qapp.exec())
+    finally:
+        for cleanup in reversed(running):
+            cleanup()
+        tasks.shutdown()
+        if session is not None:
+            session.close()
+        if demo_shop is not None:
+            demo_shop.stop()
+
+
+def _choose_shop(
+    settings: Settings, tokens: TokenStore, tasks: Any, demo_shop: DemoShop | None
+) -> tuple[ShopConnection, str, DemoShop | None] | None:
+    current = settings.connection
+    if demo_shop is None and current is not None and current.demo:
+        demo_shop = start_demo_shop(settings.data_dir, None, report=print)  # the demo shop is ours to run
+    if demo_shop is not None:
+        connection = demo_connection(demo_shop)
+        if current is None or current.demo:  # never replace a real shop by the demo
+            settings.connection = connection
+            settings.save()
+        tokens.keep_for_session(demo_shop.url, demo_shop.token)
+        return connection, demo_shop.token, demo_shop
+    token = tokens.get(current.url) if current is not None else None
+    if current is not None and token:
+        return current, token, None
+    return _run_wizard(settings, tokens, tasks, current)
+
+
+def _run_wizard(
+    settings: Settings, tokens: TokenStore, tasks: Any, current: ShopConnection | None
+) -> tuple[ShopConnection, str, DemoShop | None] | None:
+    from pos.ui.wizard import FirstRunWizard
+
+    wizard = FirstRunWizard(
+        tasks, tokens, test_connection,
+        start_demo=lambda: start_demo_shop(settings.data_dir, None),
+        demo_products=settings.demo_products,
+    )
+    if current is not None:
+        wizard.url_edit.setText(current.url)
+    accepted = wizard.exec() == wizard.DialogCode.Accepted
+    outcome = wizard.outcome
+    if not accepted or outcome is None:
+        return None
+    if outcome.kind == "demo":
+        shop: DemoShop = outcome.demo
+        connection = demo_connection(shop)
+        tokens.keep_for_session(shop.url, shop.token)
+        settings.connection = connection
+        settings.save()
+        return connection, shop.token, shop
+    info = outcome.info
+    assert info is not None
+    connection = ShopConnection(outcome.url, info.device_id, info.device_name, info.shop_name, info.currency)
+    settings.connection = connection
+    settings.save()
+    token = tokens.get(outcome.url)
+    if not token:
+        raise CommandError("The device token was not kept; run Countertop again.", EXIT_FAILED)
+    return connection, token, None
+
+
+def _open_window(
+    session: ShopSession,
+    tasks: Any,
+    running: list[Callable[[], object]],
+    on_ready: Callable[[Any], None] | None,
+    screenshot: bool,
+    data_dir: Path,
+) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from pos.ui import launcher
+    from pos.ui.formatting import MoneyFormatter
+    from pos.ui.main_window import MainWindow
+    from pos.ui.sync_bridge import SyncBridge
+    from pos.ui.sync_thread import SyncThread
+
+    summary = session.catalog.shop()
+    state = SqliteReplica(session.ui_db).sync_state()
+    connection = session.connection
+    currency = connection.currency or summary.currency or "EUR"
+    bridge = SyncBridge(session.bus)
+    running.append(bridge.close)
+    window = MainWindow(
+        session.catalog, tasks, MoneyFormatter(currency),
+        shop_name=connection.shop_name or summary.name or connection.url,
+        shop_url=connection.url,
+        last_success_at=state.last_success_at,
+        bridge=bridge,
+        restore_geometry=not launcher.is_offscreen(),  # the offscreen screen is 800x600: keep our size
+    )
+    running.append(window.close)
+    if on_ready is not None:
+        launcher.when_first_rows_shown(window, on_ready)
+    if screenshot:
+        target = data_dir / "demo-screenshot.png"
+
+        def saved(path: Path) -> None:
+            print(f"No display: saved a screenshot of the window to {path}", flush=True)
+            QApplication.quit()
+
+        launcher.screenshot_after_first_sync(window, bridge, target, saved)
+    sync_thread = SyncThread(session.sync)
+    sync_thread.start()
+    running.append(sync_thread.stop)
+    return window

@@ -1,0 +1,1 @@
+"""The catalog browser: lazy product table, search as you type, product detail."""

@@ -1,0 +1,261 @@
+"""The catalog browser: search-as-you-type over a lazy product table, with the product's detail.
+
+Keyboard first: Ctrl+F or "/" focuses the search, Down or Enter moves into the results, arrows
+navigate, Enter opens the product's detail, Escape goes back to the search.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.ui.catalog.detail import DetailPane
+from pos.ui.catalog.model import ProductTableModel
+from pos.ui.formatting import MoneyFormatter
+from pos.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+SEARCH_DEBOUNCE_MS = 150
+ROW_HEIGHT = 28
+COLUMN_WIDTHS = (None, 132, 108, 138, 60)  # None: the title column takes the rest
+
+
+class CatalogBrowser(QWidget):
+    """Everything here runs on the UI thread; database work goes through `tasks` on the "db" lane."""
+
+    results_shown = Signal(int)  # number of products listed after a search or refresh
+    detail_shown = Signal(str)  # id of the product whose detail is on screen
+
+    def __init__(
+        self, catalog: Any, tasks: Tasks, money: MoneyFormatter, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("catalogBrowser")
+        self._catalog = catalog
+        self._tasks = tasks
+        self._generation = 0  # a search answer older than the latest request is dropped
+        self._detail_generation = 0
+        self._total: int | None = None
+        self._restore_key: int | None = None
+        self.searches_run = 0
+
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setObjectName("catalogSearch")
+        self.search_edit.setPlaceholderText("Search by name, SKU or barcode   (Ctrl+F or /)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("resultCount")
+
+        self.model = ProductTableModel(catalog, money, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("productTable")
+        self.table.setModel(self.model)
+        self._setup_table()
+        self.detail = DetailPane(money, self)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.count_label)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.table, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([650, 630])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.search_now)
+        self.search_edit.textChanged.connect(self._debounce.start)
+        self.search_edit.installEventFilter(self)
+        self.table.installEventFilter(self)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTabKeyNavigation(False)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures rows it does not show (lazy model stays lazy).
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            if width is not None:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                table.setColumnWidth(column, width)
+
+    # --- searching --------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def search_now(self) -> None:
+        """Run the current search on the db lane; only the newest answer is shown."""
+        self._debounce.stop()
+        self._generation += 1
+        generation = self._generation
+        text = self.search_edit.text().strip()
+        self.searches_run += 1
+
+        def show(keys: list[int]) -> None:
+            if generation == self._generation:
+                self._show_keys(text, keys)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                log.error("catalog search for %r failed", text, exc_info=exc)
+                self.count_label.setText("Search failed")
+                self.count_label.setToolTip(str(exc))
+
+        self._tasks.run(self._catalog.search_keys, text, lane="db", on_success=show, on_failure=failed)
+
+    def refresh(self) -> None:
+        """Products were added, changed or removed: search again, keep the selected product."""
+        self._restore_key = self.current_key()
+        self.search_now()
+
+    def rows_changed(self) -> None:
+        """Rows on screen may show old prices or stock: re-read what is visible, and the detail."""
+        self.model.mark_stale()
+        self._show_current_detail()
+
+    def _show_keys(self, text: str, keys: list[int]) -> None:
+        restore = self._restore_key
+        self._restore_key = None
+        same = keys == self.model.keys()
+        if same:
+            self.model.mark_stale()
+        else:
+            self.model.set_keys(keys)
+        if not text:
+            self._total = len(keys)
+        count = len(keys)
+        if text and self._total is not None:
+            self.count_label.setText(f"{count:,} of {self._total:,} products")
+        else:
+            self.count_label.setText(f"{count:,} product{'s' if count != 1 else ''}")
+        self.count_label.setToolTip("")
+        if not same and restore is not None:
+            row = self.model.row_of(restore)
+            if row is not None:
+                self.select_row(row)
+        self.results_shown.emit(count)
+
+    # --- selection and detail ---------------------------------------------------------------------
+
+    def current_key(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.key_at(index.row()) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            return
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+
+    def _current_changed(self, current: Any, _previous: Any) -> None:
+        self._show_current_detail()
+
+    def _show_current_detail(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.product_at(index.row()) if index.isValid() else None
+        if row is None:
+            self.detail.show_nothing()
+        else:
+            self.show_detail(row.id)
+
+    def show_detail(self, product_id: str) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def show(detail: Any) -> None:
+            if generation != self._detail_generation:
+                return
+            if detail is None:
+                self.detail.show_missing()
+            else:
+                self.detail.show_product(detail)
+                self.detail_shown.emit(product_id)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_error(str(exc))
+
+        self._tasks.run(self._catalog.detail, product_id, lane="db", on_success=show, on_failure=failed)
+
+    # --- keys -------------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched is self.search_edit:
+                return self._search_key(event)
+            if watched is self.table:
+                return self._table_key(event)
+        return super().eventFilter(watched, event)
+
+    def _search_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self._debounce.isActive():  # Enter right after typing: search first, then move
+                self.search_now()
+            if self.model.rowCount():
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+                if not self.table.currentIndex().isValid():
+                    self.select_row(0)
+            return True
+        if key == Qt.Key.Key_Escape and self.search_edit.text():
+            self.search_edit.clear()
+            return True
+        return False
+
+    def _table_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.current_key() is not None:
+                self._show_current_detail()
+                self.detail.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        if key == Qt.Key.Key_Escape:
+            self.focus_search()
+            return True
+        if key == Qt.Key.Key_Slash:
+            self.focus_search()
+            return True
+        return False

@@ -1,0 +1,51 @@
+"""How numbers look on screen: money in the shop's currency and the person's locale (babel)."""
+
+from __future__ import annotations
+
+import locale as pylocale
+import logging
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal
+
+from pos.domain.currency import exponent
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LOCALE = "en_GB"
+
+
+def system_locale() -> str:
+    """The person's locale for formatting, falling back to en_GB on machines set to C/POSIX."""
+    name = pylocale.getlocale(pylocale.LC_NUMERIC)[0] or pylocale.getlocale()[0]
+    if not name or name in ("C", "POSIX"):
+        return FALLBACK_LOCALE
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return FALLBACK_LOCALE
+    return name
+
+
+class MoneyFormatter:
+    """Formats integer minor units of one currency: 1999 EUR -> '€19.99' (en) or '19,99 €' (de)."""
+
+    def __init__(self, currency: str, locale: str | None = None) -> None:
+        self.currency = currency
+        self.locale = locale or system_locale()
+        self._exponent = exponent(currency)
+        self.format = lru_cache(maxsize=4096)(self._format)  # prices repeat a lot in a catalog
+
+    def _format(self, minor: int) -> str:
+        amount = Decimal(minor).scaleb(-self._exponent)
+        return format_currency(amount, self.currency, locale=self.locale)
+
+    def range(self, low: int, high: int) -> str:
+        if low == high:
+            return self.format(low)
+        return f"{self.format(low)} – {self.format(high)}"
+
+    def count(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)

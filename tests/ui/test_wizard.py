@@ -1,0 +1,155 @@
+"""First-run wizard against the real shop: test connection, errors people can act on, the keyring."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+
+from pos.services.connection import KEYRING_SERVICE, TokenStore, test_connection
+from pos.services.demo import start_demo_shop
+from pos.settings import TOKEN_ENV
+from pos.ui.wizard import FirstRunWizard
+from tests.fixtures.shop_server import free_port
+
+
+@pytest.fixture
+def no_keyring():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def make_wizard(qtbot, tasks, tokens=None, start_demo=None):
+    wizard = FirstRunWizard(tasks, tokens or TokenStore(environ={}), test_connection, start_demo=start_demo)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def run_test(qtbot, wizard, url, token):
+    wizard.url_edit.setText(url)
+    wizard.token_edit.setText(token)
+    assert wizard.test_button.isEnabled()
+    qtbot.mouseClick(wizard.test_button, Qt.MouseButton.LeftButton)
+    assert not wizard.test_button.isEnabled()  # busy while the net lane works; the window stays live
+    qtbot.waitUntil(lambda: wizard.result_label.property("state") in ("ok", "error"), timeout=10_000)
+    return wizard.result_label.text()
+
+
+def test_connection_succeeds_and_the_token_goes_to_the_keyring(qtbot, tasks, module_shop, memory_keyring):
+    wizard = make_wizard(qtbot, tasks)
+    assert wizard.keyring_label.isHidden()
+    assert not wizard.connect_button.isEnabled()
+    text = run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
+    info = test_connection(module_shop.url, module_shop.device_token)
+    assert f"Connected to <b>{info.shop_name}</b>" in text
+    assert wizard.connect_button.isEnabled()
+    with qtbot.waitSignal(wizard.accepted, timeout=2000):
+        qtbot.mouseClick(wizard.connect_button, Qt.MouseButton.LeftButton)
+    assert wizard.outcome.kind == "shop"
+    assert wizard.outcome.url == module_shop.url
+    assert wizard.outcome.info.device_id == module_shop.device_id
+    assert memory_keyring.secrets == {(KEYRING_SERVICE, module_shop.url): module_shop.device_token}
+
+
+def test_wrong_token_shows_a_clear_error_and_cannot_connect(qtbot, tasks, module_shop, memory_keyring):
+    wizard = make_wizard(qtbot, tasks)
+    text = run_test(qtbot, wizard, module_shop.url, "wrong-token")
+    assert wizard.result_label.property("state") == "error"
+    assert "refused this device token" in text
+    assert not wizard.connect_button.isEnabled()
+    assert memory_keyring.secrets == {}
+
+
+def test_unreachable_url_shows_a_clear_error(qtbot, tasks, memory_keyring):
+    wizard = make_wizard(qtbot, tasks)
+    text = run_test(qtbot, wizard, f"http://127.0.0.1:{free_port()}", "token")
+    assert "Cannot reach the shop" in text and "connection refused" in text
+    assert not wizard.connect_button.isEnabled()
+
+
+def test_malformed_url_shows_a_clear_error(qtbot, tasks, memory_keyring):
+    wizard = make_wizard(qtbot, tasks)
+    text = run_test(qtbot, wizard, "shop.example.com", "token")
+    assert "must start with http" in text
+
+
+def test_changing_a_field_after_the_test_requires_a_new_test(qtbot, tasks, module_shop, memory_keyring):
+    wizard = make_wizard(qtbot, tasks)
+    run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
+    wizard.token_edit.setText(module_shop.device_token + "x")
+    assert not wizard.connect_button.isEnabled()
+
+
+def test_without_a_keyring_it_says_so_and_keeps_the_token_for_the_session_only(
+    qtbot, tasks, module_shop, no_keyring, tmp_path, monkeypatch
+):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    tokens = TokenStore(environ={})
+    wizard = make_wizard(qtbot, tasks, tokens)
+    assert wizard.keyring_label.isVisible()
+    notice = wizard.keyring_label.text()
+    assert "No keyring" in notice and TOKEN_ENV in notice and "this session only" in notice
+    run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
+    assert not wizard.connect_button.isEnabled()  # a choice is needed first
+    wizard.session_check.setChecked(True)
+    assert wizard.connect_button.isEnabled()
+    with qtbot.waitSignal(wizard.accepted, timeout=2000):
+        qtbot.mouseClick(wizard.connect_button, Qt.MouseButton.LeftButton)
+    assert tokens.get(module_shop.url) == module_shop.device_token
+    assert TokenStore(environ={}).get(module_shop.url) is None  # not stored anywhere lasting
+    assert list(cwd.iterdir()) == []
+
+
+def test_environment_token_needs_no_keyring(qtbot, tasks, module_shop, no_keyring):
+    tokens = TokenStore(environ={TOKEN_ENV: module_shop.device_token})
+    wizard = make_wizard(qtbot, tasks, tokens)
+    assert wizard.keyring_label.isHidden()
+    assert TOKEN_ENV in wizard.token_edit.placeholderText()
+    run_test(qtbot, wizard, module_shop.url, "")
+    with qtbot.waitSignal(wizard.accepted, timeout=2000):
+        qtbot.mouseClick(wizard.connect_button, Qt.MouseButton.LeftButton)
+    assert wizard.outcome.info.device_id == module_shop.device_id
+
+
+def test_demo_choice_starts_the_demo_shop(qtbot, tasks, tmp_path):
+    wizard = make_wizard(qtbot, tasks, start_demo=lambda: start_demo_shop(tmp_path, products=20))
+    with qtbot.waitSignal(wizard.accepted, timeout=60_000):
+        qtbot.mouseClick(wizard.demo_button, Qt.MouseButton.LeftButton)
+        assert not wizard.demo_button.isEnabled()
+    demo = wizard.outcome.demo
+    try:
+        assert wizard.outcome.kind == "demo"
+        assert test_connection(demo.url, demo.token).device_name == "demo-till"
+    finally:
+        demo.stop()
+
+
+def test_screenshot_of_the_wizard(qtbot, tasks, module_shop, no_keyring):
+    from pathlib import Path
+
+    from pos.ui import launcher
+
+    launcher.make_application()
+    wizard = make_wizard(qtbot, tasks, start_demo=lambda: None)
+    run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
+    folder = Path(__file__).resolve().parents[2] / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    assert wizard.grab().save(str(folder / "wizard.png"))
+
+
+def test_demo_failure_is_shown(qtbot, tasks):
+    def broken():
+        raise RuntimeError("port in use")
+
+    wizard = make_wizard(qtbot, tasks, start_demo=broken)
+    qtbot.mouseClick(wizard.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.result_label.property("state") == "error", timeout=5000)
+    assert "did not start: port in use" in wizard.result_label.text()
+    assert wizard.demo_button.isEnabled()
+    assert wizard.outcome is None
