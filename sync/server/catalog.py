@@ -85,15 +85,18 @@ def _new_variant(product_id: str, v: VariantIn, position: int) -> dict[str, Any]
 
 
 def _replace_variants(conn: Connection, product_id: str, wanted: list[VariantIn]) -> list[str]:
-    existing = set(conn.execute(select(variant.c.id).where(variant.c.product_id == product_id)).scalars())
+    rows = conn.execute(select(variant.c.id, variant.c.sku).where(variant.c.product_id == product_id))
+    current: dict[str, str] = {vid: sku for vid, sku in rows}
     kept = [v.id for v in wanted if v.id is not None]
     for vid in kept:
-        if vid not in existing:
+        if vid not in current:
             raise NotFound(f"variant {vid!r} is not a variant of product {product_id!r}")
     if len(set(kept)) != len(kept):
         raise Invalid("a variant id appears twice in the list")
     _check_skus(conn, wanted, product_id)
-    tombstones = _delete_variants(conn, sorted(existing - set(kept)))
+    _check_final_skus(current, wanted)
+    tombstones = _delete_variants(conn, sorted(set(current) - set(kept)))
+    _park_moving_skus(conn, current, wanted)
     for pos, v in enumerate(wanted):
         if v.id is None:
             conn.execute(insert(variant).values(_new_variant(product_id, v, pos)))
@@ -103,6 +106,32 @@ def _replace_variants(conn: Connection, product_id: str, wanted: list[VariantIn]
         if changes:
             conn.execute(update(variant).where(variant.c.id == v.id).values(changes))
     return tombstones
+
+
+def _check_final_skus(current: dict[str, str], wanted: list[VariantIn]) -> None:
+    """Refuse a set where a kept variant keeps a SKU another variant of the list asks for."""
+    holder: dict[str, str] = {}
+    for v in wanted:
+        sku = v.sku if v.sku is not None or v.id is None else current[v.id]
+        if sku is None:
+            continue  # a new variant without a SKU is refused later, with its own message
+        if sku in holder:
+            raise Conflict(
+                f"SKU {sku!r} would be used twice: variant {holder[sku]!r} keeps it while another"
+                " variant in the list asks for it; give the first a new SKU in the same request"
+            )
+        holder[sku] = v.id or "(new)"
+
+
+def _park_moving_skus(conn: Connection, current: dict[str, str], wanted: list[VariantIn]) -> None:
+    """Move changing SKUs out of the way first, so swaps and rotations cannot clash half-way.
+
+    Both databases check the unique SKU row by row, so writing a swap directly fails on its first row.
+    The placeholders never reach the change log: the final values are written in this transaction.
+    """
+    for v in wanted:
+        if v.id is not None and v.sku is not None and v.sku != current[v.id]:
+            conn.execute(update(variant).where(variant.c.id == v.id).values(sku=f"~moving~{uuid7()}"))
 
 
 def _delete_variants(conn: Connection, variant_ids: list[str]) -> list[str]:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _BEGIN_OPTION = "countertop_sqlite_begin"
-HEAD_REVISION = "0001"  # the newest file in migrations/versions (a test holds them equal)
+HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test holds them equal)
 
 
 class BadDatabaseUrl(ValueError):
@@ -70,6 +71,11 @@ def _sqlite_engine(url: str) -> Engine:
 
 def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
+
+
+def upsert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which has `on_conflict_do_update` (both spell ON CONFLICT the same way)."""
+    return (sqlite.insert if is_sqlite(conn) else postgresql.insert)(table)
 
 
 @contextmanager

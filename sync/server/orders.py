@@ -1,5 +1,7 @@
 """Web orders placed through the admin API: priced from the catalog, tax per line, stock taken.
 
+Status changes (and the stock a cancellation puts back) are in `order_status.py`.
+
 Tax rule (the same as the till's, DESIGN.md): tax is computed per line on the line amount and rounded
 half-up to the minor unit. With tax-inclusive prices the line total is the gross and
 tax = total * r / (100 + r); with tax-exclusive prices tax = net * r / 100 and total = net + tax.
@@ -11,17 +13,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select
 
-from sync.server import changelog
+from sync.server import changelog, db
 from sync.server.docs import order_doc
 from sync.server.errors import NotFound
 from sync.server.ids import utc_now, uuid7
 from sync.server.records import require
 from sync.server.schemas import OrderIn
 from sync.server.shop import load_settings
-from sync.server.stock import apply_movement, first_location_id
-from sync.server.tables import customer, location, order, product, tax_rate, variant
+from sync.server.stock import apply_movements, first_location_id
+from sync.server.tables import customer, location, order, order_number, product, tax_rate, variant
 
 Doc = dict[str, Any]
 
@@ -46,10 +48,7 @@ def place_order(conn: Connection, body: OrderIn, source: str = "web") -> Doc:
     total = sum(ln["total"] for ln in lines)
     now = utc_now()
     order_id = uuid7()
-    count = (
-        conn.execute(select(func.count()).select_from(order).where(order.c.source == source)).scalar() or 0
-    )
-    number = f"{'W' if source == 'web' else 'P'}-{count + 1:06d}"
+    number = next_number(conn, "W" if source == "web" else "P")
     conn.execute(
         insert(order).values(
             id=order_id,
@@ -68,27 +67,34 @@ def place_order(conn: Connection, body: OrderIn, source: str = "web") -> Doc:
             updated_at=now,
         )
     )
-    items: list[changelog.Item] = [
-        ("inventory_level", lvl["id"], lvl)
-        for lvl in (
-            apply_movement(conn, ln["variant_id"], location_id, -ln["quantity"], "sale", f"order:{number}")
-            for ln in lines
-        )
-    ]
-    doc = _load(conn, order_id)
+    moves = [(ln["variant_id"], location_id, -ln["quantity"]) for ln in lines]
+    levels = apply_movements(conn, moves, "sale", order_source(number))
+    items: list[changelog.Item] = [("inventory_level", lvl["id"], lvl) for lvl in levels]
+    doc = load(conn, order_id)
     changelog.record(conn, [*items, ("order", order_id, doc)])
     return doc
 
 
-def set_status(conn: Connection, order_id: str, status: str) -> Doc:
-    require(conn, order, order_id, "order")
-    conn.execute(update(order).where(order.c.id == order_id).values(status=status, updated_at=utc_now()))
-    doc = _load(conn, order_id)
-    changelog.record(conn, [("order", order_id, doc)])
-    return doc
+def next_number(conn: Connection, prefix: str) -> str:
+    """The prefix's next order number, e.g. "W-000042".
+
+    The counter row is bumped with INSERT ... ON CONFLICT DO UPDATE in the order's transaction: it
+    stays locked until commit, so two orders never share a number, and a rolled-back order gives its
+    number back (no gaps).
+    """
+    stmt = db.upsert(conn, order_number).values(prefix=prefix, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[order_number.c.prefix], set_={"value": order_number.c.value + 1}
+    ).returning(order_number.c.value)
+    return f"{prefix}-{conn.execute(stmt).scalar_one():06d}"
 
 
-def _load(conn: Connection, order_id: str) -> Doc:
+def order_source(number: str) -> str:
+    """The `source` of the stock movements an order makes: how its ledger rows are found again."""
+    return f"order:{number}"
+
+
+def load(conn: Connection, order_id: str) -> Doc:
     return order_doc(conn.execute(select(order).where(order.c.id == order_id)).one())
 
 

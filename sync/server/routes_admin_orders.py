@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from sync.server import db, orders
+from sync.server import db, order_status, orders
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes
 from sync.server.schemas import OrderIn, OrderStatusPatch
@@ -22,7 +22,7 @@ def place(request: Request, body: OrderIn) -> dict[str, Any]:
         return orders.place_order(conn, body)
 
 
-@router.patch("/orders/{record_id}", summary="Change an order's status")
+@router.patch("/orders/{record_id}", summary="Change an order's status (cancelling puts its stock back)")
 def set_status(request: Request, record_id: str, body: OrderStatusPatch) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
-        return orders.set_status(conn, record_id, body.status)
+        return order_status.set_status(conn, record_id, body.status)

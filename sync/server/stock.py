@@ -1,21 +1,28 @@
-"""The stock ledger: every change is a movement, applied as quantity = quantity + delta."""
+"""The stock ledger: every change is a movement, applied as quantity = quantity + delta.
+
+The level is written with one INSERT ... ON CONFLICT DO UPDATE, so the first two movements of a
+variant at a location arriving together cannot both try to create the row: on PostgreSQL the second
+waits for the first's row and adds to it. The updated row stays locked until commit, which keeps the
+level's change-log entries in the order the quantities were reached.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, text
+from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import Connection, insert, select
+
+from sync.server import db
 from sync.server.docs import inventory_doc
 from sync.server.errors import NotFound
 from sync.server.ids import utc_now, uuid7
 from sync.server.records import require
 from sync.server.tables import inventory_level, location, stock_movement, variant
 
-Doc = dict
-
-_ADD = text(
-    "UPDATE inventory_level SET quantity = quantity + :delta"
-    " WHERE variant_id = :variant_id AND location_id = :location_id RETURNING id"
-)
+Doc = dict[str, Any]
+# (variant_id, location_id, delta)
+Movement = tuple[str, str, int]
 
 
 def apply_movement(
@@ -35,13 +42,28 @@ def apply_movement(
             created_at=utc_now(),
         )
     )
-    key = {"variant_id": variant_id, "location_id": location_id}
-    level_id = conn.execute(_ADD, {**key, "delta": delta}).scalar()
-    if level_id is None:
-        level_id = uuid7()
-        conn.execute(insert(inventory_level).values(id=level_id, quantity=delta, **key))
-    row = conn.execute(select(inventory_level).where(inventory_level.c.id == level_id)).one()
-    return inventory_doc(row)
+    stmt = db.upsert(conn, inventory_level).values(
+        id=uuid7(), variant_id=variant_id, location_id=location_id, quantity=delta
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[inventory_level.c.variant_id, inventory_level.c.location_id],
+        set_={"quantity": inventory_level.c.quantity + stmt.excluded.quantity},
+    ).returning(*inventory_level.c)
+    return inventory_doc(conn.execute(stmt).one())
+
+
+def apply_movements(conn: Connection, moves: Iterable[Movement], reason: str, source: str) -> list[Doc]:
+    """Apply several movements; returns the levels' documents in the order given.
+
+    The level rows are written in key order whatever the order given, so two transactions touching
+    the same levels lock them in the same order and cannot deadlock.
+    """
+    given = list(moves)
+    done: dict[int, Doc] = {}
+    for i in sorted(range(len(given)), key=lambda i: given[i][:2]):
+        variant_id, location_id, delta = given[i]
+        done[i] = apply_movement(conn, variant_id, location_id, delta, reason, source)
+    return [done[i] for i in range(len(given))]
 
 
 def levels_of(conn: Connection, variant_id: str) -> list[Doc]:

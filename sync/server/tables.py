@@ -180,6 +180,14 @@ seq_counter = Table(
     Column("floor", BigInteger, nullable=False),
 )
 
+# The last order number handed out per prefix ("W" web, "P" till); bumped in the order's transaction.
+order_number = Table(
+    "order_number",
+    metadata,
+    Column("prefix", String(8), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
 # The current wire document of every live record, pre-serialised, so a snapshot streams stored bytes.
 current_doc = Table(
     "current_doc",

@@ -53,3 +53,30 @@ def product_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def movements(
+    shop: LiveShop, source: str | None = None, variant_ids: list[str] | None = None
+) -> list[tuple[str, str, int, str]]:
+    """(variant_id, location_id, delta, reason) of stock ledger rows, read from the shop's database."""
+    from sqlalchemy import select
+
+    from sync.server import db
+    from sync.server.tables import stock_movement as m
+
+    query = select(m.c.variant_id, m.c.location_id, m.c.delta, m.c.reason).order_by(m.c.id)
+    if source is not None:
+        query = query.where(m.c.source == source)
+    if variant_ids is not None:
+        query = query.where(m.c.variant_id.in_(variant_ids))
+    engine = db.make_engine(shop.database_url)
+    try:
+        with db.read(engine) as conn:
+            return [(r[0], r[1], int(r[2]), r[3]) for r in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def level(shop: LiveShop, variant_id: str, location_id: str) -> int:
+    levels = shop.admin_get(f"stock/levels?variant_id={variant_id}").json()
+    return next((lv["quantity"] for lv in levels if lv["location_id"] == location_id), 0)
