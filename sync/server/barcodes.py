@@ -19,7 +19,10 @@ def barcode_problem(code: str) -> str | None:
     return None
 
 
-def ean13(serial: int, prefix: str = "20") -> str:
-    """An EAN-13 from a prefix and a serial (prefix 20-29: in-store numbers, never real GTINs)."""
+def ean13(serial: int, prefix: str = "40") -> str:
+    """An EAN-13 from a GS1 prefix and a serial.
+
+    Never 20-29 by default: tills read that range as in-store price- and weight-embedded codes.
+    """
     body = f"{prefix}{serial:0{12 - len(prefix)}d}"
     return body + str(gs1_check_digit(body))

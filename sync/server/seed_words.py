@@ -54,7 +54,11 @@ CATEGORIES: tuple[Category, ...] = (
             "Weekend",
             "Studio",
         ),
-        ("XS", "S", "M", "L", "XL", "XXL", "Black", "Navy", "Grey", "Olive", "Sand", "Red"),
+        tuple(
+            f"{size} / {colour}"
+            for colour in ("Black", "Navy", "Grey", "Olive", "Sand", "Red")
+            for size in ("XS", "S", "M", "L", "XL", "XXL")
+        ),
         (1499, 12999),
         "standard",
     ),

@@ -39,7 +39,7 @@ def unique_sku(prefix: str = "T") -> str:
 
 
 def new_barcode() -> str:
-    return ean13(uuid.uuid4().int % 10**10, prefix="29")
+    return ean13(uuid.uuid4().int % 10**10, prefix="41")
 
 
 def product_body(**overrides: Any) -> dict[str, Any]:

@@ -148,4 +148,4 @@ def test_gs1_check_digits() -> None:
     assert barcode_problem("4006381333931") is None
     assert "check digit" in (barcode_problem("4006381333932") or "")
     assert "8 to 14 digits" in (barcode_problem("1234567") or "")
-    assert barcode_problem(ean13(42)) is None and ean13(42).startswith("20")
+    assert barcode_problem(ean13(42)) is None and ean13(42).startswith("40")
