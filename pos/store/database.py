@@ -1,0 +1,137 @@
+"""Open the till's replica: one SQLite file per shop connection, WAL, migrations applied on open.
+
+Every pooled connection gets the same pragmas from a connect listener. Transactions are ours, not
+the sqlite3 module's: its legacy mode would skip BEGIN before SELECTs and autocommit DDL, so each
+connection runs in autocommit and SQLAlchemy's "begin" event emits BEGIN (SQLAlchemy docs,
+"Enabling Non-Legacy SQLite Transactional Modes"). Replica writers issue BEGIN IMMEDIATE themselves
+on the driver connection so that a writer never fails half-way on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+# The page cache is per connection; 32 MB holds the hot part of a 1M-product catalog's indexes.
+CACHE_KIB = 32_768
+
+
+class ReplicaSchemaError(RuntimeError):
+    """The replica file cannot be used by this version of Countertop (e.g. written by a newer one)."""
+
+
+def open_replica(path: Path) -> Engine:
+    """Create or open the replica at `path`, bring its schema to the current version, return an engine.
+
+    An existing file whose schema is behind is copied to `<name>.backup-<revision>-<UTC time>` first.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_size=4,
+        max_overflow=8,
+    )
+    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "begin", _begin)
+    try:
+        _upgrade(engine, path)
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    for pragma in (
+        "journal_mode=WAL",
+        # A sale or outbox row the cashier saw committed must survive a power cut.
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        "temp_store=MEMORY",
+        f"cache_size=-{CACHE_KIB}",
+    ):
+        dbapi_connection.execute(f"PRAGMA {pragma}")
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "pos/store/migrations has no revisions"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Run migrations up to `revision` in one transaction (tests build old databases with it)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _upgrade(engine: Engine, path: Path) -> None:
+    config = alembic_config()
+    scripts = ScriptDirectory.from_config(config)
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    if current is not None:
+        try:
+            scripts.get_revision(current)
+        except Exception as exc:
+            raise ReplicaSchemaError(
+                f"The replica {path} has schema version {current!r}, which this version of Countertop "
+                "does not know (was it written by a newer version?). Update Countertop, or remove the "
+                "file to load the shop again from scratch."
+            ) from exc
+        backup = backup_file(path, current)
+        log.info("replica %s is at schema %s; backed up to %s before upgrading", path, current, backup)
+    upgrade_to(engine, head)
+    log.info("replica %s upgraded from %s to %s", path, current, head)
+
+
+def backup_file(path: Path, revision: str) -> Path:
+    """Copy the database with SQLite's online backup (consistent even with a WAL in use)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+    source = sqlite3.connect(str(path))
+    try:
+        destination = sqlite3.connect(str(target))
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return target

@@ -1,0 +1,1 @@
+"""Alembic migrations of the replica, numbered, applied by pos.store.database.open_replica."""

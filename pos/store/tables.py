@@ -1,0 +1,165 @@
+"""The replica's tables as SQLAlchemy Core metadata (the schema the migrations build).
+
+Queries on hot paths use SQL text on the driver connection for speed; these definitions are the
+readable reference, and tests/store/test_migrations.py checks that the migrated file matches them.
+Synced entities keep the shop's id (a UUID string) and the shop's `version`. Only the product has
+an integer `key` too: the catalog screen holds lists of keys, and AUTOINCREMENT never reuses one,
+so a stale key can point at nothing but never at another product.
+
+The product search index `product_fts` (FTS5) is not in this metadata: it is created by migration
+0002 and kept in step by pos.store.replica.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+NOCASE = "NOCASE"
+
+location = Table(
+    "location",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String, nullable=False),
+    Column("name", String, nullable=False),
+)
+
+tax_rate = Table(
+    "tax_rate",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("rate", String, nullable=False),  # percent as a decimal string, e.g. "20" or "7.25"
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("pin_hash", String),
+)
+
+product = Table(
+    "product",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("title", String(collation=NOCASE), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("tax_rate_id", String),
+    Column("updated_at", String, nullable=False),
+    CheckConstraint("status IN ('active', 'archived')", name="ck_product_status"),
+    Index("ix_product_title", "title"),
+    sqlite_autoincrement=True,
+)
+
+variant = Table(
+    "variant",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("product_id", String, ForeignKey("product.id", ondelete="CASCADE"), nullable=False),
+    Column("sku", String(collation=NOCASE), nullable=False),
+    Column("barcode", String),
+    Column("title", String, nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    CheckConstraint("price >= 0", name="ck_variant_price"),
+    Index("ix_variant_product", "product_id", "position"),
+    Index("ix_variant_sku", "sku"),
+    Index("ix_variant_barcode", "barcode"),
+)
+
+# No foreign keys to variant or location: each entity is snapshotted at its own cursor, so a level
+# may arrive before the variant it belongs to (see docs/architecture.md, snapshot runs).
+inventory_level = Table(
+    "inventory_level",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("variant_id", String, nullable=False),
+    Column("location_id", String, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Index("ix_inventory_level_variant", "variant_id"),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("phone", String),
+    Column("loyalty_code", String),
+    Column("updated_at", String, nullable=False),
+    Index("ix_customer_loyalty_code", "loyalty_code"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("number", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("customer_id", String),
+    Column("currency", String, nullable=False),
+    Column("subtotal", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("doc", Text, nullable=False),  # JSON: lines, payments, fulfilments
+    Index("ix_orders_number", "number"),
+)
+
+shop = Table(
+    "shop",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("prices_include_tax", Boolean, nullable=False),
+    CheckConstraint("id = 1", name="ck_shop_single_row"),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cursor", Integer),
+    Column("last_success_at", String),
+    Column("last_error", Text),
+    CheckConstraint("id = 1", name="ck_sync_state_single_row"),
+)
+
+# Entities loaded in the current snapshot run, each at the cursor its snapshot was pinned to.
+sync_snapshot = Table(
+    "sync_snapshot",
+    metadata,
+    Column("entity", String, primary_key=True),
+    Column("cursor", Integer, nullable=False),
+)

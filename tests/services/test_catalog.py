@@ -1,0 +1,232 @@
+"""CatalogService: what the catalog screen shows, over a real replica file."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from pos.services.catalog import CatalogService, StockAtLocation
+from pos.store.database import open_replica
+from pos.store.replica import SqliteReplica
+from sync.protocol import ShopInfo
+from tests.store import catalog_docs as cd
+from tests.store.catalog_docs import change
+
+
+def _product(number: int, title: str, category: str, variants: list[tuple[str, str, str | None, int]],
+             status: str = "active", tax: int = 0) -> dict:
+    """A product with variants given as (title, sku, barcode, price)."""
+    return {
+        "id": f"p{number}", "version": 1, "title": title, "description": f"About {title}",
+        "category": category, "status": status, "tax_rate_id": cd.TAX_RATE_IDS[tax],
+        "updated_at": "2026-05-01T09:00:00Z",
+        "variants": [
+            {"id": f"p{number}v{i}", "sku": sku, "barcode": barcode, "title": vtitle, "price": price,
+             "position": i}
+            for i, (vtitle, sku, barcode, price) in enumerate(variants)
+        ],
+    }
+
+
+CATALOG = [
+    _product(1, "Kitchen Knife", "Tools", [("", "KNF-1", "4006381333931", 2999)]),
+    _product(2, "Olive Spoon", "Kitchen", [("", "SPN-1", "4006381333948", 450)], tax=1),
+    _product(3, "Merino Hoodie", "Apparel", [("S", "HOOD-S", "2000000000017", 5900),
+                                             ("M", "HOOD-M", "2000000000024", 5900),
+                                             ("XL", "HOOD-XL", None, 6400)]),
+    _product(4, "café Crème Mug", "Kitchen", [("", "MUG-7", "2000000000031", 1250)]),
+    _product(5, "Archived Lamp", "Home", [("", "LMP-1", "2000000000048", 8000)], status="archived"),
+    _product(6, "Zebra Notebook", "Stationery", [("", "4006381333931X", None, 300)]),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_replica(tmp_path / "replica.sqlite3")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def replica(engine: Engine) -> SqliteReplica:
+    replica = SqliteReplica(engine)
+    cd.load_catalog(replica, copy.deepcopy(CATALOG), seed=3)
+    return replica
+
+
+@pytest.fixture
+def catalog(engine: Engine, replica: SqliteReplica) -> CatalogService:
+    return CatalogService(engine)
+
+
+@pytest.fixture(scope="module")
+def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogService]:
+    """One read-only catalog for the many hostile-input cases."""
+    engine = open_replica(tmp_path_factory.mktemp("hostile") / "replica.sqlite3")
+    cd.load_catalog(SqliteReplica(engine), copy.deepcopy(CATALOG))
+    yield CatalogService(engine)
+    engine.dispose()
+
+
+def _titles(catalog: CatalogService, text: str) -> list[str]:
+    return [row.title for row in catalog.search(text)]
+
+
+def test_empty_search_lists_every_product_by_title_ignoring_case(catalog) -> None:
+    keys = catalog.search_keys("")
+    rows = catalog.rows(keys)
+    assert [rows[k].title for k in keys] == [
+        "Archived Lamp", "café Crème Mug", "Kitchen Knife", "Merino Hoodie", "Olive Spoon", "Zebra Notebook",
+    ]
+    assert _titles(catalog, "   ")[:2] == ["Archived Lamp", "café Crème Mug"]
+
+
+def test_words_are_prefixes_and_all_must_match(catalog) -> None:
+    assert _titles(catalog, "mer") == ["Merino Hoodie"]
+    assert _titles(catalog, "oli spo") == ["Olive Spoon"]
+    assert _titles(catalog, "olive hoodie") == []
+    assert _titles(catalog, "cafe creme") == ["café Crème Mug"]  # accents do not matter
+    assert _titles(catalog, "archived") == ["Archived Lamp"]  # archived products are still found
+
+
+def test_title_matches_rank_above_category_matches(catalog) -> None:
+    assert _titles(catalog, "kitch") == ["Kitchen Knife", "café Crème Mug", "Olive Spoon"]
+    assert catalog.search("kitch", limit=2)[1].title == "café Crème Mug"
+    keys = catalog.search_keys("kitch")
+    assert [catalog.rows(keys)[k].title for k in keys] == ["Kitchen Knife", "café Crème Mug", "Olive Spoon"]
+
+
+def test_sku_and_barcode_find_their_product(catalog) -> None:
+    assert _titles(catalog, "hood-xl") == ["Merino Hoodie"]
+    assert _titles(catalog, "2000000000024") == ["Merino Hoodie"]
+    assert _titles(catalog, "20000000000") != []  # a barcode prefix, typed by hand
+
+
+def test_an_exact_code_comes_first(catalog) -> None:
+    # "4006381333931" is the knife's barcode and a prefix of the notebook's SKU.
+    assert _titles(catalog, "4006381333931") == ["Kitchen Knife", "Zebra Notebook"]
+    assert _titles(catalog, "4006381333931x") == ["Zebra Notebook"]
+
+
+def test_search_keys_and_rows_agree_with_search(catalog) -> None:
+    keys = catalog.search_keys("kitch")
+    rows = catalog.rows(keys)
+    assert [rows[k] for k in keys] == catalog.search("kitch")
+    assert catalog.rows([]) == {}
+    assert catalog.rows([999_999]) == {}
+
+
+def test_a_row_summarises_variants_prices_and_stock(catalog, engine) -> None:
+    (row,) = catalog.search("merino")
+    assert (row.sku_summary, row.variant_count, row.price_min, row.price_max, row.status) == (
+        "HOOD-S +2", 3, 5900, 6400, "active",
+    )
+    detail = catalog.detail(row.id)
+    assert row.stock_total == sum(s.quantity for v in detail.variants for s in v.stock)
+    (single,) = catalog.search("spoon")
+    summary = (single.sku_summary, single.variant_count, single.price_min, single.price_max)
+    assert summary == ("SPN-1", 1, 450, 450)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', '""', "*", "-", "- -", "NEAR", "NEAR(", "NEAR(a b)", "a AND", "AND", "OR NOT", "(", ")", "'",
+     "a OR b", "^", ":", "title:", "codes:kn*", "{title}", "\\", "\x00", "%", "_", "🙂", "mer*", "-mer",
+     '"mer', 'mer"', "x" * 5000, "a " * 400, "…", "ß", "\u200b", "\t\n"],
+)
+def test_hostile_search_text_never_raises(shared_catalog, text: str, caplog) -> None:
+    assert isinstance(shared_catalog.search(text), list)
+    assert isinstance(shared_catalog.search_keys(text), list)
+    assert shared_catalog.find_by_code(text) is None
+    assert "search failed" not in caplog.text  # the FTS query was well-formed, not rescued
+
+
+def test_punctuation_around_words_is_searched_as_text(catalog) -> None:
+    assert _titles(catalog, '"merino"') == ["Merino Hoodie"]
+    assert _titles(catalog, "-mer") == ["Merino Hoodie"]
+    assert _titles(catalog, "NEAR") == []
+
+
+def test_find_by_code_takes_barcode_then_sku_in_any_case(catalog) -> None:
+    hit = catalog.find_by_code("2000000000024")
+    assert (hit.sku, hit.title, hit.price) == ("HOOD-M", "Merino Hoodie — M", 5900)
+    assert hit.barcode == "2000000000024"
+    assert catalog.rows([hit.product_key])[hit.product_key].id == hit.product_id == "p3"
+    assert catalog.find_by_code(" hood-xl ").variant_id == "p3v2"
+    assert catalog.find_by_code("SPN-1").title == "Olive Spoon"
+    assert catalog.find_by_code("4006381333931").sku == "KNF-1"
+    assert catalog.find_by_code("4006381333931x").sku == "4006381333931X"
+    assert catalog.find_by_code("HOOD") is None  # exact codes only
+    assert catalog.find_by_code("") is None
+    assert catalog.find_by_code("9999999999999") is None
+
+
+def test_detail_shows_variants_prices_tax_and_stock_per_location(catalog, replica) -> None:
+    detail = catalog.detail("p3")
+    assert (detail.title, detail.category, detail.status) == ("Merino Hoodie", "Apparel", "active")
+    assert (detail.tax_rate_name, detail.tax_rate) == ("Standard", Decimal("20"))
+    assert [(v.title, v.sku, v.price) for v in detail.variants] == [
+        ("S", "HOOD-S", 5900), ("M", "HOOD-M", 5900), ("XL", "HOOD-XL", 6400),
+    ]
+    level = {"id": "lvl0-p3v1", "version": 2, "variant_id": "p3v1", "location_id": cd.LOCATION_IDS[0],
+             "quantity": 11}
+    replica.apply_changes([change(11, "inventory_level", level)], cursor=11)
+    medium = catalog.detail("p3").variants[1]
+    assert medium.stock[0] == StockAtLocation("SHOP", "Shop floor", 11)
+    assert [s.location_code for s in medium.stock] == ["SHOP", "WH"]
+    assert catalog.detail("p2").tax_rate == Decimal("5")
+    assert catalog.detail("nope") is None
+
+
+def test_a_location_without_a_level_shows_zero(catalog, replica) -> None:
+    replica.apply_changes([change(11, "inventory_level", delete_id="lvl1-p1v0")], cursor=11)
+    stock = catalog.detail("p1").variants[0].stock
+    assert stock[1] == StockAtLocation("WH", "Warehouse", 0)
+
+
+def test_search_follows_changes(catalog, replica) -> None:
+    renamed = copy.deepcopy(CATALOG[1])
+    renamed.update(version=2, title="Walnut Ladle")
+    renamed["variants"][0]["sku"] = "LDL-1"
+    replica.apply_changes([change(11, "product", renamed), change(12, "product", delete_id="p4")], cursor=12)
+    assert _titles(catalog, "olive") == []
+    assert _titles(catalog, "walnut") == ["Walnut Ladle"]
+    assert _titles(catalog, "spn-1") == []
+    assert catalog.find_by_code("ldl-1").title == "Walnut Ladle"
+    assert _titles(catalog, "mug") == []
+    added = _product(7, "Olive Oil Can", "Kitchen", [("", "OIL-1", None, 1999)])
+    replica.apply_changes([change(13, "product", added)], cursor=13)
+    assert _titles(catalog, "olive") == ["Olive Oil Can"]
+    assert catalog.shop().product_count == 6
+
+
+def test_shop_summary_before_and_after_the_first_connection(catalog, replica) -> None:
+    assert catalog.shop().name is None
+    assert catalog.shop().product_count == 6
+    replica.record_shop(ShopInfo(shop_name="Corner", currency="GBP", prices_include_tax=False,
+                                 device_id="d", device_name="Till", head=1))
+    shop = catalog.shop()
+    assert (shop.name, shop.currency, shop.prices_include_tax) == ("Corner", "GBP", False)
+    assert shop.product_count == 6
+
+
+def test_long_prefixes_match_exactly_what_a_prefix_query_would(engine) -> None:
+    titles = ["Classic Mug", "Classical Vase", "Clasp Belt", "Clay Pot", "Glass Classics"]
+    titles += [f"Tokens{i} Box" for i in range(12)]  # one prefix standing for more terms than expanded
+    replica = SqliteReplica(engine)
+    docs = [_product(i, title, "Misc", [("", f"SKU-{i}", None, 100)]) for i, title in enumerate(titles)]
+    cd.load_catalog(replica, docs)
+    catalog = CatalogService(engine)
+    assert _titles(catalog, "clas") == ["Clasp Belt", "Classic Mug", "Classical Vase", "Glass Classics"]
+    assert _titles(catalog, "classi") == ["Classic Mug", "Classical Vase", "Glass Classics"]
+    assert _titles(catalog, "CLASSICA") == ["Classical Vase"]
+    assert _titles(catalog, "glass class") == ["Glass Classics"]
+    assert _titles(catalog, "clazz") == []
+    assert _titles(catalog, "class nothing") == []
+    assert len(_titles(catalog, "tokens")) == 12
+    assert _titles(catalog, "tokens1 box") == ["Tokens1 Box", "Tokens10 Box", "Tokens11 Box"]

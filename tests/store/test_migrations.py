@@ -1,0 +1,108 @@
+"""Opening a replica: new files, files from older versions (backed up first), files from newer ones."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from pos.services.catalog import CatalogService
+from pos.store.database import ReplicaSchemaError, current_revision, head_revision, open_replica, upgrade_to
+from pos.store.tables import metadata
+
+
+def test_new_replica_is_created_with_its_folder_at_the_current_schema(replica_path: Path) -> None:
+    assert not replica_path.parent.exists()
+    engine = open_replica(replica_path)
+    try:
+        assert replica_path.is_file()
+        assert current_revision(engine) == head_revision()
+        # Every pooled connection gets the pragmas, not only the first one.
+        connections = [engine.raw_connection() for _ in range(3)]
+        for pooled in connections:
+            con = pooled.driver_connection
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+            assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert con.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        for pooled in connections:
+            pooled.close()
+    finally:
+        engine.dispose()
+    assert not list(replica_path.parent.glob("*.backup-*"))
+
+
+def test_migrated_schema_matches_the_table_definitions(engine) -> None:
+    def ours(name, type_, *_args) -> bool:
+        return not (type_ == "table" and (name.startswith("product_fts") or name == "sqlite_sequence"))
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": ours})
+        assert compare_metadata(context, metadata) == []
+        fts = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'product_fts'").scalar()
+    assert "prefix='2 3'" in fts
+
+
+def _old_replica(path: Path) -> None:
+    """A replica as the first release (schema 0001) left it: one product, no search index."""
+    path.parent.mkdir(parents=True)
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade_to(engine, "0001")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "INSERT INTO product (id, version, title, description, category, status, tax_rate_id, "
+            "updated_at) VALUES ('p1', 3, 'Juniper Linen Apron', '', 'Kitchen', 'active', NULL, "
+            "'2026-01-01T00:00:00Z')"
+        )
+        con.execute(
+            "INSERT INTO variant (id, product_id, sku, barcode, title, price, position) "
+            "VALUES ('v1', 'p1', 'APR-1', '2000000000017', '', 2450, 0)"
+        )
+        con.execute("UPDATE sync_state SET cursor = 42")
+    con.close()
+
+
+def test_old_replica_is_backed_up_then_upgraded_keeping_its_data(replica_path: Path) -> None:
+    _old_replica(replica_path)
+    engine = open_replica(replica_path)
+    try:
+        assert current_revision(engine) == head_revision()
+        catalog = CatalogService(engine)
+        # 0002 indexed the rows already there: the old product is found by name, SKU and barcode.
+        assert [row.title for row in catalog.search("junip apr")] == ["Juniper Linen Apron"]
+        assert catalog.find_by_code("apr-1").price == 2450
+        assert catalog.find_by_code("2000000000017").product_id == "p1"
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT cursor FROM sync_state").scalar() == 42
+    finally:
+        engine.dispose()
+    (backup,) = replica_path.parent.glob("replica.sqlite3.backup-0001-*")
+    con = sqlite3.connect(backup)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    assert con.execute("SELECT title FROM product").fetchall() == [("Juniper Linen Apron",)]
+    con.close()
+
+
+def test_reopening_a_current_replica_makes_no_backup(replica_path: Path) -> None:
+    open_replica(replica_path).dispose()
+    open_replica(replica_path).dispose()
+    assert not list(replica_path.parent.glob("*.backup-*"))
+
+
+def test_replica_from_a_newer_version_is_refused_and_left_alone(replica_path: Path) -> None:
+    open_replica(replica_path).dispose()
+    con = sqlite3.connect(replica_path)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = '0999'")
+    con.close()
+    before = replica_path.read_bytes()
+    with pytest.raises(ReplicaSchemaError, match="newer version"):
+        open_replica(replica_path)
+    assert replica_path.read_bytes() == before
+    assert not list(replica_path.parent.glob("*.backup-*"))

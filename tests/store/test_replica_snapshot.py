@@ -1,0 +1,162 @@
+"""load_snapshot: a first sync, a re-snapshot over existing rows, a snapshot cut short or refused."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.services.catalog import CatalogService
+from pos.store import replica as replica_module
+from sync.ports import ProtocolError
+from sync.protocol import ShopInfo
+from tests.store import catalog_docs as cd
+
+
+def _products_in(path: Path) -> dict[str, dict]:
+    """Every product as the replica holds it, shaped like a ProductDoc (variants included)."""
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    found = {}
+    for row in con.execute("SELECT * FROM product"):
+        doc = dict(row)
+        del doc["key"]
+        doc["variants"] = [
+            {k: v[k] for k in ("id", "sku", "barcode", "title", "price", "position")}
+            for v in con.execute("SELECT * FROM variant WHERE product_id = ? ORDER BY position", (row["id"],))
+        ]
+        found[row["id"]] = doc
+    con.close()
+    return found
+
+
+def _levels_in(path: Path) -> dict[str, dict]:
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    levels = {row["id"]: dict(row) for row in con.execute("SELECT * FROM inventory_level")}
+    con.close()
+    return levels
+
+
+def _keys_in(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    keys = dict(con.execute("SELECT id, key FROM product").fetchall())
+    con.close()
+    return keys
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Exercise the chunked commits with a test-sized catalog.
+    monkeypatch.setattr(replica_module, "CHUNK_DOCS", 70)
+
+
+def test_first_sync_holds_every_row_exactly_as_sent(replica, replica_path, small_chunks) -> None:
+    docs = list(cd.products(300))
+    levels = cd.load_catalog(replica, docs, cursor=17)
+    assert _products_in(replica_path) == {d["id"]: d for d in docs}
+    assert _levels_in(replica_path) == {level["id"]: level for level in levels}
+    state = replica.sync_state()
+    assert state.cursor == 17
+    assert state.snapshot_done == {"location": 17, "tax_rate": 17, "product": 17, "inventory_level": 17}
+
+
+def test_load_snapshot_counts_documents_and_finish_takes_the_lowest_cursor(replica) -> None:
+    replica.begin_snapshot()
+    assert replica.load_snapshot("location", 30, iter([cd.locations()[:1], cd.locations()[1:]])) == 2
+    assert replica.load_snapshot("product", 25, cd.batched(cd.products(12), 5)) == 12
+    assert replica.load_snapshot("customer", 31, iter([])) == 0
+    assert replica.sync_state().cursor is None
+    assert replica.finish_snapshot() == 25
+    assert replica.sync_state().cursor == 25
+
+
+def test_resnapshot_drops_rows_the_shop_no_longer_has_and_keeps_keys(replica, replica_path) -> None:
+    docs = list(cd.products(60))
+    cd.load_catalog(replica, docs, cursor=10)
+    keys_before = _keys_in(replica_path)
+
+    kept = copy.deepcopy(docs[10:])  # the shop deleted products 0-9
+    kept[0]["variants"] = kept[0]["variants"][:1]  # and dropped all but one variant of product 10
+    kept[0]["version"] += 1
+    kept[1]["title"] = "Renamed Walnut Lamp"
+    kept[1]["version"] += 1
+    new = list(cd.products(5, seed=9, start=1000))
+    snapshot = kept + new
+    levels = cd.load_catalog(replica, snapshot, cursor=20)
+
+    assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
+    assert _levels_in(replica_path) == {level["id"]: level for level in levels}
+    keys_after = _keys_in(replica_path)
+    assert all(keys_after[d["id"]] == keys_before[d["id"]] for d in kept)
+    assert min(keys_after[d["id"]] for d in new) > max(keys_before.values())  # keys are never reused
+    catalog = CatalogService(replica._engine)
+    assert catalog.find_by_code(docs[0]["variants"][0]["sku"]) is None
+    assert catalog.search(docs[0]["variants"][0]["barcode"]) == []
+    assert [row.title for row in catalog.search("renamed walnut")] == ["Renamed Walnut Lamp"]
+
+
+def _cut_short(docs: list[dict], after: int) -> Iterator[list[dict]]:
+    for index, batch in enumerate(cd.batched(iter(docs), 50)):
+        if index == after:
+            raise ProtocolError("The shop's snapshot ended early")
+        yield batch
+
+
+def test_snapshot_cut_short_leaves_the_entity_not_done_and_a_rerun_completes(
+    replica, replica_path, small_chunks
+) -> None:
+    docs = list(cd.products(400))
+    replica.begin_snapshot()
+    with pytest.raises(ProtocolError):
+        replica.load_snapshot("product", 40, _cut_short(docs, after=5))
+    assert "product" not in replica.sync_state().snapshot_done
+    assert 0 < len(_products_in(replica_path)) < 400  # the chunks already committed stay
+
+    assert replica.load_snapshot("product", 41, cd.batched(iter(docs), 50)) == 400
+    assert _products_in(replica_path) == {d["id"]: d for d in docs}
+    assert replica.sync_state().snapshot_done == {"product": 41}
+
+
+def test_snapshot_with_an_inconsistent_record_is_refused_with_a_clear_message(replica, replica_path) -> None:
+    docs = list(cd.products(20))
+    docs[13]["variants"][0]["price"] = -5
+    with pytest.raises(ProtocolError, match="product snapshot has an inconsistent record"):
+        replica.load_snapshot("product", 5, iter([docs]))
+    assert _products_in(replica_path) == {}
+    assert replica.sync_state().snapshot_done == {}
+
+
+def test_unknown_entity_is_refused(replica) -> None:
+    with pytest.raises(ProtocolError, match="unknown kind of record"):
+        replica.load_snapshot("coupon", 1, iter([[{"id": "x", "version": 1}]]))
+
+
+def test_begin_snapshot_forgets_the_cursor_and_the_entities_done(replica) -> None:
+    cd.load_catalog(replica, list(cd.products(3)), cursor=8)
+    replica.begin_snapshot()
+    state = replica.sync_state()
+    assert (state.cursor, state.snapshot_done) == (None, {})
+
+
+def test_shop_and_sync_results_are_remembered(replica, engine) -> None:
+    info = ShopInfo(
+        shop_name="Corner Shop", currency="EUR", prices_include_tax=True, device_id="d1",
+        device_name="Till 1", head=5,
+    )
+    replica.record_shop(info)
+    replica.record_shop(info.model_copy(update={"shop_name": "Corner Shop & Café"}))
+    shop = CatalogService(engine).shop()
+    assert (shop.name, shop.currency, shop.prices_include_tax) == ("Corner Shop & Café", "EUR", True)
+
+    replica.record_sync_result(success_at="2026-05-09T10:00:00Z", error=None)
+    replica.record_sync_result(success_at=None, error="Shop unreachable: connection refused")
+    state = replica.sync_state()
+    assert state.last_success_at == "2026-05-09T10:00:00Z"
+    assert state.last_error == "Shop unreachable: connection refused"
+    replica.record_sync_result(success_at="2026-05-09T10:05:00Z", error=None)
+    state = replica.sync_state()
+    assert (state.last_success_at, state.last_error) == ("2026-05-09T10:05:00Z", None)
