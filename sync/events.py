@@ -50,7 +50,7 @@ class CaughtUp:
 
 @dataclass(frozen=True)
 class ProblemReported:
-    kind: str  # "auth", "protocol", "transient", "expired"
+    kind: str  # "auth", "protocol", "transient", "expired", "internal" (a bug or a full disk)
     message: str  # clear, for a person; the replica was not changed by the refused page
 
 

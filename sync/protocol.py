@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from typing_extensions import TypedDict
-
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from typing_extensions import TypedDict
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"

@@ -1,0 +1,282 @@
+"""First sync: an empty replica to caught up with a 100,000-product shop, client and server on one machine.
+
+    .venv/bin/python benchmarks/first_sync.py [--products 100000] [--runs 3] [--profile]
+
+Seeds the shop once (`countertop-shop seed`, ~1.5 variants per product, stock at 2 locations) and
+caches the database file, keyed by the server's seed and migration code; each run copies it, starts
+`countertop-shop serve` on 127.0.0.1 as a subprocess, and times SyncEngine.pull_once into a fresh
+SqliteReplica file. Prints wall seconds, documents/s, per-entity times and peak RSS of both sides.
+Target on a 2-core machine: at most 3 s wall for 100,000 products.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import pstats
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pos.store.database import open_replica  # noqa: E402
+from pos.store.replica import SqliteReplica  # noqa: E402
+from sync.connectors.countertop import CountertopConnector  # noqa: E402
+from sync.engine import SyncEngine  # noqa: E402
+from sync.protocol import ENTITIES  # noqa: E402
+
+SHOP_CLI = [sys.executable, "-m", "sync.server.cli"]
+# Its own folder: other benchmarks keep their caches in countertop-bench too.
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "countertop-bench" / "first-sync"
+
+
+def seed_fingerprint() -> str:
+    """Changes when the server's seed or schema code changes, so a stale cached shop is not reused."""
+    digest = hashlib.sha256()
+    server = ROOT / "sync" / "server"
+    for path in sorted([server / "seed.py", server / "seed_words.py", *server.glob("migrations/**/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def shop_cli(*args: str) -> str:
+    done = subprocess.run([*SHOP_CLI, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"countertop-shop {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def cached_shop(products: int, cache_dir: Path) -> Path:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"shop-{products}-{seed_fingerprint()}.sqlite3"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        started = time.perf_counter()
+        print(
+            shop_cli(
+                "seed", "--products", str(products), "--seed", "1", "--database-url", f"sqlite:///{partial}"
+            )
+        )
+        print(f"seeded the cached shop in {time.perf_counter() - started:.1f} s: {path}")
+        partial.rename(path)
+        for stale in cache_dir.glob(f"shop-{products}-*.sqlite3"):  # seeded by older server code
+            if stale != path:
+                stale.unlink()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database: Path) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.token = shop_cli(
+            "device", "add", "bench-till", "--database-url", f"sqlite:///{database}"
+        ).strip()
+        self.token = self.token.splitlines()[-1]
+        port = self.url.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [*SHOP_CLI, "serve", "--port", port, "--database-url", f"sqlite:///{database}"], cwd=ROOT
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(
+                    f"{self.url}/api/v1/sync/shop",
+                    headers={"Authorization": f"Bearer {self.token}"},
+                    timeout=1,
+                )
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise SystemExit("the shop server did not start in 30 s")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class TimedReplica:
+    """Delegates to the replica and records how long each entity's load_snapshot took."""
+
+    def __init__(self, replica: SqliteReplica) -> None:
+        self._replica = replica
+        self.load_seconds: dict[str, float] = {}
+        self.read_seconds: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._replica, name)
+
+    def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[dict]]) -> int:
+        self.read_seconds[entity] = 0.0
+        started = time.perf_counter()
+        loaded = self._replica.load_snapshot(entity, cursor, self._timed(entity, batches))
+        self.load_seconds[entity] = time.perf_counter() - started
+        self.counts[entity] = loaded
+        return loaded
+
+    def _timed(self, entity: str, batches: Iterable[list[dict]]) -> Iterator[list[dict]]:
+        """Time spent getting each batch: reading, decompressing and validating (the connector)."""
+        iterator = iter(batches)
+        while True:
+            started = time.perf_counter()
+            batch = next(iterator, None)
+            self.read_seconds[entity] += time.perf_counter() - started
+            if batch is None:
+                return
+            yield batch
+
+
+def one_run(server: Server, work: Path, profile: bool, prefetch: bool) -> dict[str, Any]:
+    replica_path = work / "replica.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{replica_path}{suffix}").unlink(missing_ok=True)
+    db = open_replica(replica_path)
+    replica = TimedReplica(SqliteReplica(db))
+    connector = CountertopConnector(server.url, server.token)
+    engine = SyncEngine(replica, connector, prefetch=prefetch)  # type: ignore[arg-type]
+    profiler = cProfile.Profile() if profile else None
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    report = engine.pull_once()
+    if profiler:
+        profiler.disable()
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    connector.close()
+    variants = _count(replica_path, "variant")
+    db.dispose()
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        print(out.getvalue())
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "report": report,
+        "loads": replica.load_seconds,
+        "reads": replica.read_seconds,
+        "variants": variants,
+    }
+
+
+def _count(path: Path, table: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def time_server_alone(server: Server) -> None:
+    """Each entity's snapshot downloaded and thrown away: what the shop alone needs to send it."""
+    parts = []
+    total = 0.0
+    with requests.Session() as session:
+        for entity in ENTITIES:
+            started = time.perf_counter()
+            response = session.get(
+                f"{server.url}/api/v1/sync/snapshot",
+                params={"entity": entity},
+                headers={"Authorization": f"Bearer {server.token}", "Accept-Encoding": "gzip"},
+                stream=True,
+                timeout=60,
+            )
+            size = sum(len(chunk) for chunk in response.raw.stream(1 << 20, decode_content=False))
+            seconds = time.perf_counter() - started
+            total += seconds
+            if size > 100_000:
+                parts.append(f"{entity} {seconds:.2f} s ({size / 1e6:.1f} MB gzip)")
+    print(f"shop alone (download, no processing): {total:.2f} s: {', '.join(parts)}")
+
+
+def print_run(number: int, result: dict[str, Any]) -> None:
+    report, wall = result["report"], result["wall"]
+    docs = sum(report.snapshot.values())
+    rows = docs + result["variants"]
+    print(
+        f"run {number}: {wall:.2f} s wall, {docs:,} documents ({docs / wall:,.0f} docs/s), "
+        f"{rows:,} rows with variants ({rows / wall:,.0f} rows/s); client CPU {result['cpu']:.2f} s"
+    )
+    for entity, seconds in result["loads"].items():
+        count = report.snapshot[entity]
+        rate = f"{count / seconds:,.0f}/s" if seconds > 0 and count else "-"
+        read = result["reads"][entity]
+        print(
+            f"    {entity:<16} {count:>8,} docs  {seconds:6.3f} s  {rate:>10}  "
+            f"(connector read+validate {read:.3f} s, replica write {seconds - read:.3f} s)"
+        )
+
+
+def percentile_summary(walls: list[float]) -> str:
+    walls = sorted(walls)
+    return f"best {walls[0]:.2f} s, median {walls[len(walls) // 2]:.2f} s, worst {walls[-1]:.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile the client side of the last run")
+    parser.add_argument("--prefetch", action="store_true", help="open the next entity's snapshot early")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    args = parser.parse_args()
+
+    cached = cached_shop(args.products, args.cache_dir)
+    with tempfile.TemporaryDirectory(prefix="countertop-first-sync-") as tmp:
+        work = Path(tmp)
+        database = work / "shop.sqlite3"
+        shutil.copyfile(cached, database)
+        server = Server(database)
+        try:
+            time_server_alone(server)
+            walls = []
+            for number in range(1, args.runs + 1):
+                result = one_run(
+                    server, work, profile=args.profile and number == args.runs, prefetch=args.prefetch
+                )
+                print_run(number, result)
+                walls.append(result["wall"])
+            print(f"first sync of {args.products:,} products: {percentile_summary(walls)} (target <= 3 s)")
+            client_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS: client {client_mb:.0f} MB, server {server.peak_rss_mb():.0f} MB")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""The client sync loop: pull a shop's records into a Replica through a Connector.
+
+First run: snapshot every entity (resuming after entities a killed run already finished), then pull
+changes from the snapshot cursor. Later: pull changes page by page, each page applied together with
+its cursor in one replica transaction; an idle poll is one If-None-Match request answered 304.
+A 410 starts a fresh snapshot. Faults are reported on the EventBus and retried with exponential
+backoff and full jitter. Qt-free: the UI bridges the bus to Signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import random as random_module
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sync.events import (
+    CaughtUp,
+    ChangesApplied,
+    Connected,
+    Disconnected,
+    EventBus,
+    ProblemReported,
+    SnapshotProgress,
+    SyncEvent,
+)
+from sync.ports import (
+    AuthError,
+    Connector,
+    Doc,
+    ProtocolError,
+    Replica,
+    SnapshotExpired,
+    SnapshotStream,
+    SyncError,
+    TransientError,
+)
+from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 1.0  # seconds before jitter, doubled per failed attempt
+BACKOFF_CAP = 60.0
+AUTH_RETRY = 300.0  # a refused token needs a person; check again now and then
+
+
+class SyncCancelled(Exception):
+    """The pull was cancelled or stopped between two steps; the replica is consistent."""
+
+
+@dataclass
+class PullReport:
+    """What one `pull_once` did."""
+
+    snapshot: dict[str, int] = field(default_factory=dict)  # entity -> documents loaded
+    changes_applied: int = 0
+    pages: int = 0
+    not_modified: bool = False  # the shop answered 304: nothing new since the cursor
+    resnapshot: bool = False  # the cursor had expired (410) and a fresh snapshot was loaded
+    cursor: int = 0
+    head: int = 0
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        replica: Replica,
+        connector: Connector,
+        bus: EventBus | None = None,
+        *,
+        page_size: int = 1000,
+        sleep: Callable[[float], None] | None = None,
+        random: Callable[[], float] = random_module.random,
+        prefetch: bool = False,
+    ) -> None:
+        """`sleep` replaces the waits of `run` (tests observe the backoff); by default `run` waits on
+        its stop event so that stopping is immediate. `prefetch` opens the next entity's snapshot
+        while the current one is written (off: no gain measured once the connector reads and
+        validates ahead on its own threads, and it holds a second stream in memory)."""
+        if not 1 <= page_size <= MAX_CHANGES_LIMIT:
+            raise ValueError(f"page_size must be 1..{MAX_CHANGES_LIMIT}, not {page_size}")
+        self.replica = replica
+        self.connector = connector
+        self.bus = bus if bus is not None else EventBus()
+        self.page_size = page_size
+        self._sleep = sleep
+        self._random = random
+        self._prefetch = prefetch
+        self._cancelled = threading.Event()
+        self._stop: threading.Event | None = None
+        self._connected = False  # shop_info is asked again after any failure
+
+    # --- one pull -------------------------------------------------------------------------------
+
+    def pull_once(self) -> PullReport:
+        """Pull until caught up with the shop's head. Raises SyncError (after reporting it) or
+        SyncCancelled; either way the replica holds only whole, validated pages."""
+        report = PullReport()
+        try:
+            self._check_cancelled()
+            if not self._connected:
+                self._connect(report)
+            if self.replica.sync_state().cursor is None:
+                self._snapshot(report)
+            try:
+                self._pull_changes(report)
+            except SnapshotExpired as exc:
+                log.info("cursor expired, loading a fresh snapshot: %s", exc)
+                self.replica.begin_snapshot()
+                report.resnapshot = True
+                self._snapshot(report)
+                self._pull_changes(report)
+        except SyncCancelled:
+            log.info("sync cancelled")
+            raise
+        except SyncError as exc:
+            self._connected = False
+            self._report_problem(exc)
+            raise
+        at = utc_now()
+        self.replica.record_sync_result(success_at=at, error=None)
+        self._emit(CaughtUp(cursor=report.cursor, at=at))
+        return report
+
+    def _connect(self, report: PullReport) -> None:
+        info = self.connector.shop_info()
+        self.replica.record_shop(info)
+        cursor = self.replica.sync_state().cursor
+        if cursor is not None and info.head < cursor:
+            # The shop's history is behind the till's: its database was restored or replaced.
+            # Nothing the till holds can be trusted to match it, so load it afresh.
+            log.warning(
+                "the shop's head %d is behind the till's cursor %d; loading a fresh snapshot",
+                info.head,
+                cursor,
+            )
+            self.replica.begin_snapshot()
+            report.resnapshot = True
+        self._connected = True
+        self._emit(Connected(shop_name=info.shop_name, head=info.head))
+
+    def _snapshot(self, report: PullReport) -> None:
+        state = self.replica.sync_state()
+        if not state.snapshot_done:
+            self.replica.begin_snapshot()
+        done = set(state.snapshot_done)
+        if done:
+            log.info("resuming a snapshot run; already loaded: %s", ", ".join(sorted(done)))
+        todo = [(index, entity) for index, entity in enumerate(ENTITIES) if entity not in done]
+        upcoming: SnapshotStream | None = None
+        try:
+            for position, (index, entity) in enumerate(todo):
+                self._check_cancelled()
+                stream, upcoming = upcoming or self.connector.snapshot(entity), None
+                try:
+                    # Ask for the next entity now: the shop prepares and sends it while this
+                    # one is written (the connector buffers it), instead of waiting for us.
+                    if self._prefetch and position + 1 < len(todo):
+                        upcoming = self._open_early(todo[position + 1][1])
+                    batches = self._with_progress(stream, index)
+                    report.snapshot[entity] = self.replica.load_snapshot(entity, stream.cursor, batches)
+                finally:
+                    _close(stream)
+                log.info("snapshot of %s: %d documents at cursor %d", entity, stream.count, stream.cursor)
+        finally:
+            _close(upcoming)
+        report.cursor = self.replica.finish_snapshot()
+
+    def _open_early(self, entity: str) -> SnapshotStream | None:
+        """Opening ahead is only an optimisation: a failure is met again, and reported, in turn."""
+        try:
+            return self.connector.snapshot(entity)
+        except SyncError as exc:
+            log.debug("could not open the snapshot of %s early: %s", entity, exc)
+            return None
+
+    def _with_progress(self, stream: SnapshotStream, index: int) -> Iterator[list[Doc]]:
+        total_entities = len(ENTITIES)
+        done = 0
+        self._emit(SnapshotProgress(stream.entity, 0, stream.count, index, total_entities))
+        for batch in stream.batches:
+            # Checked between batches: raising here makes load_snapshot roll back its open
+            # chunk and leave the entity not done.
+            self._check_cancelled()
+            yield batch
+            done += len(batch)
+            self._emit(SnapshotProgress(stream.entity, done, stream.count, index, total_entities))
+
+    def _pull_changes(self, report: PullReport) -> None:
+        cursor = self.replica.sync_state().cursor
+        if cursor is None:
+            raise ProtocolError("the replica has no cursor after its snapshot")
+        while True:
+            self._check_cancelled()
+            # Asking with our own cursor as the known head: equal heads mean nothing new (304).
+            page = self.connector.changes(cursor, self.page_size, known_head=cursor)
+            report.head = page.head
+            if page.not_modified:
+                report.not_modified = report.pages == 0
+                break
+            if page.changes or page.next != cursor:
+                applied = self.replica.apply_changes(page.changes, page.next)
+                cursor = page.next
+                report.pages += 1
+                report.changes_applied += len(page.changes)
+                self._emit(ChangesApplied(changes=applied, cursor=cursor, head=page.head))
+            if not page.has_more:
+                break
+        report.cursor = cursor
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, interval: float = 2.0) -> None:
+        """Pull every `interval` seconds until `stop` is set or `cancel()` is called."""
+        self._stop = stop
+        failures = 0
+        try:
+            while not self._should_stop():
+                try:
+                    self.pull_once()
+                    failures = 0
+                    delay = interval
+                except SyncCancelled:
+                    break
+                except AuthError:
+                    delay = AUTH_RETRY
+                except SyncError:
+                    failures += 1
+                    delay = self.backoff_delay(failures)
+                except Exception as exc:  # a bug or a local fault (disk full): keep the loop alive
+                    log.exception("sync pull failed unexpectedly")
+                    self._emit(ProblemReported(kind="internal", message=f"Sync failed: {exc}"))
+                    failures += 1
+                    delay = self.backoff_delay(failures)
+                if self._wait(delay):
+                    break
+        finally:
+            self._stop = None
+
+    def backoff_delay(self, failures: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))]."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, failures - 1))
+        return self._random() * ceiling
+
+    def cancel(self) -> None:
+        """Stop `run` and abandon a pull in progress at its next step (thread-safe, permanent)."""
+        self._cancelled.set()
+        stop = self._stop
+        if stop is not None:
+            stop.set()
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait between pulls; True when the loop should end."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+        elif self._stop is not None:
+            self._stop.wait(seconds)
+        return self._should_stop()
+
+    def _should_stop(self) -> bool:
+        return self._cancelled.is_set() or (self._stop is not None and self._stop.is_set())
+
+    def _check_cancelled(self) -> None:
+        if self._should_stop():
+            raise SyncCancelled("sync was cancelled")
+
+    # --- reporting ------------------------------------------------------------------------------
+
+    def _report_problem(self, exc: SyncError) -> None:
+        message = str(exc)
+        log.warning("sync problem: %s", message)
+        try:
+            self.replica.record_sync_result(success_at=None, error=message)
+        except Exception:  # the problem must still be shown even if it cannot be stored
+            log.exception("could not record the sync problem")
+        if isinstance(exc, TransientError):
+            self._emit(Disconnected(reason=message))
+        elif isinstance(exc, AuthError):
+            self._emit(ProblemReported(kind="auth", message=message))
+        elif isinstance(exc, SnapshotExpired):
+            self._emit(ProblemReported(kind="expired", message=message))
+        else:
+            self._emit(
+                ProblemReported(
+                    kind="protocol",
+                    message=f"The shop sent data this till refused; nothing was changed. {message}",
+                )
+            )
+
+    def _emit(self, event: SyncEvent) -> None:
+        self.bus.emit(event)
+
+
+def _close(stream: SnapshotStream | None) -> None:
+    if stream is not None and stream.close is not None:
+        stream.close()
