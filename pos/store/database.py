@@ -21,6 +21,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 
+from pos.store.indexes import missing_indexes
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -50,10 +52,24 @@ def open_replica(path: Path) -> Engine:
     event.listen(engine, "begin", _begin)
     try:
         _upgrade(engine, path)
+        _build_missing_indexes(engine, path)
     except Exception:
         engine.dispose()
         raise
     return engine
+
+
+def _build_missing_indexes(engine: Engine, path: Path) -> None:
+    # A first sync drops secondary indexes while it loads (pos.store.indexes); a crash part-way
+    # must not leave the till without them.
+    pooled = engine.raw_connection()
+    try:
+        con: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
+        for name, ddl in missing_indexes(con):
+            log.info("replica %s: building index %s, missing after an interrupted load", path, name)
+            con.execute(ddl)
+    finally:
+        pooled.close()
 
 
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

@@ -25,6 +25,11 @@ class EntityTable:
     columns: tuple[str, ...]  # "id" first, then "version", then the rest
     row: Callable[[Doc], Row]
 
+    def insert_sql(self) -> str:
+        """Plain INSERT, for a snapshot into an empty table (an id listed twice is refused)."""
+        marks = ", ".join("?" for _ in self.columns)
+        return f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})"
+
     def upsert_sql(self, *, guarded: bool) -> str:
         """INSERT or UPDATE by id; `guarded` updates only when the incoming version is newer."""
         names = ", ".join(self.columns)

@@ -1,20 +1,25 @@
 """Writing products: the product row, its variants and its search index row, kept in step.
 
-A product's search row (product_fts, rowid = product.key) is written from the document itself, in
-the same transaction as the product, so search never lags the catalog, even during a first sync.
-Measured on 100k products: writing it with each chunk costs about what one bulk rebuild at the end
-costs (benchmarks/lookup.py prints the load rate), so there is no separate rebuild step.
+The search row (product_fts) has rowid = the product's rank in title order (pos.store.ranks) and
+is written in the same transaction as the product, so search never lags a change. The one
+exception is a first sync into an empty replica (FirstLoad): ranks need every title, so its search
+rows are written at the end of the product snapshot, in title order, before the snapshot counts
+as done; until then the products are listed and found by code but not yet by name.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 
+from pos.store import ranks
+
 Doc = dict[str, Any]
+SearchText = tuple[str, str, str]  # title, category, codes
 
 _PRODUCT_FIELDS = ("version", "title", "description", "category", "status", "tax_rate_id", "updated_at")
 _INSERT_PRODUCT = (
@@ -25,14 +30,17 @@ _UPDATE_PRODUCT = (
     "UPDATE product SET version = ?, title = ?, description = ?, category = ?, status = ?, "
     "tax_rate_id = ?, updated_at = ? WHERE key = ?"
 )
+_INSERT_VARIANT = (
+    "INSERT INTO variant (id, product_id, sku, barcode, title, price, position) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _UPSERT_VARIANT = (
-    "INSERT INTO variant (id, product_id, sku, barcode, title, price, position) VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, sku = excluded.sku, "
+    _INSERT_VARIANT + " ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, sku = excluded.sku, "
     "barcode = excluded.barcode, title = excluded.title, price = excluded.price, position = excluded.position"
 )
 _INSERT_FTS = "INSERT INTO product_fts (rowid, title, category, codes) VALUES (?, ?, ?, ?)"
 _DELETE_FTS = "DELETE FROM product_fts WHERE rowid = ?"
-_KEYS_OF = "SELECT id, key FROM product WHERE id IN (SELECT value FROM json_each(?))"
+_INSERT_RANK = "INSERT INTO product_order (rank, key) VALUES (?, ?)"
+_KNOWN = "SELECT id, key, title FROM product WHERE id IN (SELECT value FROM json_each(?))"
 _DROP_LEVELS_OF_PRODUCT = (
     "DELETE FROM inventory_level WHERE variant_id IN (SELECT id FROM variant WHERE product_id = ?)"
 )
@@ -64,10 +72,45 @@ def next_key(con: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
-def existing_keys(con: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
-    if not ids:
-        return {}
-    return dict(con.execute(_KEYS_OF, (orjson.dumps(list(ids)).decode(),)).fetchall())
+class FirstLoad:
+    """A product snapshot into an empty replica: plain inserts, search rows written at the end.
+
+    Keeps (title, category, codes) of each product until then: about 250 bytes a product.
+    """
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.first_key = next_key(con)
+        self._texts: list[SearchText] = []
+        self._categories: dict[str, str] = {}  # one string per category, not one per product
+
+    def write(self, con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
+        """Insert products and variants; a product or variant id listed twice is refused."""
+        key = self.first_key + len(self._texts)
+        rows, variants, texts = [], [], []
+        category = self._categories.setdefault
+        for offset, doc in enumerate(docs):
+            values = _product_values(doc)
+            rows.append((key + offset, doc["id"], *values))
+            variants.extend(_variant_rows(doc))
+            texts.append((values[1], category(values[3], values[3]), search_codes(doc)))
+        con.executemany(_INSERT_PRODUCT, rows)
+        con.executemany(_INSERT_VARIANT, variants)
+        self._texts.extend(texts)  # only once the rows are in: a refused chunk adds nothing
+
+    def index(
+        self, con: sqlite3.Connection, transaction: Callable[[], AbstractContextManager[Any]], chunk: int
+    ) -> None:
+        """Rank every product in title order and write its search row, `chunk` products a transaction."""
+        with transaction():
+            keys = [key for (key,) in con.execute("SELECT key FROM product ORDER BY title, key")]
+        texts, first = self._texts, self.first_key
+        for start in range(0, len(keys), chunk):
+            numbered = enumerate(keys[start : start + chunk], start + 1)
+            part = [(number * ranks.SPACING, key) for number, key in numbered]
+            with transaction():
+                con.executemany(_INSERT_RANK, part)
+                con.executemany(_INSERT_FTS, [(rank, *texts[key - first]) for rank, key in part])
+        self._texts = []
 
 
 def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
@@ -77,30 +120,44 @@ def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
     """
     # The last copy of a product listed twice wins, as a later change would.
     docs = list({doc["id"]: doc for doc in docs}.values())
-    keys = existing_keys(con, [doc["id"] for doc in docs])
+    known = {
+        pid: (key, title)
+        for pid, key, title in con.execute(_KNOWN, (orjson.dumps([d["id"] for d in docs]).decode(),))
+    }
     key = next_key(con)
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
-    search_rows: list[tuple[Any, ...]] = []
+    search: list[tuple[int, str | None, Doc]] = []  # key, title before, document
     variants: list[tuple[Any, ...]] = []
     for doc in docs:
         values = _product_values(doc)
-        known = keys.get(doc["id"])
-        if known is None:
-            known = key
+        found = known.get(doc["id"])
+        if found is None:
+            inserts.append((key, doc["id"], *values))
+            search.append((key, None, doc))
             key += 1
-            keys[doc["id"]] = known
-            inserts.append((known, doc["id"], *values))
         else:
-            updates.append((*values, known))
-        search_rows.append((known, doc["title"], doc["category"], search_codes(doc)))
+            updates.append((*values, found[0]))
+            search.append((found[0], found[1], doc))
         variants.extend(_variant_rows(doc))
     con.executemany(_INSERT_PRODUCT, inserts)
-    if updates:
-        con.executemany(_UPDATE_PRODUCT, updates)
-        con.executemany(_DELETE_FTS, [(row[-1],) for row in updates])
-    con.executemany(_INSERT_FTS, search_rows)
+    con.executemany(_UPDATE_PRODUCT, updates)
     con.executemany(_UPSERT_VARIANT, variants)
+    for product_key, old_title, doc in search:
+        _write_search_row(con, product_key, old_title, doc)
+
+
+def _write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, doc: Doc) -> None:
+    rank = ranks.rank_of(con, key)
+    if rank is not None:
+        con.execute(_DELETE_FTS, (rank,))
+        if old_title != doc["title"]:  # its place in title order may have moved
+            con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
+            rank = None
+    if rank is None:
+        rank = ranks.place(con, doc["title"], key)
+        con.execute(_INSERT_RANK, (rank, key))
+    con.execute(_INSERT_FTS, (rank, doc["title"], doc["category"], search_codes(doc)))
 
 
 def upsert_product(con: sqlite3.Connection, doc: Doc) -> bool:
@@ -126,16 +183,36 @@ def delete_product(con: sqlite3.Connection, product_id: str) -> bool:
     con.execute(_DROP_LEVELS_OF_PRODUCT, (product_id,))
     con.execute("DELETE FROM variant WHERE product_id = ?", (product_id,))
     con.execute("DELETE FROM product WHERE key = ?", (row[0],))
-    con.execute(_DELETE_FTS, (row[0],))
+    rank = ranks.rank_of(con, row[0])
+    if rank is not None:
+        con.execute(_DELETE_FTS, (rank,))
+        con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
     return True
+
+
+def search_is_complete(con: sqlite3.Connection) -> bool:
+    """Every product has its search row (false after a first sync stopped before its end)."""
+    (same,) = con.execute(
+        "SELECT (SELECT count(*) FROM product) = (SELECT count(*) FROM product_order)"
+    ).fetchone()
+    return bool(same)
+
+
+def delete_all(con: sqlite3.Connection) -> None:
+    """Forget every product, variant and search row (not stock levels: their own snapshot)."""
+    con.execute("DELETE FROM product_fts")
+    con.execute("DELETE FROM product_order")
+    con.execute("DELETE FROM variant")
+    con.execute("DELETE FROM product")
 
 
 def delete_unseen(con: sqlite3.Connection) -> None:
     """End of a snapshot over a non-empty replica: drop products and variants it did not list."""
+    unseen = "(SELECT key FROM product WHERE id NOT IN (SELECT id FROM temp.seen_product))"
     con.execute(
-        "DELETE FROM product_fts WHERE rowid IN "
-        "(SELECT key FROM product WHERE id NOT IN (SELECT id FROM temp.seen_product))"
+        f"DELETE FROM product_fts WHERE rowid IN (SELECT rank FROM product_order WHERE key IN {unseen})"
     )
+    con.execute(f"DELETE FROM product_order WHERE key IN {unseen}")
     unseen_variants = "(SELECT id FROM variant WHERE id NOT IN (SELECT id FROM temp.seen_variant))"
     con.execute(f"DELETE FROM inventory_level WHERE variant_id IN {unseen_variants}")
     con.execute("DELETE FROM variant WHERE id NOT IN (SELECT id FROM temp.seen_variant)")

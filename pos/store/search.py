@@ -12,10 +12,10 @@ A plain-ASCII word of four or more characters is therefore expanded through the 
 the few whole terms it stands for ("clas" -> "classic" OR "classical"), which FTS5 intersects with
 skipping (3-5 ms). Other words, and prefixes of more than MAX_EXPANSION terms, stay prefix queries.
 
-Ordering a group by title takes one of three paths: when few products match (<= SMALL_MATCH), look
-each up and sort; when many match, walk the start of the title index and keep the products that
-match, which stops after `limit` hits; when that walk finds too few (the matches cluster later in
-title order), look up and sort every match.
+Each group comes out of the index already in title order: product_fts rowids are ranks that follow
+title order (pos.store.ranks), FTS5 yields matches in rowid order, and LIMIT stops the scan after
+the first `limit` matches. The few products whose rank could not be placed in order (OUT_OF_ORDER
+and above) are read apart and merged in at the place their title takes among the ordered ranks.
 """
 
 from __future__ import annotations
@@ -25,32 +25,21 @@ from collections.abc import Iterable
 
 import orjson
 
+from pos.store import ranks
+
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
-SMALL_MATCH = 5000
 MAX_EXPANSION = 8
 _TERMS = "SELECT term FROM product_fts_terms WHERE term >= ? AND term < ? LIMIT ?"
 
-_MATCHES = "SELECT rowid FROM product_fts WHERE product_fts MATCH ?"
-_PROBE = _MATCHES + " LIMIT ?"
-_SORT_FEW = (
-    "SELECT p.key FROM json_each(?) j CROSS JOIN product p ON p.key = j.value ORDER BY p.title, p.key"
+# CROSS JOIN keeps the FTS scan outside, so its rowid order serves ORDER BY and LIMIT ends it early.
+_IN_ORDER = (
+    "SELECT o.key, o.rank FROM product_fts f CROSS JOIN product_order o ON o.rank = f.rowid "
+    "WHERE f.product_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid"
 )
-# The walk reads at most WALK_BUDGET title-index entries: matches that cluster in title order
-# (every "Northwind ..." product for "nor") would otherwise make it read half the index.
-WALK_BUDGET = 20_000
-_WALK_TITLES = (
-    "SELECT key FROM (SELECT key FROM product INDEXED BY ix_product_title ORDER BY title, key LIMIT ?) "
-    f"WHERE key IN ({_MATCHES}) LIMIT ?"
-)
-_SORT_ALL = (
-    f"SELECT p.key FROM ({_MATCHES}) m CROSS JOIN product p ON p.key = m.rowid "
-    "ORDER BY p.title, p.key LIMIT ?"
-)
-_ALL_SORTED = f"SELECT key FROM product WHERE key IN ({_MATCHES}) ORDER BY title, key"
-_ALL_SORTED_EXCEPT = (
-    f"SELECT key FROM product WHERE key IN ({_MATCHES}) AND key NOT IN ({_MATCHES}) ORDER BY title, key"
-)
+_OUT_OF_ORDER = "SELECT rowid FROM product_fts WHERE product_fts MATCH ? AND rowid >= ?"
+_TOP_RANK = "SELECT coalesce(max(rank), 0) FROM product_order"
+_TITLES = "SELECT key, title FROM product WHERE key IN (SELECT value FROM json_each(?)) ORDER BY title, key"
 
 
 def query_words(text: str) -> list[str]:
@@ -106,33 +95,49 @@ def ranked_keys(
     if expansions is None:
         return found[:limit] if limit is not None else found
     in_title, anywhere = fts_query(words, "title", expansions), fts_query(words, None, expansions)
-    if limit is None:
-        taken = set(found)
-        for sql, args in ((_ALL_SORTED, (in_title,)), (_ALL_SORTED_EXCEPT, (anywhere, in_title))):
-            found.extend(key for (key,) in con.execute(sql, args) if key not in taken)
-        return found
     for query in (in_title, anywhere):
-        if len(found) >= limit:
+        if limit is not None and len(found) >= limit:
             break
-        _extend(found, _ordered(con, query, limit + len(found)), limit)
+        _extend(found, ordered_keys(con, query, None if limit is None else limit + len(found)), limit)
     return found
 
 
-def _ordered(con: sqlite3.Connection, query: str, limit: int) -> list[int]:
-    probe = [key for (key,) in con.execute(_PROBE, (query, SMALL_MATCH + 1))]
-    if len(probe) <= SMALL_MATCH:
-        keys = orjson.dumps(probe).decode()
-        return [key for (key,) in con.execute(_SORT_FEW + " LIMIT ?", (keys, limit))]
-    walked = [key for (key,) in con.execute(_WALK_TITLES, (WALK_BUDGET, query, limit))]
-    if len(walked) >= limit:
-        return walked
-    return [key for (key,) in con.execute(_SORT_ALL, (query, limit))]
+def ordered_keys(con: sqlite3.Connection, query: str, limit: int | None) -> list[int]:
+    """Keys of the products matching an FTS5 query, in (title, key) order; the first `limit`."""
+    sql, args = _IN_ORDER, (query, ranks.OUT_OF_ORDER)
+    if limit is not None:
+        sql, args = sql + " LIMIT ?", (*args, limit)
+    in_order = con.execute(sql, args).fetchall()
+    base = ranks.OUT_OF_ORDER
+    strays: list[int] = []
+    # Usually there are none: skip a second pass over the index (the top rank is one B-tree seek).
+    if con.execute(_TOP_RANK).fetchone()[0] >= base:
+        strays = [rank - base for (rank,) in con.execute(_OUT_OF_ORDER, (query, base))]
+    if not strays:
+        return [key for key, _ in in_order]
+    return _merge(con, in_order, strays)[:limit]
 
 
-def _extend(found: list[int], keys: list[int], limit: int) -> None:
+def _merge(con: sqlite3.Connection, in_order: list[tuple[int, int]], strays: list[int]) -> list[int]:
+    """Put each out-of-order product right after the ordered product its title follows."""
+    titled = con.execute(_TITLES, (orjson.dumps(strays).decode(),)).fetchall()
+    # In title order, so the ranks they follow never decrease and one pass merges both lists.
+    after = [(ranks.rank_before(con, title, key), key) for key, title in titled]
+    merged: list[int] = []
+    position = 0
+    for key, rank in in_order:
+        while position < len(after) and after[position][0] < rank:
+            merged.append(after[position][1])
+            position += 1
+        merged.append(key)
+    merged.extend(key for _, key in after[position:])
+    return merged
+
+
+def _extend(found: list[int], keys: list[int], limit: int | None) -> None:
     taken = set(found)
     for key in keys:
-        if len(found) >= limit:
+        if limit is not None and len(found) >= limit:
             return
         if key not in taken:
             found.append(key)

@@ -7,7 +7,11 @@ an integer `key` too: the catalog screen holds lists of keys, and AUTOINCREMENT 
 so a stale key can point at nothing but never at another product.
 
 The product search index `product_fts` (FTS5) is not in this metadata: it is created by migration
-0002 and kept in step by pos.store.replica.
+0002 and kept in step by pos.store.products. Its rowid is a rank in title order (product_order,
+pos.store.ranks), so matches come out of the index already sorted by title.
+
+A first sync drops the secondary indexes of the tables it fills (LOAD_INDEXED_TABLES) and builds
+them once at the end; pos.store.database.ensure_indexes re-creates any that a crash left missing.
 """
 
 from __future__ import annotations
@@ -73,6 +77,14 @@ product = Table(
     CheckConstraint("status IN ('active', 'archived')", name="ck_product_status"),
     Index("ix_product_title", "title"),
     sqlite_autoincrement=True,
+)
+
+# Search rank (the product_fts rowid) of each product; see pos.store.ranks.
+product_order = Table(
+    "product_order",
+    metadata,
+    Column("rank", Integer, primary_key=True, autoincrement=False),
+    Column("key", Integer, nullable=False, unique=True),
 )
 
 variant = Table(
@@ -163,3 +175,6 @@ sync_snapshot = Table(
     Column("entity", String, primary_key=True),
     Column("cursor", Integer, nullable=False),
 )
+
+# Tables whose secondary indexes a load into an empty table drops and rebuilds at its end.
+LOAD_INDEXED_TABLES = {"product": ("product", "variant"), "inventory_level": ("inventory_level",)}

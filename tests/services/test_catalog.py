@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -230,3 +231,103 @@ def test_long_prefixes_match_exactly_what_a_prefix_query_would(engine) -> None:
     assert _titles(catalog, "class nothing") == []
     assert len(_titles(catalog, "tokens")) == 12
     assert _titles(catalog, "tokens1 box") == ["Tokens1 Box", "Tokens10 Box", "Tokens11 Box"]
+
+
+# --- title-ordered search ranks (pos.store.ranks): fast paths against a plain sort ----------------
+
+_REFERENCE_CODES = """
+SELECT p.key FROM variant v JOIN product p ON p.id = v.product_id WHERE v.{column} = ?
+ORDER BY p.status = 'active' DESC, v.rowid LIMIT 100
+"""
+_REFERENCE_TIER = (
+    "SELECT key FROM product WHERE key IN (SELECT o.key FROM product_fts f JOIN product_order o "
+    "ON o.rank = f.rowid WHERE f.product_fts MATCH ?) ORDER BY title, key"
+)
+
+
+def _reference_keys(engine: Engine, text: str) -> list[int]:
+    """What search must return, computed the slow way: every match looked up and sorted by title."""
+    from pos.store import search
+
+    with engine.connect() as connection:
+        con = connection.connection.driver_connection
+        code = text.strip()
+        hits = []
+        if code.isdigit():
+            hits = [k for (k,) in con.execute(_REFERENCE_CODES.format(column="barcode"), (code,))]
+        if not hits and code:
+            hits = [k for (k,) in con.execute(_REFERENCE_CODES.format(column="sku"), (code,))]
+        found = list(dict.fromkeys(hits))
+        words = search.query_words(text)
+        expansions = search.expand_prefixes(con, words) if words else None
+        if not words or expansions is None:
+            return found
+        tiers = (search.fts_query(words, "title", expansions), search.fts_query(words, None, expansions))
+        for query in tiers:
+            found += [k for (k,) in con.execute(_REFERENCE_TIER, (query,)) if k not in found]
+    return found
+
+
+@pytest.fixture
+def churned(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> tuple[CatalogService, list[str]]:
+    """A snapshot, then many products added, renamed and deleted, with ranks this close together
+    that gaps run out and products fall out of order (the rare case the search must merge)."""
+    from pos.store import ranks
+
+    monkeypatch.setattr(ranks, "SPACING", 4)
+    replica = SqliteReplica(engine)
+    docs = list(cd.products(300, seed=4))
+    cd.load_catalog(replica, copy.deepcopy(docs))
+    rng = random.Random(9)
+    changes, seq = [], 20
+    for number, doc in enumerate(cd.products(200, seed=5, start=1000)):
+        if number % 3 == 0:  # many new products crowd between the same two neighbours
+            doc["title"] = f"Northwind Classic Cotton Mug {rng.choice('ABCDEF')}{number}"
+        seq += 1
+        changes.append(cd.change(seq, "product", doc))
+    for doc in rng.sample(docs, 60):
+        renamed = copy.deepcopy(doc)
+        renamed.update(version=2, title=f"{rng.choice(cd.BRANDS)} Renamed {doc['title'].split()[-1]}")
+        seq += 1
+        changes.append(cd.change(seq, "product", renamed))
+    for doc in rng.sample(docs, 30):
+        seq += 1
+        changes.append(cd.change(seq, "product", delete_id=doc["id"]))
+    replica.apply_changes(changes, cursor=seq)
+    with engine.connect() as connection:
+        strays = connection.exec_driver_sql(
+            "SELECT count(*) FROM product_order WHERE rank >= ?", (ranks.OUT_OF_ORDER,)
+        ).scalar()
+        titles = [t for (t,) in connection.exec_driver_sql("SELECT title FROM product")]
+    assert strays > 10  # the case under test really happens
+    return CatalogService(engine), titles
+
+
+def test_ordered_ranks_follow_title_order_after_changes(engine, churned) -> None:
+    from pos.store import ranks
+
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT o.rank FROM product p JOIN product_order o ON o.key = p.key ORDER BY p.title, p.key"
+        ).all()
+        counts = connection.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM product), (SELECT count(*) FROM product_order), "
+            "(SELECT count(*) FROM product_fts)"
+        ).one()
+    ordered = [rank for (rank,) in rows if rank < ranks.OUT_OF_ORDER]
+    assert ordered == sorted(ordered) and len(set(ordered)) == len(ordered)
+    assert counts[0] == counts[1] == counts[2] == 300 + 200 - 30
+
+
+def test_fast_search_equals_a_full_sort_on_random_queries(engine, churned) -> None:
+    catalog, titles = churned
+    rng = random.Random(13)
+    queries = ["northwind", "north", "nor cot", "mug", "renamed", "kitchen", "apparel", "m", "zz"]
+    for _ in range(120):
+        words = rng.sample(rng.choice(titles).replace("-", " ").split(), rng.randrange(1, 3))
+        queries.append(" ".join(w[: rng.randrange(1, len(w) + 1)] for w in words))
+    for text in queries:
+        expected = _reference_keys(engine, text)
+        assert catalog.search_keys(text) == expected, text
+        for limit in (1, 7, 50):
+            assert [row.key for row in catalog.search(text, limit)] == expected[:limit], (text, limit)

@@ -106,3 +106,45 @@ def test_replica_from_a_newer_version_is_refused_and_left_alone(replica_path: Pa
         open_replica(replica_path)
     assert replica_path.read_bytes() == before
     assert not list(replica_path.parent.glob("*.backup-*"))
+
+
+def test_a_0002_replica_gets_title_ordered_search_ranks(replica_path: Path) -> None:
+    replica_path.parent.mkdir(parents=True)
+    engine = create_engine(f"sqlite:///{replica_path}")
+    upgrade_to(engine, "0002")
+    engine.dispose()
+    con = sqlite3.connect(replica_path)
+    with con:
+        for number, title in enumerate(["Zinc Tray", "alder Mug", "Birch Mug", "Alder Bowl"]):
+            con.execute(
+                "INSERT INTO product (id, version, title, description, category, status, tax_rate_id, "
+                "updated_at) VALUES (?, 1, ?, '', 'Home', 'active', NULL, '2026-01-01T00:00:00Z')",
+                (f"p{number}", title),
+            )
+            con.execute(
+                "INSERT INTO product_fts (rowid, title, category, codes) "
+                "SELECT key, title, category, '' FROM product WHERE id = ?",
+                (f"p{number}",),
+            )
+    con.close()
+    engine = open_replica(replica_path)
+    try:
+        catalog = CatalogService(engine)
+        assert [row.title for row in catalog.search("mug")] == ["alder Mug", "Birch Mug"]
+        assert [row.title for row in catalog.search("home")] == ["Alder Bowl", "alder Mug", "Birch Mug",
+                                                                 "Zinc Tray"]
+    finally:
+        engine.dispose()
+
+
+def test_opening_a_replica_rebuilds_indexes_an_interrupted_load_dropped(replica_path: Path) -> None:
+    open_replica(replica_path).dispose()
+    con = sqlite3.connect(replica_path)
+    con.execute("DROP INDEX ix_variant_barcode")
+    con.execute("DROP INDEX ix_product_title")
+    con.close()
+    open_replica(replica_path).dispose()
+    con = sqlite3.connect(replica_path)
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    assert {"ix_variant_barcode", "ix_product_title", "ix_variant_sku", "ix_variant_product"} <= names

@@ -160,3 +160,31 @@ def test_shop_and_sync_results_are_remembered(replica, engine) -> None:
     replica.record_sync_result(success_at="2026-05-09T10:05:00Z", error=None)
     state = replica.sync_state()
     assert (state.last_success_at, state.last_error) == ("2026-05-09T10:05:00Z", None)
+
+
+def _index_names(path: Path) -> set[str]:
+    con = sqlite3.connect(path)
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    return names
+
+
+def test_a_failed_first_load_leaves_every_index_and_a_rerun_is_searchable(
+    replica, replica_path, engine, small_chunks
+) -> None:
+    before = _index_names(replica_path)
+    docs = list(cd.products(400))
+    with pytest.raises(ProtocolError):
+        replica.load_snapshot("product", 40, _cut_short(docs, after=5))
+    assert _index_names(replica_path) == before
+    assert replica.load_snapshot("product", 41, cd.batched(iter(docs), 50)) == 400
+    assert _index_names(replica_path) == before
+    catalog = CatalogService(engine)
+    assert {row.id for row in catalog.search(docs[-1]["title"], limit=400)} >= {docs[-1]["id"]}
+
+
+def test_a_first_load_listing_a_product_twice_is_refused(replica, replica_path) -> None:
+    docs = list(cd.products(30))
+    with pytest.raises(ProtocolError, match="listed twice"):
+        replica.load_snapshot("product", 5, iter([docs[:20], docs[15:]]))
+    assert replica.sync_state().snapshot_done == {}
