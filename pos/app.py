@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from pos.services.catalog import CatalogService
 from pos.services.connection import (
@@ -37,8 +38,18 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+class ReplicaUnreadable(RuntimeError):
+    """The replica file exists but is not a database this till can open (damaged, or no access)."""
+
+
 # Failures a person can act on, reported without a traceback (exit status 1).
-RUNTIME_FAILURES: tuple[type[Exception], ...] = (DemoShopError, ReplicaSchemaError)
+RUNTIME_FAILURES: tuple[type[Exception], ...] = (DemoShopError, ReplicaSchemaError, ReplicaUnreadable)
+# The first line of the message box the app shows for each, before the exception's own text.
+STARTUP_HEADLINES: dict[type[Exception], str] = {
+    DemoShopError: "The demo shop did not start.",
+    ReplicaSchemaError: "This till's data file was written by a newer version of Countertop.",
+    ReplicaUnreadable: "Countertop cannot read this till's data file.",
+}
 
 
 class CommandError(Exception):
@@ -59,7 +70,22 @@ class ShopSession:
     bus: EventBus
     ui_db: Engine
     sync_db: Engine
+    token: str = field(default="", repr=False)
     _closed: bool = field(default=False, repr=False)
+
+    def renew_engine(self, token: str | None = None) -> SyncEngine:
+        """A fresh engine on the same replica and bus, with a new device token if given.
+
+        A cancelled engine stays cancelled, so resuming needs a new one; call only once the old
+        engine's run has ended (its connector is closed here).
+        """
+        if token:
+            self.token = token
+        self.sync.connector.close()
+        self.sync = SyncEngine(
+            SqliteReplica(self.sync_db), CountertopConnector(self.connection.url, self.token), self.bus
+        )
+        return self.sync
 
     def close(self) -> None:
         if self._closed:
@@ -73,12 +99,29 @@ class ShopSession:
 def open_session(settings: Settings, connection: ShopConnection, token: str) -> ShopSession:
     """Open (create or migrate) the replica and build the catalog service and the sync engine."""
     path = settings.replica_path(connection)
-    ui_db = open_replica(path)
+    ui_db = _open_replica_file(path)
     # The engine thread gets its own engine (own connections), so UI reads never queue behind it.
-    sync_db = open_replica(path)
+    try:
+        sync_db = _open_replica_file(path)
+    except Exception:
+        ui_db.dispose()
+        raise
     bus = EventBus()
     engine = SyncEngine(SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus)
-    return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db)
+    return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token)
+
+
+def _open_replica_file(path: Path) -> Engine:
+    try:
+        return open_replica(path)
+    except ReplicaSchemaError:
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise ReplicaUnreadable(
+            f"The replica {path} cannot be opened ({reason}). Nothing was changed. Move the file "
+            "away and Countertop loads the shop again from scratch, or restore it from a backup."
+        ) from exc
 
 
 # --- `countertop connect --shop URL` -------------------------------------------------------------
@@ -205,8 +248,13 @@ def run_gui(
     demo: bool = False,
     demo_products: int | None = None,
     on_ready: Callable[[Any], None] | None = None,
+    on_startup_failure: Callable[[Any], None] | None = None,
 ) -> int:
-    """Open the window on the active shop (the wizard first if there is none); returns the exit code."""
+    """Open the window on the active shop (the wizard first if there is none); returns the exit code.
+
+    A start-up failure (RUNTIME_FAILURES) is shown in a message box, then raised for the command
+    line to print and exit 1; `on_startup_failure` receives the box while it is shown (tests).
+    """
     from pos.ui import launcher
     from pos.ui.tasks import TaskRunner
 
@@ -227,11 +275,16 @@ def run_gui(
         connection, token, started = choice
         demo_shop = demo_shop or started
         session = open_session(settings, connection, token)
-        window = _open_window(session, tasks, running, on_ready, screenshot=demo and launcher.is_offscreen(),
-                              data_dir=settings.data_dir)
+        window = open_window(session, tasks, running, on_ready, screenshot=demo and launcher.is_offscreen(),
+                              settings=settings, tokens=tokens)
         window.show()
         window.start()
         return int(qapp.exec())
+    except RUNTIME_FAILURES as exc:
+        headline = next((text for kind, text in STARTUP_HEADLINES.items() if isinstance(exc, kind)),
+                        "Countertop could not start.")
+        launcher.show_startup_failure(headline, str(exc), on_startup_failure)
+        raise
     finally:
         for cleanup in reversed(running):
             cleanup()
@@ -295,21 +348,27 @@ def _run_wizard(
     return connection, token, None
 
 
-def _open_window(
+def open_window(
     session: ShopSession,
     tasks: Any,
     running: list[Callable[[], object]],
     on_ready: Callable[[Any], None] | None,
     screenshot: bool,
-    data_dir: Path,
+    settings: Settings,
+    tokens: TokenStore,
 ) -> Any:
+    """The main window on an open session, its sync running (run_gui, tests, scripts/screenshot.py).
+
+    Appends to `running` what must be undone when the window goes, in order.
+    """
     from PySide6.QtWidgets import QApplication
 
     from pos.ui import launcher
     from pos.ui.formatting import MoneyFormatter
     from pos.ui.main_window import MainWindow
+    from pos.ui.reconnect import Reconnector
     from pos.ui.sync_bridge import SyncBridge
-    from pos.ui.sync_thread import SyncThread
+    from pos.ui.sync_control import SyncControl
 
     summary = session.catalog.shop()
     state = SqliteReplica(session.ui_db).sync_state()
@@ -329,14 +388,28 @@ def _open_window(
     if on_ready is not None:
         launcher.when_first_rows_shown(window, on_ready)
     if screenshot:
-        target = data_dir / "demo-screenshot.png"
+        target = settings.data_dir / "demo-screenshot.png"
 
         def saved(path: Path) -> None:
             print(f"No display: saved a screenshot of the window to {path}", flush=True)
             QApplication.quit()
 
         launcher.screenshot_after_first_sync(window, bridge, target, saved)
-    sync_thread = SyncThread(session.sync)
-    sync_thread.start()
-    running.append(sync_thread.stop)
+    control = SyncControl(session.sync, session.renew_engine, parent=window)
+    reconnector = Reconnector(
+        window, tasks, tokens, test_connection, connection.url, control,
+        on_reconnected=lambda outcome: _record_reconnected(settings, connection, outcome),
+    )
+    window.connect_sync_control(control, reconnector.open)
+    control.start()
+    running.append(control.shutdown)
     return window
+
+
+def _record_reconnected(settings: Settings, previous: ShopConnection, outcome: Any) -> None:
+    """The new token may belong to another device of the same shop: keep the settings truthful."""
+    info = outcome.info
+    settings.connection = ShopConnection(
+        previous.url, info.device_id, info.device_name, info.shop_name, info.currency, demo=previous.demo
+    )
+    settings.save()

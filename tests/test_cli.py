@@ -17,7 +17,7 @@ from keyring.backends import fail
 from pos import __version__
 from pos.__main__ import main, shop_arguments
 from pos.services.connection import KEYRING_SERVICE
-from pos.settings import DATA_DIR_ENV, TOKEN_ENV, Settings, resolve_data_dir, shop_slug
+from pos.settings import DATA_DIR_ENV, TOKEN_ENV, Settings, ShopConnection, resolve_data_dir, shop_slug
 from tests.fixtures.shop_server import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,3 +262,18 @@ def test_demo_offscreen_syncs_saves_a_screenshot_and_stops_its_shop(tmp_path):
     again = countertop("--data-dir", str(tmp_path), "demo", env=env)
     assert again.returncode == 0, again.stderr
     assert "Creating" not in again.stdout  # seeded once
+
+
+def test_an_unreadable_replica_stops_the_app_with_a_clear_message_and_exit_1(tmp_path):
+    settings = Settings(tmp_path)
+    settings.connection = ShopConnection("http://127.0.0.1:9", "device-1", "till", "Shop", "EUR")
+    settings.save()
+    replica = settings.replica_path(settings.connection)
+    replica.parent.mkdir(parents=True, exist_ok=True)
+    replica.write_bytes(b"\x00garbage" * 512)
+    result = countertop("--data-dir", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen", TOKEN_ENV: "t"})
+    assert result.returncode == 1
+    expected = f"countertop: The replica {replica} cannot be opened (file is not a database)"
+    assert result.stderr.startswith(expected)
+    assert "Traceback" not in result.stderr
+    assert replica.read_bytes() == b"\x00garbage" * 512

@@ -7,13 +7,16 @@ local and is re-registered (token rotated) every time it starts.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 DEMO_DEVICE = "demo-till"
 DEFAULT_PRODUCTS = 2000
 START_TIMEOUT_S = 60.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 Reporter = Callable[[str], None]
 
 
@@ -92,10 +96,11 @@ def start_demo_shop(
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent(),
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        info = _wait_until_answering(url, token, process, log_path, timeout)
+        info = wait_until_answering(url, token, process, log_path, timeout)
     except BaseException:
         _kill(process)
         raise
@@ -127,39 +132,96 @@ def _device_token(database_url: str) -> str:
     return lines[-1]
 
 
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has Linux send the child SIGTERM when this process dies, however it dies.
+
+    Without it a killed app (SIGKILL, a crash) leaves the demo shop serving on its port. The kernel
+    ties the signal to the thread that forks, so the shop must be started from a thread that lives
+    as long as the app (the main thread, or the task runner's lanes, which never expire).
+    Elsewhere (macOS, Windows) there is no such call: None, and `DemoShop.stop` is the only stop.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, not after
+    except (OSError, AttributeError):
+        log.info("prctl is unavailable; the demo shop will not stop by itself if the app is killed")
+        return None
+    parent = os.getpid()
+    term = int(signal.SIGTERM)
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, term, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died between fork and prctl
+            os.kill(os.getpid(), term)
+
+    return preexec
+
+
 def _run(command: Sequence[str]) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+                            preexec_fn=die_with_parent())
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise DemoShopError(f"`{' '.join(command[-6:])}` failed: " + " / ".join(detail))
+        lines = [line.strip() for line in (result.stderr or result.stdout).splitlines()]
+        # The last line of a traceback says what went wrong; SQLAlchemy adds a link after it.
+        meaningful = [line for line in lines if line and not line.startswith("(Background on this error")]
+        reason = meaningful[-1] if meaningful else f"exit status {result.returncode}"
+        raise DemoShopError(f"`{' '.join(command[-6:])}` failed: {reason}")
     return result.stdout
 
 
-def _wait_until_answering(
+def wait_until_answering(
     url: str, token: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float
 ) -> ShopInfo:
+    """Poll quietly until the shop answers as this till; one clear DemoShopError if it never does."""
     deadline = time.monotonic() + timeout
     port = int(url.rsplit(":", 1)[1])
-    while not _listening(port):  # a plain TCP probe first: no HTTP retries logged while it starts
-        if process.poll() is not None or time.monotonic() > deadline:
-            break
+    # A plain TCP probe until it listens: an HTTP client would log a retry warning per attempt.
+    while not _listening(port):
+        _check_running(process, log_path)
+        if time.monotonic() > deadline:
+            raise DemoShopError(f"the demo shop did not start listening on {url} within {timeout:.0f} s; "
+                                f"see {log_path}: {_tail(log_path)}")
         time.sleep(0.05)
     connector = CountertopConnector(url, token, timeout=(0.5, 5.0))
     try:
-        while True:
-            if process.poll() is not None:
-                raise DemoShopError(f"the demo shop stopped at start-up (exit {process.returncode}); "
-                                    f"see {log_path}: {_tail(log_path)}")
-            try:
-                return connector.shop_info()
-            except SyncError as exc:
-                if time.monotonic() > deadline:
-                    raise DemoShopError(
-                        f"the demo shop did not answer within {timeout:.0f} s: {exc}"
-                    ) from None
-            time.sleep(0.1)
+        with _quiet_http_retries():
+            while True:
+                _check_running(process, log_path)
+                try:
+                    return connector.shop_info()
+                except SyncError as exc:
+                    if time.monotonic() > deadline:
+                        raise DemoShopError(
+                            f"the demo shop at {url} did not answer within {timeout:.0f} s: {exc}; "
+                            f"see {log_path}"
+                        ) from None
+                time.sleep(0.1)
     finally:
         connector.close()
+
+
+def _check_running(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    if process.poll() is not None:
+        raise DemoShopError(f"the demo shop stopped at start-up (exit {process.returncode}); "
+                            f"see {log_path}: {_tail(log_path)}")
+
+
+class _DropRetryWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Retrying")
+
+
+@contextlib.contextmanager
+def _quiet_http_retries() -> Iterator[None]:
+    """While waiting for the shop, failed attempts are expected: urllib3 must not warn about each."""
+    logger = logging.getLogger("urllib3.connectionpool")
+    quiet = _DropRetryWarnings()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _listening(port: int) -> bool:

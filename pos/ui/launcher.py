@@ -8,9 +8,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos.ui.main_window import MainWindow
 from pos.ui.sync_bridge import SyncBridge
@@ -67,6 +74,28 @@ def is_offscreen() -> bool:
     return os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") or (
         QApplication.platformName() == "offscreen"
     )
+
+
+def show_startup_failure(
+    headline: str, detail: str, inspect: Callable[[QMessageBox], None] | None = None
+) -> None:
+    """Tell the person why the app cannot open, in a box they must close (the caller then exits 1).
+
+    Offscreen nobody could close it, so it is shown, handed to `inspect`, and closed at once.
+    """
+    box = QMessageBox(QMessageBox.Icon.Critical, "Countertop could not start", headline,
+                      QMessageBox.StandardButton.Close)
+    box.setObjectName("startupFailure")
+    box.setInformativeText(detail)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.show()
+    if inspect is not None:
+        inspect(box)
+    if is_offscreen():
+        box.close()
+    else:
+        box.exec()
+    box.deleteLater()
 
 
 def when_first_rows_shown(window: MainWindow, callback: Callable[[MainWindow], None]) -> None:

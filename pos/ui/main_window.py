@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -14,6 +15,7 @@ from pos.ui.catalog.browser import CatalogBrowser
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.status_area import StatusArea
 from pos.ui.sync_bridge import SyncBridge
+from pos.ui.sync_control import SyncControl
 from pos.ui.tasks import Tasks
 from sync.events import CaughtUp, ChangesApplied, SnapshotProgress
 
@@ -85,6 +87,16 @@ class MainWindow(QMainWindow):
         bridge.changes_applied.connect(self.on_changes_applied)
         bridge.caught_up.connect(self.on_caught_up)
 
+    def connect_sync_control(self, control: SyncControl, reconnect: Callable[[], None] | None = None) -> None:
+        """Wire the status area's Stop / Resume buttons to the sync thread, Reconnect to a dialog."""
+        status = self.status_area
+        status.stop_requested.connect(control.stop_syncing)
+        status.resume_requested.connect(lambda: control.resume())
+        control.state_changed.connect(status.on_sync_state)
+        control.state_changed.connect(self._on_sync_state)
+        if reconnect is not None:
+            status.reconnect_requested.connect(reconnect)
+
     def on_snapshot_progress(self, event: SnapshotProgress) -> None:
         if event.entity not in ("product", "inventory_level"):
             return
@@ -92,6 +104,11 @@ class MainWindow(QMainWindow):
         now = time.monotonic()
         if now - self._last_snapshot_refresh >= SNAPSHOT_REFRESH_S:
             self._last_snapshot_refresh = now
+            self._snapshot_dirty = False
+            self.browser.refresh()
+
+    def _on_sync_state(self, state: str) -> None:
+        if state == "paused" and self._snapshot_dirty:  # show everything the stopped run loaded
             self._snapshot_dirty = False
             self.browser.refresh()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
 
 from sync.events import CaughtUp, ChangesApplied, Connected, Disconnected, ProblemReported, SnapshotProgress
 
@@ -20,6 +20,25 @@ ENTITY_LABELS = {
     "inventory_level": "stock levels",
     "customer": "customers",
     "order": "orders",
+}
+
+
+# What the status area says for each kind of ProblemReported (the engine's message is the detail).
+PROBLEM_HEADLINES = {
+    "auth": "The shop refused this till's device token. The catalog here stays usable; "
+            "reconnect the till with a new token to sync again.",
+    "protocol": "The shop sent a page Countertop could not read; nothing was changed.",
+    "internal": "Sync failed inside Countertop; the replica keeps what it had.",
+    "expired": "The shop's change history has moved on; loading a fresh copy of the catalog.",
+}
+# Problems that the next successful connection settles (a refused page or a bug may recur).
+CLEARED_BY_CONNECTING = {None, "transient", "auth", "expired"}
+INDICATOR = {
+    "online": "● Online",
+    "offline": "● Offline",
+    "connecting": "● Connecting…",
+    "refused": "● Token refused — reconnect this till",
+    "paused": "● Sync stopped",
 }
 
 
@@ -38,7 +57,15 @@ def local_time_text(iso_utc: str | None, now: datetime | None = None) -> str:
 
 
 class StatusArea(QWidget):
-    """Lives in the main window's status bar; fed by SyncBridge signals (already on the UI thread)."""
+    """Lives in the main window's status bar; fed by SyncBridge signals (already on the UI thread).
+
+    Its buttons only ask (signals); the main window wires them to the sync control and the reconnect
+    dialog, so this widget never touches the engine.
+    """
+
+    stop_requested = Signal()
+    resume_requested = Signal()
+    reconnect_requested = Signal()
 
     def __init__(self, last_success_at: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,26 +80,43 @@ class StatusArea(QWidget):
         self.progress_bar.setObjectName("syncProgress")
         self.progress_bar.setFixedWidth(160)
         self.progress_bar.setTextVisible(False)
+        self.stop_button = self._button("Stop syncing", "stopSync", self.stop_requested.emit)
+        self.resume_button = self._button("Resume sync", "resumeSync", self._resume_clicked)
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("syncProblem")
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = self._button("Details…", "problemDetails", self.show_details)
+        self.reconnect_button = self._button("Reconnect…", "reconnectTill", self.reconnect_requested.emit)
+        self.details_box: QMessageBox | None = None
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(14)
-        layout.addWidget(self.online_label)
-        layout.addWidget(self.last_sync_label)
-        layout.addWidget(self.progress_label)
-        layout.addWidget(self.progress_bar)
+        for widget in (self.online_label, self.reconnect_button, self.last_sync_label, self.progress_label,
+                       self.progress_bar, self.stop_button, self.resume_button):
+            layout.addWidget(widget)
         layout.addWidget(self.problem_label, 1)
+        layout.addWidget(self.details_button)
         layout.addStretch(1)
 
+        self._state = "connecting"
         self._online: bool | None = None
+        self._paused = False
         self._last_success_at = last_success_at
+        self.problem_kind: str | None = None
+        self.problem_detail = ""
         self.set_online(None)
         self._show_last_sync()
         self.clear_progress()
-        self.problem_label.hide()
+        self._clear_problem()
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the search field keeps the keyboard
+        button.clicked.connect(slot)
+        button.hide()
+        return button
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -80,14 +124,22 @@ class StatusArea(QWidget):
     def online(self) -> bool | None:
         return self._online
 
+    @property
+    def state(self) -> str:
+        """"online", "offline", "connecting", "refused" (token refused) or "paused" (sync stopped)."""
+        return self._state
+
     def set_online(self, online: bool | None, reason: str = "") -> None:
         self._online = online
-        text, state = {True: ("● Online", "online"), False: ("● Offline", "offline")}.get(
-            online, ("● Connecting…", "connecting")
-        )
-        self.online_label.setText(text)
+        state = "connecting" if online is None else "online" if online else "offline"
+        self._set_state(state, reason)
+
+    def _set_state(self, state: str, tooltip: str = "") -> None:
+        self._state = state
+        self.online_label.setText(INDICATOR[state])
         self.online_label.setProperty("state", state)
-        self.online_label.setToolTip(reason)
+        self.online_label.setToolTip(tooltip)
+        self.reconnect_button.setVisible(state == "refused")
         # Re-polish so the style sheet's [state="..."] selectors pick the new value.
         self.online_label.style().unpolish(self.online_label)
         self.online_label.style().polish(self.online_label)
@@ -95,27 +147,82 @@ class StatusArea(QWidget):
     def clear_progress(self) -> None:
         self.progress_label.hide()
         self.progress_bar.hide()
+        self.stop_button.hide()
 
     def _show_last_sync(self) -> None:
         self.last_sync_label.setText(f"Last sync: {local_time_text(self._last_success_at)}")
         self.last_sync_label.setToolTip(self._last_success_at or "")
 
-    def _show_problem(self, message: str) -> None:
-        self.problem_label.setText(f"⚠ {message}")
-        self.problem_label.setToolTip(message)
+    def _show_problem(self, kind: str, headline: str, detail: str = "") -> None:
+        self.problem_kind = kind
+        self.problem_detail = detail or headline
+        self.problem_label.setText(f"⚠ {headline}")
+        self.problem_label.setToolTip(self.problem_detail)
         self.problem_label.show()
+        self.details_button.setVisible(bool(detail) and detail != headline)
+
+    def _clear_problem(self) -> None:
+        self.problem_kind = None
+        self.problem_detail = ""
+        self.problem_label.hide()
+        self.details_button.hide()
+
+    def show_details(self) -> None:
+        """The problem's full text in a dialog (non-blocking), for a person to read or copy."""
+        if self.details_box is not None:
+            self.details_box.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Sync problem", self.problem_label.text().removeprefix("⚠ "),
+            QMessageBox.StandardButton.Close, self,
+        )
+        box.setObjectName("problemDetailsBox")
+        box.setInformativeText(self.problem_detail)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_box = box
+        box.open()
+
+    def _resume_clicked(self) -> None:
+        self.resume_button.setEnabled(False)  # one resume per click; the control re-enables it
+        self.resume_requested.emit()
+
+    # --- sync control ----------------------------------------------------------------------------
+
+    def on_sync_state(self, state: str) -> None:
+        """From SyncControl: "running", "stopping" or "paused"."""
+        self._paused = state == "paused"
+        if state == "stopping":
+            self.stop_button.setEnabled(False)
+            self.stop_button.setText("Stopping…")
+        elif state == "paused":
+            self.stop_button.hide()
+            self.resume_button.setEnabled(True)
+            self.resume_button.show()
+            self._set_state("paused", "Sync is stopped; the catalog shows what has arrived so far.")
+            if not self.progress_label.isHidden():
+                loaded = self.progress_label.text().removeprefix("Loading ")
+                self.progress_label.setText(f"Stopped — {loaded}")
+        else:
+            self.resume_button.hide()
+            self.stop_button.setEnabled(True)
+            self.stop_button.setText("Stop syncing")
+            self.set_online(None, "Resuming the sync")
 
     # --- bridge slots ---------------------------------------------------------------------------
 
     def on_connected(self, event: Connected) -> None:
+        if self._paused:
+            return
         self.set_online(True, f"Connected to {event.shop_name}")
-        self.problem_label.hide()
+        if self.problem_kind in CLEARED_BY_CONNECTING:
+            self._clear_problem()
 
     def on_disconnected(self, event: Disconnected) -> None:
         self.set_online(False, event.reason)
-        self._show_problem(event.reason)
+        self._show_problem("transient", event.reason)
 
     def on_snapshot_progress(self, event: SnapshotProgress) -> None:
+        if self._paused:  # a late event from the run that was just stopped
+            return
         label = ENTITY_LABELS.get(event.entity, event.entity)
         self.progress_label.setText(
             f"Loading {label}: {event.done:,} of {event.total:,} "
@@ -125,19 +232,28 @@ class StatusArea(QWidget):
         self.progress_bar.setValue(min(event.done, max(event.total, 1)))
         self.progress_label.show()
         self.progress_bar.show()
+        self.stop_button.show()
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
-        if self._online is not True:
+        if self._online is not True and not self._paused:
             self.set_online(True)
 
     def on_caught_up(self, event: CaughtUp) -> None:
         self._last_success_at = event.at
         self._show_last_sync()
+        if self._paused:
+            return
         self.clear_progress()
         self.set_online(True)
-        self.problem_label.hide()
+        self._clear_problem()
 
     def on_problem(self, event: ProblemReported) -> None:
         if event.kind == "transient":
             self.set_online(False, event.message)
-        self._show_problem(event.message)
+            self._show_problem("transient", event.message)
+            return
+        if event.kind == "auth":
+            self._online = False
+            self._set_state("refused", event.message)
+        headline = PROBLEM_HEADLINES.get(event.kind, PROBLEM_HEADLINES["internal"])
+        self._show_problem(event.kind, headline, event.message)

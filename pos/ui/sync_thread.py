@@ -30,13 +30,21 @@ class SyncThread:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
-    def stop(self, timeout: float = 10.0) -> bool:
-        """Ask the loop to stop, cancel a pull in flight, wait; True if the thread ended."""
+    def cancel(self) -> None:
+        """Ask the loop to stop and the pull in flight to give up at its next step; does not wait.
+
+        The engine abandons a snapshot between two batches (the open chunk rolls back), so the
+        replica holds only whole pages; a later engine run resumes from there.
+        """
         self._stop.set()
         try:
             self._engine.cancel()
         except Exception:
             log.exception("cancelling the sync engine failed")
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Cancel, then wait; True if the thread ended."""
+        self.cancel()
         if self._thread.is_alive():
             self._thread.join(timeout)
         return not self._thread.is_alive()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -39,6 +39,7 @@ class WizardOutcome:
     url: str = ""
     info: ShopInfo | None = None
     demo: Any = None  # the started demo shop (pos.services.demo.DemoShop)
+    token: str = field(default="", repr=False)  # the tested token, in memory only (for a reconnect)
 
 
 class FirstRunWizard(QDialog):
@@ -50,10 +51,12 @@ class FirstRunWizard(QDialog):
         start_demo: Callable[[], Any] | None = None,
         demo_products: int = 2000,
         parent: QWidget | None = None,
+        reconnect_url: str | None = None,
     ) -> None:
+        """With `reconnect_url` it asks for a new device token for that shop (URL fixed, no demo)."""
         super().__init__(parent)
         self.setObjectName("firstRunWizard")
-        self.setWindowTitle("Welcome to Countertop")
+        self.setWindowTitle("Reconnect this till" if reconnect_url else "Welcome to Countertop")
         self.setMinimumWidth(560)
         self._tasks = tasks
         self._tokens = token_store
@@ -65,16 +68,29 @@ class FirstRunWizard(QDialog):
         self.outcome: WizardOutcome | None = None
 
         layout = QVBoxLayout(self)
-        title = QLabel("<h2>Welcome to Countertop</h2>", self)
-        intro = QLabel("Connect this till to your shop, or try Countertop on a demo shop first.", self)
+        if reconnect_url:
+            title = QLabel("<h2>Reconnect this till</h2>", self)
+            intro = QLabel(
+                f"The shop at {_html(reconnect_url)} refused this till's device token (revoked or "
+                "replaced). Ask the shop for a new one (<code>countertop-shop device add</code>), "
+                "paste it here and test it. The catalog on this till is kept.", self,
+            )
+        else:
+            title = QLabel("<h2>Welcome to Countertop</h2>", self)
+            intro = QLabel("Connect this till to your shop, or try Countertop on a demo shop first.", self)
         intro.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(intro)
         layout.addWidget(self._build_shop_box())
-        layout.addWidget(self._build_demo_box(demo_products))
+        demo_box = self._build_demo_box(demo_products)
+        layout.addWidget(demo_box)
+        if reconnect_url:
+            self.url_edit.setText(reconnect_url)
+            self.url_edit.setReadOnly(True)  # a new token for this shop; another shop is another replica
+            demo_box.hide()
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.quit_button = QPushButton("Quit", self)
+        self.quit_button = QPushButton("Cancel" if reconnect_url else "Quit", self)
         self.quit_button.clicked.connect(self.reject)
         buttons.addWidget(self.quit_button)
         layout.addLayout(buttons)
@@ -231,7 +247,7 @@ class FirstRunWizard(QDialog):
                     self._refresh_buttons()
                     return
                 self._tokens.keep_for_session(url, token)
-        self.outcome = WizardOutcome(kind="shop", url=url, info=self._info)
+        self.outcome = WizardOutcome(kind="shop", url=url, info=self._info, token=token)
         self.accept()
 
     def start_demo(self) -> None:
