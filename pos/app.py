@@ -7,6 +7,7 @@ subclass doubles as a service locator. Qt is imported only by the GUI entry poin
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from pos.services.catalog import CatalogService
+from pos.services.catalog import CatalogService, ShopSummary
 from pos.services.connection import (
     NO_KEYRING_MESSAGE,
     ConnectionFailed,
@@ -26,7 +27,7 @@ from pos.services.connection import (
 )
 from pos.services.demo import DemoShop, DemoShopError, start_demo_shop
 from pos.settings import TOKEN_ENV, Settings, SettingsError, ShopConnection, normalise_shop_url
-from pos.store.database import ReplicaSchemaError, open_replica
+from pos.store.database import ReplicaSchemaError, head_revision, open_replica
 from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import PullReport, SyncCancelled, SyncEngine
@@ -71,6 +72,8 @@ class ShopSession:
     ui_db: Engine
     sync_db: Engine
     token: str = field(default="", repr=False)
+    summary: ShopSummary | None = None  # read off the UI thread before the window opens
+    last_success_at: str | None = None
     _closed: bool = field(default=False, repr=False)
 
     def renew_engine(self, token: str | None = None) -> SyncEngine:
@@ -252,8 +255,10 @@ def run_gui(
 ) -> int:
     """Open the window on the active shop (the wizard first if there is none); returns the exit code.
 
-    A start-up failure (RUNTIME_FAILURES) is shown in a message box, then raised for the command
-    line to print and exit 1; `on_startup_failure` receives the box while it is shown (tests).
+    A start-up window appears at once; the slow steps (demo shop, keyring, replica upgrade) run on
+    the task runner's lanes. A start-up failure (RUNTIME_FAILURES) is shown in a message box, then
+    raised for the command line to print and exit 1; `on_startup_failure` receives the box while it
+    is shown (tests).
     """
     from pos.ui import launcher
     from pos.ui.tasks import TaskRunner
@@ -262,90 +267,201 @@ def run_gui(
     if launcher.is_offscreen():
         launcher.quiet_offscreen_messages()
     tasks = TaskRunner()
-    tokens = TokenStore()
-    demo_shop: DemoShop | None = None
-    session: ShopSession | None = None
-    running: list[Callable[[], object]] = []  # cleanups, run in reverse order
+    start = _GuiStart(settings, tasks, TokenStore(), demo, demo_products, on_ready)
     try:
-        if demo:
-            demo_shop = start_demo_shop(settings.data_dir, demo_products, report=print)
-        choice = _choose_shop(settings, tokens, tasks, demo_shop)
-        if choice is None:
-            return EXIT_OK
-        connection, token, started = choice
-        demo_shop = demo_shop or started
-        session = open_session(settings, connection, token)
-        window = open_window(session, tasks, running, on_ready, screenshot=demo and launcher.is_offscreen(),
-                              settings=settings, tokens=tokens)
-        window.show()
-        window.start()
-        return int(qapp.exec())
+        start.begin()
+        code = int(qapp.exec())
+        if start.failure is not None:
+            raise start.failure
+        return code if start.opened else EXIT_OK
     except RUNTIME_FAILURES as exc:
         headline = next((text for kind, text in STARTUP_HEADLINES.items() if isinstance(exc, kind)),
                         "Countertop could not start.")
         launcher.show_startup_failure(headline, str(exc), on_startup_failure)
         raise
     finally:
-        for cleanup in reversed(running):
-            cleanup()
+        start.close()
         tasks.shutdown()
-        if session is not None:
-            session.close()
-        if demo_shop is not None:
-            demo_shop.stop()
+        start.stop_shop()
 
 
-def _choose_shop(
-    settings: Settings, tokens: TokenStore, tasks: Any, demo_shop: DemoShop | None
-) -> tuple[ShopConnection, str, DemoShop | None] | None:
-    current = settings.connection
-    if demo_shop is None and current is not None and current.demo:
-        demo_shop = start_demo_shop(settings.data_dir, None, report=print)  # the demo shop is ours to run
-    if demo_shop is not None:
-        connection = demo_connection(demo_shop)
-        if current is None or current.demo:  # never replace a real shop by the demo
-            settings.connection = connection
-            settings.save()
-        tokens.keep_for_session(demo_shop.url, demo_shop.token)
-        return connection, demo_shop.token, demo_shop
-    token = tokens.get(current.url) if current is not None else None
-    if current is not None and token:
-        return current, token, None
-    return _run_wizard(settings, tokens, tasks, current)
+class _GuiStart:
+    """run_gui's start-up as a chain of tasks: demo shop or keyring token (net lane), or the wizard,
+    then the replica (db lane, where migrations and their backup run), then the window."""
 
+    def __init__(self, settings: Settings, tasks: Any, tokens: TokenStore, demo: bool,
+                 demo_products: int | None, on_ready: Callable[[Any], None] | None) -> None:
+        from pos.ui.startup import Progress, StartupWindow
 
-def _run_wizard(
-    settings: Settings, tokens: TokenStore, tasks: Any, current: ShopConnection | None
-) -> tuple[ShopConnection, str, DemoShop | None] | None:
-    from pos.ui.wizard import FirstRunWizard
+        self.settings, self.tasks, self.tokens = settings, tasks, tokens
+        self.demo, self.demo_products, self.on_ready = demo, demo_products, on_ready
+        self.failure: BaseException | None = None
+        self.opened = False
+        self.session: ShopSession | None = None
+        self.demo_shop: DemoShop | None = None
+        self.running: list[Callable[[], object]] = []  # cleanups, run in reverse order
+        self.window = StartupWindow()
+        self.progress = Progress(self.window)
+        self.progress.message.connect(self.window.set_message)
+        self.window.cancelled.connect(self._quit)
 
-    wizard = FirstRunWizard(
-        tasks, tokens, test_connection,
-        start_demo=lambda: start_demo_shop(settings.data_dir, None),
-        demo_products=settings.demo_products,
-    )
-    if current is not None:
-        wizard.url_edit.setText(current.url)
-    accepted = wizard.exec() == wizard.DialogCode.Accepted
-    outcome = wizard.outcome
-    if not accepted or outcome is None:
-        return None
-    if outcome.kind == "demo":
-        shop: DemoShop = outcome.demo
+    def begin(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.setQuitOnLastWindowClosed(False)  # between the start-up window and the next
+        self.window.show()
+        current = self.settings.connection
+        if self.demo or (current is not None and current.demo):  # the demo shop is ours to run
+            self.progress.report("Starting the demo shop…")
+            products = self.demo_products if self.demo else None
+            self.tasks.run(start_demo_shop, self.settings.data_dir, products, self._tell, lane="net",
+                           on_success=self._demo_started, on_failure=self._fail)
+        elif current is not None:
+            self.progress.report("Reading the device token…")
+            self.tasks.run(self.tokens.get, current.url, lane="net",
+                           on_success=lambda token: self._have_token(current, token), on_failure=self._fail)
+        else:
+            self._wizard(None)
+
+    def _tell(self, message: str) -> None:
+        """The demo shop's progress, in the window and on the terminal that started it (any thread)."""
+        print(message, flush=True)
+        self.progress.report(message)
+
+    def _demo_started(self, shop: DemoShop, replace_shop: bool = False) -> None:
+        self.demo_shop = shop
         connection = demo_connection(shop)
-        tokens.keep_for_session(shop.url, shop.token)
-        settings.connection = connection
-        settings.save()
-        return connection, shop.token, shop
-    info = outcome.info
-    assert info is not None
-    connection = ShopConnection(outcome.url, info.device_id, info.device_name, info.shop_name, info.currency)
-    settings.connection = connection
-    settings.save()
-    token = tokens.get(outcome.url)
-    if not token:
-        raise CommandError("The device token was not kept; run Countertop again.", EXIT_FAILED)
-    return connection, token, None
+        current = self.settings.connection
+        if replace_shop or current is None or current.demo:  # never replace a real shop unasked
+            self._save(connection)
+        self.tokens.keep_for_session(shop.url, shop.token)
+        self._open(connection, shop.token)
+
+    def _have_token(self, current: ShopConnection, token: str | None) -> None:
+        if token:
+            self._open(current, token)
+        else:
+            self._wizard(current)
+
+    def _wizard(self, current: ShopConnection | None) -> None:
+        from pos.ui.wizard import FirstRunWizard
+
+        self.window.hide()
+        wizard = FirstRunWizard(
+            self.tasks, self.tokens, test_connection,
+            start_demo=lambda: start_demo_shop(self.settings.data_dir, None),
+            demo_products=self.settings.demo_products,
+        )
+        if current is not None:
+            wizard.url_edit.setText(current.url)
+        wizard.finished.connect(lambda result: self._guarded(self._wizard_done, wizard, result))
+        wizard.open()
+
+    def _wizard_done(self, wizard: Any, result: int) -> None:
+        outcome = wizard.outcome
+        wizard.deleteLater()
+        if result != wizard.DialogCode.Accepted.value or outcome is None:
+            self._quit()
+            return
+        self.window.show()
+        if outcome.kind == "demo":
+            self._demo_started(outcome.demo, replace_shop=True)
+            return
+        info = outcome.info
+        assert info is not None
+        if not outcome.token:
+            raise CommandError("The device token was not kept; run Countertop again.", EXIT_FAILED)
+        self._save(ShopConnection(outcome.url, info.device_id, info.device_name, info.shop_name,
+                                  info.currency))
+        assert self.settings.connection is not None
+        self._open(self.settings.connection, outcome.token)
+
+    def _save(self, connection: ShopConnection) -> None:
+        self.settings.connection = connection
+        self.settings.save()
+
+    def _open(self, connection: ShopConnection, token: str) -> None:
+        self.tasks.run(open_shop, self.settings, connection, token, self.progress.report, lane="db",
+                       on_success=lambda session: self._guarded(self._opened, session), on_failure=self._fail)
+
+    def _opened(self, session: ShopSession) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from pos.ui import launcher
+
+        self.session = session
+        window = open_window(session, self.tasks, self.running, self.on_ready,
+                             screenshot=self.demo and launcher.is_offscreen(),
+                             settings=self.settings, tokens=self.tokens)
+        window.show()
+        window.start()
+        self.opened = True
+        self.window.finish()
+        QApplication.setQuitOnLastWindowClosed(True)
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        try:
+            step(*args)
+        except Exception as exc:  # reported after the event loop ends, like a failed task
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        self.failure = exc
+        self._quit()
+
+    def _quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.window.finish()
+        QApplication.quit()
+
+    def close(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.setQuitOnLastWindowClosed(True)  # Qt's default, for whoever runs next
+        for cleanup in reversed(self.running):
+            cleanup()
+        self.running.clear()
+        self.window.finish()
+        if self.session is not None:
+            self.session.close()
+
+    def stop_shop(self) -> None:
+        if self.demo_shop is not None:
+            self.demo_shop.stop()
+
+
+def replica_needs_upgrade(path: Path) -> bool:
+    """Whether opening the replica will migrate it (a read-only peek; unreadable files say no)."""
+    if not path.exists():
+        return False
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False  # no schema yet, or not a database: opening it says what is wrong
+    return row is None or row[0] != head_revision()
+
+
+def open_shop(settings: Settings, connection: ShopConnection, token: str,
+              report: Callable[[str], None]) -> ShopSession:
+    """Open the session and read what the window shows first (runs on the db lane)."""
+    path = settings.replica_path(connection)
+    if replica_needs_upgrade(path):
+        report("Upgrading the local catalog… (a backup of it is made first)")
+    else:
+        report("Opening the local catalog…")
+    session = open_session(settings, connection, token)
+    try:
+        session.summary = session.catalog.shop()
+        session.last_success_at = SqliteReplica(session.ui_db).sync_state().last_success_at
+    except Exception:
+        session.close()
+        raise
+    return session
 
 
 def open_window(
@@ -370,8 +486,10 @@ def open_window(
     from pos.ui.sync_bridge import SyncBridge
     from pos.ui.sync_control import SyncControl
 
-    summary = session.catalog.shop()
-    state = SqliteReplica(session.ui_db).sync_state()
+    # Read on the db lane by open_shop; tests and scripts that open a session directly read here.
+    summary = session.summary or session.catalog.shop()
+    last_success_at = (session.last_success_at if session.summary is not None
+                       else SqliteReplica(session.ui_db).sync_state().last_success_at)
     connection = session.connection
     currency = connection.currency or summary.currency or "EUR"
     bridge = SyncBridge(session.bus)
@@ -380,11 +498,13 @@ def open_window(
         session.catalog, tasks, MoneyFormatter(currency),
         shop_name=connection.shop_name or summary.name or connection.url,
         shop_url=connection.url,
-        last_success_at=state.last_success_at,
+        last_success_at=last_success_at,
         bridge=bridge,
         restore_geometry=not launcher.is_offscreen(),  # the offscreen screen is 800x600: keep our size
     )
     running.append(window.close)
+    if tokens.env_token():
+        window.status_area.token_env = TOKEN_ENV
     if on_ready is not None:
         launcher.when_first_rows_shown(window, on_ready)
     if screenshot:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.backends import fail
 
 pytest_plugins = ["tests.fixtures.shop_server"]
 
@@ -38,4 +40,48 @@ def memory_keyring() -> MemoryKeyring:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> None:
+    """A machine without any usable keyring (keyring's own "fail" backend)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+class GatedKeyring(MemoryKeyring):
+    """An OS keyring that is slow to answer, as one waiting on an unlock prompt over D-Bus is.
+
+    Every call waits until `gate` is set (at most `timeout` seconds) and records which thread asked.
+    """
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.timeout = timeout
+        self.calls: list[tuple[str, bool]] = []  # (operation, asked on the main thread)
+
+    def _wait(self, operation: str) -> None:
+        self.calls.append((operation, threading.current_thread() is threading.main_thread()))
+        self.gate.wait(self.timeout)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._wait("get")
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._wait("set")
+        super().set_password(service, username, password)
+
+
+@pytest.fixture
+def gated_keyring() -> GatedKeyring:
+    previous = keyring.get_keyring()
+    backend = GatedKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    backend.gate.set()
     keyring.set_keyring(previous)

@@ -10,9 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from pos import __version__
 from pos.__main__ import main, shop_arguments
@@ -34,14 +32,6 @@ def countertop(
         [sys.executable, "-m", "pos", *args], input=stdin, capture_output=True, text=True,
         cwd=REPO, env=child_env, timeout=120,
     )
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def connect_in_process(monkeypatch, data_dir: Path, url: str, token: str) -> int:

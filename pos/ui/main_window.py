@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
@@ -23,8 +22,8 @@ log = logging.getLogger(__name__)
 
 # Entities whose changes alter what the catalog table or detail shows.
 ROW_ENTITIES = {"inventory_level", "tax_rate", "location"}
-# During a first sync, new products appear at most this often (a refresh re-runs the search).
-SNAPSHOT_REFRESH_S = 1.0
+# During a first sync the table catches up with what has arrived at most this often.
+SNAPSHOT_REFRESH_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -51,8 +50,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_area, 1)
         self.statusBar().addPermanentWidget(shop_label)
         self.statusBar().setSizeGripEnabled(False)
-        self._last_snapshot_refresh = 0.0
-        self._snapshot_dirty = False
+        # First-sync progress is coalesced: new products re-query the keys, new stock only
+        # re-reads the visible rows; at most once per SNAPSHOT_REFRESH_MS, and once more at the end.
+        self._keys_dirty = False
+        self._rows_dirty = False
+        self._since_flush = QElapsedTimer()
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self._flush_snapshot)
         self._install_shortcuts()
         if bridge is not None:
             self.connect_bridge(bridge)
@@ -98,24 +103,33 @@ class MainWindow(QMainWindow):
             status.reconnect_requested.connect(reconnect)
 
     def on_snapshot_progress(self, event: SnapshotProgress) -> None:
-        if event.entity not in ("product", "inventory_level"):
+        if event.entity == "product":
+            self._keys_dirty = True
+        elif event.entity in ROW_ENTITIES:
+            self._rows_dirty = True
+        else:
             return
-        self._snapshot_dirty = True
-        now = time.monotonic()
-        if now - self._last_snapshot_refresh >= SNAPSHOT_REFRESH_S:
-            self._last_snapshot_refresh = now
-            self._snapshot_dirty = False
-            self.browser.refresh()
+        if self._flush_timer.isActive():
+            return
+        elapsed = self._since_flush.elapsed() if self._since_flush.isValid() else SNAPSHOT_REFRESH_MS
+        self._flush_timer.start(max(0, SNAPSHOT_REFRESH_MS - elapsed))
+
+    def _flush_snapshot(self) -> None:
+        self._flush_timer.stop()
+        self._since_flush.start()
+        keys, rows = self._keys_dirty, self._rows_dirty
+        self._keys_dirty = self._rows_dirty = False
+        if keys:
+            self.browser.refresh()  # the product set changed; the person keeps their place
+        elif rows:
+            self.browser.rows_changed()  # same products, new stock: re-read what is on screen
 
     def _on_sync_state(self, state: str) -> None:
-        if state == "paused" and self._snapshot_dirty:  # show everything the stopped run loaded
-            self._snapshot_dirty = False
-            self.browser.refresh()
+        if state == "paused":  # show everything the stopped run loaded
+            self._flush_snapshot()
 
     def on_caught_up(self, _event: CaughtUp) -> None:
-        if self._snapshot_dirty:
-            self._snapshot_dirty = False
-            self.browser.refresh()
+        self._flush_snapshot()
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
         touched = event.changes.entities()

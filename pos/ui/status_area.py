@@ -31,6 +31,11 @@ PROBLEM_HEADLINES = {
     "internal": "Sync failed inside Countertop; the replica keeps what it had.",
     "expired": "The shop's change history has moved on; loading a fresh copy of the catalog.",
 }
+# Added to the "auth" headline when the refused token came from the environment.
+ENV_TOKEN_HINT = (
+    " The token comes from the environment variable {env}: change it there too, or the next start "
+    "is refused again."
+)
 # Problems that the next successful connection settles (a refused page or a bug may recur).
 CLEARED_BY_CONNECTING = {None, "transient", "auth", "expired"}
 INDICATOR = {
@@ -105,6 +110,7 @@ class StatusArea(QWidget):
         self._last_success_at = last_success_at
         self.problem_kind: str | None = None
         self.problem_detail = ""
+        self.token_env: str | None = None  # set when the device token comes from this variable
         self.set_online(None)
         self._show_last_sync()
         self.clear_progress()
@@ -256,4 +262,6 @@ class StatusArea(QWidget):
             self._online = False
             self._set_state("refused", event.message)
         headline = PROBLEM_HEADLINES.get(event.kind, PROBLEM_HEADLINES["internal"])
+        if event.kind == "auth" and self.token_env:
+            headline += ENV_TOKEN_HINT.format(env=self.token_env)
         self._show_problem(event.kind, headline, event.message)

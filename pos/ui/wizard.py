@@ -28,6 +28,21 @@ from sync.protocol import ShopInfo
 
 log = logging.getLogger(__name__)
 
+# The environment beats the keyring (pos.services.connection.TokenStore), so a new token typed in
+# the reconnect dialog lasts only until Countertop closes: say so before the person relies on it.
+ENV_TOKEN_RECONNECT_NOTE = (
+    f"<p><b>The refused token comes from the environment variable <code>{TOKEN_ENV}</code>.</b> "
+    "A new token entered here is used until Countertop closes; it is not stored, because "
+    f"<code>{TOKEN_ENV}</code> wins at every start. Change <code>{TOKEN_ENV}</code> to the new "
+    "token (or remove it to use the system keyring), or the shop refuses the next start again.</p>"
+)
+NO_KEYRING_NOTICE = (
+    "<b>No keyring on this computer.</b> Countertop stores device tokens only in the "
+    "system keyring and never writes them to a file. You can either start Countertop "
+    f"with the environment variable <code>{TOKEN_ENV}</code> set to the token, or keep "
+    "the token for this session only."
+)
+
 TestConnection = Callable[[str, str], ShopInfo]
 
 
@@ -62,9 +77,11 @@ class FirstRunWizard(QDialog):
         self._tokens = token_store
         self._test_connection = test_connection
         self._start_demo = start_demo
+        self._reconnect = bool(reconnect_url)
         self._tested: tuple[str, str] | None = None  # (url, token) that passed the test
         self._info: ShopInfo | None = None
         self._busy = False
+        self.keyring_usable: bool | None = None  # known once the net lane has asked
         self.outcome: WizardOutcome | None = None
 
         layout = QVBoxLayout(self)
@@ -75,9 +92,12 @@ class FirstRunWizard(QDialog):
                 "replaced). Ask the shop for a new one (<code>countertop-shop device add</code>), "
                 "paste it here and test it. The catalog on this till is kept.", self,
             )
+            if token_store.env_token():
+                intro.setText(intro.text() + ENV_TOKEN_RECONNECT_NOTE)
         else:
             title = QLabel("<h2>Welcome to Countertop</h2>", self)
             intro = QLabel("Connect this till to your shop, or try Countertop on a demo shop first.", self)
+        intro.setObjectName("wizardIntro")
         intro.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(intro)
@@ -95,6 +115,7 @@ class FirstRunWizard(QDialog):
         buttons.addWidget(self.quit_button)
         layout.addLayout(buttons)
         self._refresh_buttons()
+        self._check_keyring()
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -109,7 +130,7 @@ class FirstRunWizard(QDialog):
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         env_token = self._tokens.env_token()
         self.token_edit.setPlaceholderText(
-            f"Using {TOKEN_ENV} from the environment" if env_token
+            f"Using {TOKEN_ENV} from the environment" if env_token and not self._reconnect
             else "Paste the token printed by `countertop-shop device add`"
         )
         form.addRow("Shop URL", self.url_edit)
@@ -128,18 +149,8 @@ class FirstRunWizard(QDialog):
         self.keyring_label.setWordWrap(True)
         self.session_check = QCheckBox("Keep the token for this session only (ask again next time)", box)
         self.session_check.setObjectName("sessionOnly")
-        problem = keyring_problem()
-        self.keyring_usable = problem is None
-        if self.keyring_usable or env_token:
-            self.keyring_label.hide()
-            self.session_check.hide()
-        else:
-            self.keyring_label.setText(
-                "<b>No keyring on this computer.</b> Countertop stores device tokens only in the "
-                "system keyring and never writes them to a file. You can either start Countertop "
-                f"with the environment variable <code>{TOKEN_ENV}</code> set to the token, or keep "
-                "the token for this session only."
-            )
+        self.keyring_label.hide()
+        self.session_check.hide()
         self.connect_button = QPushButton("Connect", box)
         self.connect_button.setObjectName("connectShop")
         self.connect_button.clicked.connect(self.accept_shop)
@@ -181,7 +192,10 @@ class FirstRunWizard(QDialog):
     # --- actions ----------------------------------------------------------------------------------
 
     def _token(self) -> str:
-        return self.token_edit.text().strip() or (self._tokens.env_token() or "")
+        typed = self.token_edit.text().strip()
+        if self._reconnect:
+            return typed  # the environment's token is the one the shop refused
+        return typed or (self._tokens.env_token() or "")
 
     def _fields(self) -> tuple[str, str]:
         return self.url_edit.text().strip(), self._token()
@@ -190,7 +204,9 @@ class FirstRunWizard(QDialog):
         url, token = self._fields()
         self.test_button.setEnabled(not self._busy and bool(url) and bool(token))
         passed = self._tested == (url, token)
-        storage_ok = self.keyring_usable or bool(self._tokens.env_token()) or self.session_check.isChecked()
+        # Unknown (None) counts as usable: saving finds out, and says so, without losing the input.
+        storage_ok = (self.keyring_usable is not False or bool(self._tokens.env_token())
+                      or self.session_check.isChecked())
         self.connect_button.setEnabled(not self._busy and passed and storage_ok)
         self.connect_button.setDefault(passed)
         self.demo_button.setEnabled(not self._busy and self._start_demo is not None)
@@ -235,20 +251,59 @@ class FirstRunWizard(QDialog):
             self._set_result("Test the connection first.", "error")
             return
         url = normalise_shop_url(url)  # passed the test, so it parses
-        if not self._tokens.env_token():
-            try:
-                self._tokens.save(url, token)
-            except KeyringUnavailable as exc:
-                if not self.session_check.isChecked():
-                    self.keyring_usable = False
-                    self.keyring_label.setText(_html(str(exc)))
-                    self.keyring_label.show()
-                    self.session_check.show()
-                    self._refresh_buttons()
-                    return
+        info = self._info
+        if self._tokens.env_token():
+            self._accept_shop(url, info, token)
+            return
+        if self.keyring_usable is False and self.session_check.isChecked():
+            self._tokens.keep_for_session(url, token)
+            self._accept_shop(url, info, token)
+            return
+        # The keyring may be a D-Bus service that prompts to unlock: never wait for it here.
+        self._set_busy(True)
+        self._set_result("Saving the device token in the system keyring…", "busy")
+
+        def saved(_none: object) -> None:
+            self._accept_shop(url, info, token)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            if not isinstance(exc, KeyringUnavailable):
+                self._set_result(f"✖ The token could not be stored: {_html(str(exc))}", "error")
+                return
+            if self.session_check.isChecked():
                 self._tokens.keep_for_session(url, token)
-        self.outcome = WizardOutcome(kind="shop", url=url, info=self._info, token=token)
+                self._accept_shop(url, info, token)
+                return
+            self._set_result("", "")
+            self._show_no_keyring(_html(str(exc)))
+
+        self._tasks.run(self._tokens.save, url, token, lane="net", on_success=saved, on_failure=failed)
+
+    def _accept_shop(self, url: str, info: ShopInfo, token: str) -> None:
+        self.outcome = WizardOutcome(kind="shop", url=url, info=info, token=token)
         self.accept()
+
+    def _check_keyring(self) -> None:
+        """Ask on the net lane whether there is a usable keyring (the first ask may touch D-Bus)."""
+
+        def checked(problem: str | None) -> None:
+            self.keyring_usable = problem is None
+            if problem is not None and not self._tokens.env_token():
+                self._show_no_keyring(NO_KEYRING_NOTICE)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("checking the keyring failed: %s", exc)
+            checked(str(exc))
+
+        self._tasks.run(keyring_problem, lane="net", on_success=checked, on_failure=failed)
+
+    def _show_no_keyring(self, text: str) -> None:
+        self.keyring_usable = False
+        self.keyring_label.setText(text)
+        self.keyring_label.show()
+        self.session_check.show()
+        self._refresh_buttons()
 
     def start_demo(self) -> None:
         if self._start_demo is None:

@@ -7,7 +7,7 @@ import threading
 
 import keyring
 import pytest
-from keyring.backends import chainer, fail
+from keyring.backends import chainer
 
 from pos.services.connection import (
     KEYRING_SERVICE,
@@ -19,14 +19,6 @@ from pos.services.connection import (
 )
 from pos.settings import TOKEN_ENV
 from tests.fixtures.shop_server import free_port
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

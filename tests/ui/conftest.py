@@ -14,12 +14,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 
+from pos.app import open_session, open_window
 from pos.services.catalog import CatalogService
+from pos.services.connection import TokenStore
+from pos.settings import Settings, ShopConnection
 from pos.store.database import open_replica
 from pos.store.replica import SqliteReplica
 from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.main_window import MainWindow
+from pos.ui.status_area import StatusArea
 from pos.ui.tasks import TaskRunner
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import PullReport, SyncEngine
@@ -124,3 +128,56 @@ def all_products(shop: LiveShop) -> list[dict[str, Any]]:
         docs.extend(batch)
         if len(batch) < 1000:
             return docs
+
+
+def till_rows(replica_path) -> tuple[int | None, set[str], int]:
+    """(cursor, product ids, stock levels) read straight from the replica file."""
+    engine = open_replica(replica_path)
+    try:
+        with engine.connect() as connection:
+            ids = {row[0] for row in connection.exec_driver_sql("SELECT id FROM product")}
+            levels = connection.exec_driver_sql("SELECT count(*) FROM inventory_level").scalar_one()
+        return SqliteReplica(engine).sync_state().cursor, ids, levels
+    finally:
+        engine.dispose()
+
+
+class App:
+    """The window exactly as `countertop` wires it (pos.app.open_window), on a fresh replica."""
+
+    def __init__(self, shop: Any, folder, tasks: Any, tokens: TokenStore, listen: Any = None) -> None:
+        self.settings = Settings(folder)
+        self.connection = ShopConnection(shop.url, shop.device_id, "till", "Test shop", "EUR")
+        self.settings.connection = self.connection
+        self.settings.save()
+        tokens.save(shop.url, shop.device_token)
+        self.session = open_session(self.settings, self.connection, shop.device_token)
+        if listen is not None:  # before the sync starts, so no event is missed
+            self.session.bus.subscribe(listen)
+        self.running: list[Any] = []
+        self.window = open_window(self.session, tasks, self.running, None, screenshot=False,
+                                   settings=self.settings, tokens=tokens)
+        self.status: StatusArea = self.window.status_area
+        self.replica_path = self.settings.replica_path(self.connection)
+
+    def close(self) -> None:
+        for cleanup in reversed(self.running):
+            cleanup()
+        self.session.close()
+
+
+@pytest.fixture
+def open_app(qtbot, tmp_path, tasks, memory_keyring) -> Iterator[Any]:
+    apps: list[App] = []
+
+    def opener(shop: Any, listen: Any = None) -> App:
+        app = App(shop, tmp_path / f"till{len(apps)}", tasks, TokenStore(environ={}), listen)
+        apps.append(app)
+        qtbot.addWidget(app.window)
+        app.window.show()
+        app.window.start()
+        return app
+
+    yield opener
+    for app in apps:
+        app.close()

@@ -4,76 +4,18 @@ refused token; and the distinct look of protocol and internal problems."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
-from pos.app import open_session, open_window
-from pos.services.connection import KEYRING_SERVICE, TokenStore
-from pos.settings import Settings, ShopConnection
-from pos.store.database import open_replica
-from pos.store.replica import SqliteReplica
+from pos.services.connection import KEYRING_SERVICE
+from pos.settings import TOKEN_ENV, Settings
 from pos.ui.status_area import StatusArea
 from pos.ui.wizard import FirstRunWizard
 from sync.events import CaughtUp, Connected, ProblemReported, SnapshotProgress
-from tests.ui.conftest import all_products
+from tests.ui.conftest import all_products, till_rows
 
 FIRST_SYNC_PRODUCTS = 3000
-
-
-def till_rows(replica_path) -> tuple[int | None, set[str], int]:
-    """(cursor, product ids, stock levels) read straight from the replica file."""
-    engine = open_replica(replica_path)
-    try:
-        with engine.connect() as connection:
-            ids = {row[0] for row in connection.exec_driver_sql("SELECT id FROM product")}
-            levels = connection.exec_driver_sql("SELECT count(*) FROM inventory_level").scalar_one()
-        return SqliteReplica(engine).sync_state().cursor, ids, levels
-    finally:
-        engine.dispose()
-
-
-class App:
-    """The window exactly as `countertop` wires it (pos.app.open_window), on a fresh replica."""
-
-    def __init__(self, shop: Any, folder, tasks: Any, tokens: TokenStore, listen: Any = None) -> None:
-        self.settings = Settings(folder)
-        self.connection = ShopConnection(shop.url, shop.device_id, "till", "Test shop", "EUR")
-        self.settings.connection = self.connection
-        self.settings.save()
-        tokens.save(shop.url, shop.device_token)
-        self.session = open_session(self.settings, self.connection, shop.device_token)
-        if listen is not None:  # before the sync starts, so no event is missed
-            self.session.bus.subscribe(listen)
-        self.running: list[Any] = []
-        self.window = open_window(self.session, tasks, self.running, None, screenshot=False,
-                                   settings=self.settings, tokens=tokens)
-        self.status: StatusArea = self.window.status_area
-        self.replica_path = self.settings.replica_path(self.connection)
-
-    def close(self) -> None:
-        for cleanup in reversed(self.running):
-            cleanup()
-        self.session.close()
-
-
-@pytest.fixture
-def open_app(qtbot, tmp_path, tasks, memory_keyring) -> Iterator[Any]:
-    apps: list[App] = []
-
-    def opener(shop: Any, listen: Any = None) -> App:
-        app = App(shop, tmp_path / f"till{len(apps)}", tasks, TokenStore(environ={}), listen)
-        apps.append(app)
-        qtbot.addWidget(app.window)
-        app.window.show()
-        app.window.start()
-        return app
-
-    yield opener
-    for app in apps:
-        app.close()
 
 
 def test_stop_during_the_first_sync_keeps_the_replica_consistent_and_resume_finishes_it(
@@ -212,3 +154,16 @@ def test_protocol_and_internal_problems_look_distinct_and_keep_their_detail(qtbo
     status.on_caught_up(CaughtUp(cursor=11, at="2024-03-01T12:00:00Z"))
     assert status.state == "online" and status.problem_label.isHidden()
     assert status.details_button.isHidden() and status.reconnect_button.isHidden()
+
+
+def test_a_refused_token_from_the_environment_says_to_change_it_there(qtbot):
+    status = StatusArea(None)
+    qtbot.addWidget(status)
+    status.show()
+    status.token_env = TOKEN_ENV  # open_window sets this when the token comes from the environment
+    status.on_problem(ProblemReported("auth", "The shop refused the device token (401)."))
+    assert status.state == "refused" and status.reconnect_button.isVisible()
+    assert f"The token comes from the environment variable {TOKEN_ENV}: change it there too" in (
+        status.problem_label.text()
+    )
+    assert "the next start is refused again" in status.problem_label.text()

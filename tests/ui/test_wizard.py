@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import keyring
-import pytest
-from keyring.backends import fail
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from pos.services.connection import KEYRING_SERVICE, TokenStore, test_connection
 from pos.services.demo import start_demo_shop
 from pos.settings import TOKEN_ENV
 from pos.ui.wizard import FirstRunWizard
 from tests.fixtures.shop_server import free_port
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def make_wizard(qtbot, tasks, tokens=None, start_demo=None):
@@ -92,7 +82,7 @@ def test_without_a_keyring_it_says_so_and_keeps_the_token_for_the_session_only(
     monkeypatch.chdir(cwd)
     tokens = TokenStore(environ={})
     wizard = make_wizard(qtbot, tasks, tokens)
-    assert wizard.keyring_label.isVisible()
+    qtbot.waitUntil(wizard.keyring_label.isVisible, timeout=5_000)  # asked on the net lane
     notice = wizard.keyring_label.text()
     assert "No keyring" in notice and TOKEN_ENV in notice and "this session only" in notice
     run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
@@ -109,6 +99,7 @@ def test_without_a_keyring_it_says_so_and_keeps_the_token_for_the_session_only(
 def test_environment_token_needs_no_keyring(qtbot, tasks, module_shop, no_keyring):
     tokens = TokenStore(environ={TOKEN_ENV: module_shop.device_token})
     wizard = make_wizard(qtbot, tasks, tokens)
+    qtbot.waitUntil(lambda: wizard.keyring_usable is False, timeout=5_000)
     assert wizard.keyring_label.isHidden()
     assert TOKEN_ENV in wizard.token_edit.placeholderText()
     run_test(qtbot, wizard, module_shop.url, "")
@@ -153,3 +144,40 @@ def test_demo_failure_is_shown(qtbot, tasks):
     assert "did not start: port in use" in wizard.result_label.text()
     assert wizard.demo_button.isEnabled()
     assert wizard.outcome is None
+
+
+def test_saving_to_a_slow_keyring_never_freezes_the_wizard(qtbot, tasks, module_shop, gated_keyring):
+    """A keyring waiting on an unlock prompt holds the net lane, never the window."""
+    wizard = make_wizard(qtbot, tasks)
+    run_test(qtbot, wizard, module_shop.url, module_shop.device_token)
+    qtbot.mouseClick(wizard.connect_button, Qt.MouseButton.LeftButton)
+    # Back on the event loop at once, with the keyring still waiting: the window says why it waits.
+    assert wizard.result_label.text() == "Saving the device token in the system keyring…"
+    assert not wizard.connect_button.isEnabled() and wizard.outcome is None
+    qtbot.waitUntil(lambda: ("set", False) in gated_keyring.calls, timeout=5_000)
+    with qtbot.waitSignal(wizard.accepted, timeout=5_000):
+        gated_keyring.gate.set()
+    assert gated_keyring.secrets == {(KEYRING_SERVICE, module_shop.url): module_shop.device_token}
+    assert all(not on_main for _op, on_main in gated_keyring.calls)
+    assert wizard.outcome.kind == "shop"
+
+
+def test_reconnecting_a_till_whose_token_comes_from_the_environment_says_to_change_it_there(
+    qtbot, tasks, module_shop, memory_keyring
+):
+    tokens = TokenStore(environ={TOKEN_ENV: "the-refused-token"})
+    dialog = FirstRunWizard(tasks, tokens, test_connection, reconnect_url=module_shop.url)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    intro = dialog.findChild(QLabel, "wizardIntro").text()
+    assert f"comes from the environment variable <code>{TOKEN_ENV}</code>" in intro
+    assert f"Change <code>{TOKEN_ENV}</code> to the new token" in intro
+    assert "refuses the next start again" in intro
+    # The refused token from the environment is not offered again: a new one must be typed.
+    assert TOKEN_ENV not in dialog.token_edit.placeholderText()
+    assert not dialog.test_button.isEnabled()
+    run_test(qtbot, dialog, module_shop.url, module_shop.device_token)
+    with qtbot.waitSignal(dialog.accepted, timeout=5_000):
+        qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    assert dialog.outcome.token == module_shop.device_token  # for this session's sync
+    assert memory_keyring.secrets == {}  # the environment wins at the next start: nothing stored

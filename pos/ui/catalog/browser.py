@@ -51,7 +51,8 @@ class CatalogBrowser(QWidget):
         self._generation = 0  # a search answer older than the latest request is dropped
         self._detail_generation = 0
         self._total: int | None = None
-        self._restore_key: int | None = None
+        self._in_flight = False  # the newest search has not answered yet
+        self._refresh_again = False  # a refresh asked for while a search was in flight
         self.searches_run = 0
 
         self.search_edit = QLineEdit(self)
@@ -124,44 +125,68 @@ class CatalogBrowser(QWidget):
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
 
-    def search_now(self) -> None:
-        """Run the current search on the db lane; only the newest answer is shown."""
+    def search_now(self, keep_place: bool = False) -> None:
+        """Run the current search on the db lane; only the newest answer is shown.
+
+        With `keep_place` (a refresh) the selected product and the top visible row stay put;
+        a new search text starts from the top.
+        """
         self._debounce.stop()
         self._generation += 1
         generation = self._generation
         text = self.search_edit.text().strip()
         self.searches_run += 1
+        self._in_flight = True
 
         def show(keys: list[int]) -> None:
             if generation == self._generation:
-                self._show_keys(text, keys)
+                self._show_keys(text, keys, keep_place)
+                self._answered()
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
                 log.error("catalog search for %r failed", text, exc_info=exc)
                 self.count_label.setText("Search failed")
                 self.count_label.setToolTip(str(exc))
+                self._answered()
 
         self._tasks.run(self._catalog.search_keys, text, lane="db", on_success=show, on_failure=failed)
 
     def refresh(self) -> None:
-        """Products were added, changed or removed: search again, keep the selected product."""
-        self._restore_key = self.current_key()
-        self.search_now()
+        """Products were added, changed or removed: search again, keeping the person's place.
+
+        Refreshes coalesce: while one is answering, any number of new requests make one more.
+        """
+        if self._in_flight:
+            self._refresh_again = True
+            return
+        self.search_now(keep_place=True)
+
+    def _answered(self) -> None:
+        self._in_flight = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.search_now(keep_place=True)
 
     def rows_changed(self) -> None:
         """Rows on screen may show old prices or stock: re-read what is visible, and the detail."""
         self.model.mark_stale()
         self._show_current_detail()
 
-    def _show_keys(self, text: str, keys: list[int]) -> None:
-        restore = self._restore_key
-        self._restore_key = None
+    def top_key(self) -> int | None:
+        """The product in the first visible row of the table."""
+        row = self.table.rowAt(0)
+        return self.model.key_at(row) if row >= 0 else None
+
+    def _show_keys(self, text: str, keys: list[int], keep_place: bool) -> None:
         same = keys == self.model.keys()
         if same:
-            self.model.mark_stale()
+            self.model.mark_stale()  # same products: re-read rows, the view does not move
         else:
+            selected, top, top_row = self.current_key(), self.top_key(), self.table.rowAt(0)
             self.model.set_keys(keys)
+            if keep_place:
+                self._restore_place(selected, top, top_row)
         if not text:
             self._total = len(keys)
         count = len(keys)
@@ -170,11 +195,21 @@ class CatalogBrowser(QWidget):
         else:
             self.count_label.setText(f"{count:,} product{'s' if count != 1 else ''}")
         self.count_label.setToolTip("")
-        if not same and restore is not None:
-            row = self.model.row_of(restore)
-            if row is not None:
-                self.select_row(row)
         self.results_shown.emit(count)
+
+    def _restore_place(self, selected: int | None, top: int | None, top_row: int) -> None:
+        """After the key list changed: the same product selected, the same product at the top."""
+        row = self.model.row_of(selected) if selected is not None else None
+        if row is not None:
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
+        elif selected is not None:
+            self.detail.show_missing()  # the selected product left the catalog
+        top_now = self.model.row_of(top) if top is not None else None
+        if top_now is None:
+            top_now = min(max(top_row, 0), self.model.rowCount() - 1)  # gone: stay about here
+        if top_now >= 0:
+            self.table.scrollTo(self.model.index(top_now, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     # --- selection and detail ---------------------------------------------------------------------
 
@@ -191,6 +226,10 @@ class CatalogBrowser(QWidget):
         self.table.scrollTo(index)
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
+        shown = self.detail.product
+        row = self.model.product_at(current.row()) if current.isValid() else None
+        if row is not None and shown is not None and shown.id == row.id:
+            return  # the same product, re-selected after a refresh: its detail is on screen
         self._show_current_detail()
 
     def _show_current_detail(self) -> None:
