@@ -111,12 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from pos import app
+    from pos import app, commands
 
     if args.command == "connect":
-        return app.connect_command(settings, args.shop, read_token=_read_token)
+        return commands.connect_command(settings, args.shop, read_token=_read_token)
     if args.command == "sync":
-        return app.sync_command(settings, once=args.once, interval=args.interval)
+        return commands.sync_command(settings, once=args.once, interval=args.interval)
     if args.command == "demo":
         return app.run_gui(settings, demo=True, demo_products=args.products)
     return app.run_gui(settings)

@@ -1,0 +1,134 @@
+"""Headless commands for scripts and tests: `countertop connect` and `countertop sync`.
+
+They use the same session the app builds (pos.app.open_session); nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pos.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandError, ShopSession, open_session
+from pos.services.connection import (
+    NO_KEYRING_MESSAGE,
+    ConnectionFailed,
+    TokenStore,
+    keyring_problem,
+    test_connection,
+)
+from pos.settings import TOKEN_ENV, Settings, SettingsError, ShopConnection, normalise_shop_url
+from sync.engine import PullReport, SyncCancelled
+from sync.events import ChangesApplied, ProblemReported, SyncEvent
+from sync.ports import AppliedChanges, AuthError, SyncError
+
+__all__ = ["EXIT_BAD_INPUT", "connect_command", "sync_command"]
+
+
+# --- `countertop connect --shop URL` -------------------------------------------------------------
+
+
+def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]) -> int:
+    try:
+        url = normalise_shop_url(shop)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+    tokens = TokenStore()
+    from_env = tokens.env_token()
+    token = from_env or read_token()
+    if not token:
+        raise CommandError(f"No device token: pipe it on standard input or set {TOKEN_ENV}.")
+    if not from_env and keyring_problem():
+        raise CommandError(NO_KEYRING_MESSAGE + f" Nothing was saved; run again with {TOKEN_ENV} set.")
+    try:
+        info = test_connection(url, token)
+    except ConnectionFailed as exc:
+        raise CommandError(f"{exc} Nothing was saved.") from None
+    if not from_env:
+        tokens.save(url, token)
+    settings.connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)
+    settings.save()
+    print(f"Connected to “{info.shop_name}” at {url} as device “{info.device_name}” ({info.currency}).")
+    if from_env:
+        print(f"The token was not stored: {TOKEN_ENV} is read each time a command runs.")
+    else:
+        print("The device token is stored in the system keyring.")
+    print(f"Settings: {settings.path}")
+    return EXIT_OK
+
+
+# --- `countertop sync [--once]` ------------------------------------------------------------------
+
+
+ENTITY_ORDER = ("location", "tax_rate", "staff", "product", "inventory_level", "customer", "order")
+
+
+def _session_for_command(settings: Settings) -> ShopSession:
+    connection = settings.connection
+    if connection is None:
+        raise CommandError("This till is not connected to a shop yet: run `countertop connect --shop URL`.")
+    if connection.demo:
+        raise CommandError(
+            "The active shop is the demo shop, which runs only with the app: use `countertop demo`."
+        )
+    token = TokenStore().get(connection.url)
+    if not token:
+        problem = keyring_problem()
+        where = f"no usable keyring ({problem})" if problem else "none in the keyring"
+        raise CommandError(f"No device token for {connection.url} ({where}): set {TOKEN_ENV} or run "
+                           "`countertop connect` again.")
+    return open_session(settings, connection, token)
+
+
+def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
+    if interval <= 0:
+        raise CommandError(f"--interval must be more than 0 seconds, not {interval}")
+    session = _session_for_command(settings)
+    applied = AppliedChanges()
+
+    def listen(event: SyncEvent) -> None:
+        if isinstance(event, ChangesApplied):
+            applied.merge(event.changes)
+        elif isinstance(event, ProblemReported) and not once:
+            print(f"problem: {event.message}", flush=True)
+
+    session.bus.subscribe(listen)
+    try:
+        print(f"Shop: {session.connection.shop_name} at {session.connection.url}")
+        if not once:
+            print("Syncing until interrupted (Ctrl+C) …", flush=True)
+            stop = threading.Event()
+            try:
+                session.sync.run(stop, interval=interval)
+            except KeyboardInterrupt:
+                session.sync.cancel()
+            return EXIT_OK
+        try:
+            report = session.sync.pull_once()
+        except SyncCancelled:
+            return EXIT_FAILED
+        except AuthError as exc:
+            raise CommandError(str(exc)) from None
+        except SyncError as exc:
+            raise CommandError(f"Sync failed, the replica keeps what it had: {exc}", EXIT_FAILED) from None
+        _print_report(report, applied, settings.replica_path(session.connection))
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def _print_report(report: PullReport, applied: AppliedChanges, replica: Path) -> None:
+    snapshot = report.snapshot
+    if snapshot:
+        print("Loaded from the shop's snapshot:" if not report.resnapshot
+              else "The cursor had expired; loaded a fresh snapshot:")
+        for entity in sorted(snapshot, key=lambda e: ENTITY_ORDER.index(e) if e in ENTITY_ORDER else 99):
+            print(f"  {entity:<16} {snapshot[entity]:>10,}")
+    changes, pages = report.changes_applied, report.pages
+    print(f"Changes applied: {changes:,} in {pages:,} page{'s' if pages != 1 else ''}")
+    upserted, deleted = applied.upserted, applied.deleted
+    for entity in sorted(set(upserted) | set(deleted)):
+        ups, dels = len(upserted.get(entity, ())), len(deleted.get(entity, ()))
+        print(f"  {entity:<16} {ups:>6,} upserted {dels:>6,} deleted")
+    print(f"Cursor: {report.cursor} (shop head {report.head}); caught up.")
+    print(f"Replica: {replica}")
