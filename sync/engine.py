@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random as random_module
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 1.0  # seconds before jitter, doubled per failed attempt
 BACKOFF_CAP = 60.0
 AUTH_RETRY = 300.0  # a refused token needs a person; check again now and then
+# An idle pull that found nothing new keeps its time in memory and writes it at most this often:
+# each write is a synchronous commit, and an idle till polls every few seconds all day.
+SUCCESS_PERSIST_INTERVAL = 60.0
 
 
 class SyncCancelled(Exception):
@@ -62,6 +66,21 @@ class PullReport:
     cursor: int = 0
     head: int = 0
 
+    @property
+    def changed(self) -> bool:
+        """The pull wrote catalog data (a snapshot or at least one page)."""
+        return bool(self.snapshot) or self.pages > 0 or self.resnapshot
+
+
+@dataclass
+class _Loading:
+    """Where the snapshot run stands, for a message that tells what the till kept when it stops."""
+
+    entity: str
+    entity_index: int
+    done: int = 0
+    total: int | None = None  # None until the entity's stream has opened
+
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -78,11 +97,13 @@ class SyncEngine:
         sleep: Callable[[float], None] | None = None,
         random: Callable[[], float] = random_module.random,
         prefetch: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`sleep` replaces the waits of `run` (tests observe the backoff); by default `run` waits on
         its stop event so that stopping is immediate. `prefetch` opens the next entity's snapshot
         while the current one is written (off: no gain measured once the connector reads and
-        validates ahead on its own threads, and it holds a second stream in memory)."""
+        validates ahead on its own threads, and it holds a second stream in memory). `clock` times
+        how often an idle pull's success is written (SUCCESS_PERSIST_INTERVAL)."""
         if not 1 <= page_size <= MAX_CHANGES_LIMIT:
             raise ValueError(f"page_size must be 1..{MAX_CHANGES_LIMIT}, not {page_size}")
         self.replica = replica
@@ -95,6 +116,9 @@ class SyncEngine:
         self._cancelled = threading.Event()
         self._stop: threading.Event | None = None
         self._connected = False  # shop_info is asked again after any failure
+        self._clock = clock
+        self._success_written_at: float | None = None  # clock time; None: not yet by this engine
+        self._loading: _Loading | None = None  # set while a snapshot run is loading an entity
 
     # --- one pull -------------------------------------------------------------------------------
 
@@ -102,8 +126,10 @@ class SyncEngine:
         """Pull until caught up with the shop's head. Raises SyncError (after reporting it) or
         SyncCancelled; either way the replica holds only whole, validated pages."""
         report = PullReport()
+        self._loading = None
         try:
             self._check_cancelled()
+            had_error = self.replica.sync_state().last_error is not None
             if not self._connected:
                 self._connect(report)
             if self.replica.sync_state().cursor is None:
@@ -121,12 +147,25 @@ class SyncEngine:
             raise
         except SyncError as exc:
             self._connected = False
+            if self._loading is not None and isinstance(exc, ProtocolError):
+                cut = ProtocolError(_cut_short_message(self._loading, str(exc)))
+                self._report_problem(cut, kind="snapshot")
+                raise cut from exc
             self._report_problem(exc)
             raise
         at = utc_now()
-        self.replica.record_sync_result(success_at=at, error=None)
+        self._record_success(at, must_write=report.changed or had_error)
         self._emit(CaughtUp(cursor=report.cursor, at=at))
         return report
+
+    def _record_success(self, at: str, *, must_write: bool) -> None:
+        """Store the time of this success: now when something changed or a problem is cleared,
+        otherwise at most every SUCCESS_PERSIST_INTERVAL (the CaughtUp event carries it meanwhile)."""
+        now = self._clock()
+        last = self._success_written_at
+        if must_write or last is None or now - last >= SUCCESS_PERSIST_INTERVAL:
+            self.replica.record_sync_result(success_at=at, error=None)
+            self._success_written_at = now
 
     def _connect(self, report: PullReport) -> None:
         info = self.connector.shop_info()
@@ -157,7 +196,9 @@ class SyncEngine:
         try:
             for position, (index, entity) in enumerate(todo):
                 self._check_cancelled()
+                self._loading = _Loading(entity, index)
                 stream, upcoming = upcoming or self.connector.snapshot(entity), None
+                self._loading.total = stream.count
                 try:
                     # Ask for the next entity now: the shop prepares and sends it while this
                     # one is written (the connector buffers it), instead of waiting for us.
@@ -171,6 +212,7 @@ class SyncEngine:
         finally:
             _close(upcoming)
         report.cursor = self.replica.finish_snapshot()
+        self._loading = None
 
     def _open_early(self, entity: str) -> SnapshotStream | None:
         """Opening ahead is only an optimisation: a failure is met again, and reported, in turn."""
@@ -190,6 +232,8 @@ class SyncEngine:
             self._check_cancelled()
             yield batch
             done += len(batch)
+            if self._loading is not None:
+                self._loading.done = done
             self._emit(SnapshotProgress(stream.entity, done, stream.count, index, total_entities))
 
     def _pull_changes(self, report: PullReport) -> None:
@@ -272,7 +316,9 @@ class SyncEngine:
 
     # --- reporting ------------------------------------------------------------------------------
 
-    def _report_problem(self, exc: SyncError) -> None:
+    def _report_problem(self, exc: SyncError, kind: str = "protocol") -> None:
+        """`kind` names a ProtocolError: "protocol" (a refused page, nothing changed) or "snapshot"
+        (a snapshot run that stopped part-way: committed chunks stay, the next run resumes)."""
         message = str(exc)
         log.warning("sync problem: %s", message)
         try:
@@ -285,6 +331,8 @@ class SyncEngine:
             self._emit(ProblemReported(kind="auth", message=message))
         elif isinstance(exc, SnapshotExpired):
             self._emit(ProblemReported(kind="expired", message=message))
+        elif kind == "snapshot":
+            self._emit(ProblemReported(kind="snapshot", message=message))
         else:
             self._emit(
                 ProblemReported(
@@ -295,6 +343,22 @@ class SyncEngine:
 
     def _emit(self, event: SyncEvent) -> None:
         self.bus.emit(event)
+
+
+def _cut_short_message(loading: _Loading, problem: str) -> str:
+    # Chunks of the snapshot may already be committed (a re-snapshot mixes old and new rows until
+    # it completes), so this never claims that nothing was changed.
+    what = f"{loading.entity.replace('_', ' ')} records"
+    where = (
+        f"at {loading.done:,} of {loading.total:,} {what}"
+        if loading.total is not None
+        else f"before its {what} began"
+    )
+    return (
+        f"The shop's catalog download was cut short {where} "
+        f"(part {loading.entity_index + 1} of {len(ENTITIES)}); the till keeps what it has and will "
+        f"resume. {problem[:1].upper()}{problem[1:]}"
+    )
 
 
 def _close(stream: SnapshotStream | None) -> None:

@@ -55,6 +55,12 @@ READ_CHUNK = 256 * 1024
 # Documents validated ahead of the replica: enough to keep it busy, bounded because a validated
 # document takes several times the memory of its JSON.
 VALIDATED_AHEAD = 20_000
+# Decompressed snapshot bytes read ahead of validation (about 40k products): bounded so a stream
+# the till cannot parse fast enough never fills its memory.
+SNAPSHOT_READ_AHEAD = 16 * 1024 * 1024
+# The largest changes page (5000 changes of large documents is ~10 MB) or shop answer the till
+# accepts, decompressed: a hostile or broken shop cannot make it hold more than this.
+MAX_JSON_BODY = 64 * 1024 * 1024
 
 
 class CountertopConnector:
@@ -88,7 +94,7 @@ class CountertopConnector:
     # --- the Connector port ---------------------------------------------------------------------
 
     def shop_info(self) -> ShopInfo:
-        response = self._get("/sync/shop")
+        response = self._get("/sync/shop", stream=True)
         body = self._json_body(response, "shop information")
         try:
             info = ShopInfo.model_validate_json(body)
@@ -112,12 +118,15 @@ class CountertopConnector:
         try:
             self._expect_type(response, NDJSON_MEDIA_TYPE, f"snapshot of {entity}")
             encoding = response.headers.get("Content-Encoding", "").strip().lower()
+            what = f"snapshot of {entity}"
             body = BackgroundReader(
-                lambda: gunzip_chunks(self._raw_chunks(response, entity), encoding),
+                lambda: gunzip_chunks(self._raw_chunks(response, what), encoding, what=what),
                 name=f"snapshot-read-{entity}",
+                max_buffered=SNAPSHOT_READ_AHEAD,
             )
             readers.append(body)
-            snapshot = SnapshotReader(entity, split_lines(body.chunks()), self._list_adapter(entity))
+            lines = split_lines(body.chunks(), what=what)
+            snapshot = SnapshotReader(entity, lines, self._list_adapter(entity))
             validated = BackgroundReader(
                 snapshot.batches, name=f"snapshot-validate-{entity}", max_buffered=VALIDATED_AHEAD
             )
@@ -137,8 +146,11 @@ class CountertopConnector:
         if since < 0 or not 1 <= limit <= MAX_CHANGES_LIMIT:
             raise ValueError(f"bad changes request since={since} limit={limit}")
         headers = {"If-None-Match": f'"{known_head}"'} if known_head is not None else None
-        response = self._get("/sync/changes", params={"since": since, "limit": limit}, headers=headers)
+        response = self._get(
+            "/sync/changes", params={"since": since, "limit": limit}, headers=headers, stream=True
+        )
         if response.status_code == 304:
+            response.close()
             head = known_head if known_head is not None else since
             return ChangesResult(next=since, head=head, not_modified=True)
         return parse_changes_page(self._json_body(response, "changes page"), since=since, limit=limit)
@@ -206,29 +218,24 @@ class CountertopConnector:
             )
 
     def _json_body(self, response: requests.Response, what: str) -> bytes:
-        self._expect_type(response, "application/json", what)
-        try:
-            return response.content
-        except requests.exceptions.ContentDecodingError:
-            raise ProtocolError(f"the shop's {what} is not valid gzip data") from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise ProtocolError(f"the shop's {what} was cut short") from None
-        except requests.ConnectionError as exc:
-            raise TransientError(f"Shop unreachable: {_connection_reason(exc)} ({self.base_url})") from None
+        """The whole body, decompressed in bounded pieces and refused past MAX_JSON_BODY bytes."""
+        with response:
+            self._expect_type(response, "application/json", what)
+            encoding = response.headers.get("Content-Encoding", "").strip().lower()
+            pieces = gunzip_chunks(
+                self._raw_chunks(response, what), encoding, what=what, max_total=MAX_JSON_BODY
+            )
+            return b"".join(pieces)
 
-    def _raw_chunks(self, response: requests.Response, entity: str) -> Iterator[bytes]:
+    def _raw_chunks(self, response: requests.Response, what: str) -> Iterator[bytes]:
         raw = response.raw
         while True:
             try:
                 chunk = raw.read(READ_CHUNK, decode_content=False)
             except urllib3.exceptions.ReadTimeoutError:
-                raise TransientError(
-                    f"Shop unreachable: the snapshot of {entity} stalled ({self.base_url})"
-                ) from None
+                raise TransientError(f"Shop unreachable: the {what} stalled ({self.base_url})") from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise ProtocolError(
-                    f"the snapshot stream of {entity} was cut short ({exc.__class__.__name__})"
-                ) from None
+                raise ProtocolError(f"the {what} was cut short ({exc.__class__.__name__})") from None
             if not chunk:
                 return
             yield chunk
@@ -278,8 +285,9 @@ def _problem_text(response: requests.Response) -> str:
     if content_type not in (PROBLEM_MEDIA_TYPE, "application/json"):
         return ""
     try:
-        problem = orjson.loads(response.content[:4096])
-    except (orjson.JSONDecodeError, requests.RequestException):
+        # Only the start: an error body is read with the same suspicion as a page.
+        problem = orjson.loads(response.raw.read(4096, decode_content=True))
+    except (orjson.JSONDecodeError, urllib3.exceptions.HTTPError, OSError):
         return ""
     if not isinstance(problem, dict):
         return ""

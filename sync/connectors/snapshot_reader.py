@@ -22,6 +22,9 @@ from sync.protocol import DOC_TYPES, DOC_VALIDATORS, SNAPSHOT_HEADER, SNAPSHOT_T
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
+# One document line is a few kilobytes; a product with hundreds of variants stays far below this.
+MAX_LINE_BYTES = 4 * 1024 * 1024
+OUTPUT_PIECE = 1024 * 1024  # the most one decompression step may produce
 
 
 def describe_validation_error(exc: ValidationError, *, skip_loc: int = 0) -> str:
@@ -33,40 +36,84 @@ def describe_validation_error(exc: ValidationError, *, skip_loc: int = 0) -> str
     return f"{loc}: {first['msg']}{suffix}"
 
 
-def gunzip_chunks(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
-    """Decompress a gzip body chunk by chunk; a body that stops before the gzip end is cut short."""
-    if encoding in ("", "identity"):
-        yield from chunks
-        return
+def gunzip_chunks(
+    chunks: Iterable[bytes], encoding: str, *, what: str = "snapshot", max_total: int | None = None
+) -> Iterator[bytes]:
+    """Decompress a gzip body chunk by chunk; a body that stops before the gzip end is cut short.
+
+    Output comes in pieces of at most OUTPUT_PIECE bytes whatever the compression ratio, so a gzip
+    bomb never inflates in memory all at once; past `max_total` decompressed bytes it is refused.
+    """
+    if encoding not in ("", "identity", "gzip"):
+        raise ProtocolError(f"the shop sent its {what} with an unknown encoding {encoding!r}")
+    limit = _TotalLimit(what, max_total)
     if encoding != "gzip":
-        raise ProtocolError(f"the shop sent the snapshot with an unknown encoding {encoding!r}")
+        for chunk in chunks:
+            limit.add(len(chunk))
+            yield chunk
+        return
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
     for chunk in chunks:
-        while chunk:
+        data = chunk
+        while True:
             try:
-                out = decoder.decompress(chunk)
+                out = decoder.decompress(data, OUTPUT_PIECE)
             except zlib.error as exc:
-                raise ProtocolError(f"the snapshot is not valid gzip data ({exc})") from None
+                raise ProtocolError(f"the {what} is not valid gzip data ({exc})") from None
+            data = decoder.unconsumed_tail
             if out:
+                limit.add(len(out))
                 yield out
-            # A gzip body may hold several members one after the other.
-            chunk = decoder.unused_data if decoder.eof else b""
-            if chunk:
+            if decoder.eof and decoder.unused_data:
+                # A gzip body may hold several members one after the other.
+                data = decoder.unused_data
                 decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif not data and len(out) < OUTPUT_PIECE:
+                break  # input used up and no output held back by the piece limit
     if not decoder.eof:
-        raise ProtocolError("the snapshot stream was cut short (the gzip data ends part-way)")
+        raise ProtocolError(f"the {what} was cut short (the gzip data ends part-way)")
 
 
-def split_lines(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
-    """Yield the complete lines of each chunk; a last line without a newline is yielded at the end."""
+class _TotalLimit:
+    def __init__(self, what: str, max_total: int | None) -> None:
+        self.what = what
+        self.max_total = max_total
+        self.total = 0
+
+    def add(self, size: int) -> None:
+        self.total += size
+        if self.max_total is not None and self.total > self.max_total:
+            raise ProtocolError(
+                f"the shop's {self.what} is larger than {_megabytes(self.max_total)} once decompressed; "
+                "the till refuses it (a broken or hostile shop)"
+            )
+
+
+def split_lines(
+    chunks: Iterable[bytes], *, what: str = "snapshot", max_line: int = MAX_LINE_BYTES
+) -> Iterator[list[bytes]]:
+    """Yield the complete lines of each chunk; a last line without a newline is yielded at the end.
+
+    A line longer than `max_line` is refused: no document is that big, and buffering a newline that
+    never comes would take all the till's memory.
+    """
     pending = b""
     for chunk in chunks:
         parts = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
         pending = parts.pop()
+        if len(pending) > max_line or (parts and len(parts[0]) > max_line):
+            raise ProtocolError(
+                f"the {what} has a line longer than {_megabytes(max_line)} (no document is that big); "
+                "the till refuses it"
+            )
         if parts:
             yield parts
     if pending:
         yield [pending]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
 
 
 class SnapshotReader:

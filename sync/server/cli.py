@@ -73,21 +73,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    from sync.server.db import BadDatabaseUrl
+    from sync.server.db import BadDatabaseUrl, hide_password
     from sync.server.errors import ShopError
 
+    # Error texts may quote the URL (or a driver may): the password never reaches the terminal.
+    url = choose_database_url(args)
     try:
         return _run(args)
     except (CliError, BadDatabaseUrl, ShopError) as exc:
-        print(f"countertop-shop: error: {exc}", file=sys.stderr)
+        print(f"countertop-shop: error: {hide_password(str(exc), url)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a database that cannot be reached is a user problem, not a traceback
         from sqlalchemy.exc import OperationalError
 
         if isinstance(exc, OperationalError):
-            print(f"countertop-shop: error: cannot use the database: {exc.orig}", file=sys.stderr)
+            reason = hide_password(str(exc.orig), url)
+            print(f"countertop-shop: error: cannot use the database: {reason}", file=sys.stderr)
             return 2
         raise
+
+
+def choose_database_url(args: argparse.Namespace) -> str | None:
+    """The database URL the command will use, if one was given (flag or environment)."""
+    import os
+
+    from sync.server.config import DATABASE_URL_ENV
+
+    return getattr(args, "database_url", None) or os.environ.get(DATABASE_URL_ENV)
 
 
 def _open(url_flag: str | None):  # type: ignore[no-untyped-def]
@@ -148,6 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from sync.server import db
     from sync.server.config import DATABASE_URL_ENV
 
     if not 0 < args.port < 65536:
@@ -156,7 +169,9 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be 1 or more")
     choice, engine, seed = _open(args.database_url)
     if choice.is_default and seed.is_empty(engine):
-        logger.info("empty demo database %s: seeding %d products", choice.url, DEMO_PRODUCTS)
+        logger.info(
+            "empty demo database %s: seeding %d products", db.display_url(choice.url), DEMO_PRODUCTS
+        )
         seed.seed(engine, DEMO_PRODUCTS, seed=1)
     engine.dispose()
     os.environ[DATABASE_URL_ENV] = choice.url  # workers build their app from the environment

@@ -9,6 +9,7 @@ REPEATABLE READ; writes in READ COMMITTED, serialised on the change-log counter 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,17 +24,40 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _BEGIN_OPTION = "countertop_sqlite_begin"
 HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test holds them equal)
+# `scheme://user:password@` in a string that is not a parseable URL.
+_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*(@)")
 
 
 class BadDatabaseUrl(ValueError):
     """The database URL cannot be used; the message says why."""
 
 
+def display_url(url: str) -> str:
+    """The URL as it may be printed or logged: any password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD_IN_TEXT.sub(r"\1***\2", url)
+
+
+def hide_password(text: str, url: str | None) -> str:
+    """`text` (an error message, say) with the password of `url` masked wherever it appears."""
+    if not url:
+        return text
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return _PASSWORD_IN_TEXT.sub(r"\1***\2", text)
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise BadDatabaseUrl(f"not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise BadDatabaseUrl(f"not a database URL: {display_url(url)!r}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(url)
@@ -41,7 +65,9 @@ def make_engine(url: str) -> Engine:
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    raise BadDatabaseUrl(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+    raise BadDatabaseUrl(
+        f"unsupported database URL {display_url(url)!r}: use sqlite:///FILE or postgresql://..."
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -24,6 +24,7 @@ from sync.protocol import API_PREFIX
 
 logger = logging.getLogger(__name__)
 
+SQLITE_BUSY_TIMEOUT_MS = 0  # see _lookup
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 _LOOKUP = (
     "SELECT c.value, c.floor FROM device d, seq_counter c"
@@ -83,11 +84,14 @@ class IdlePollFastPath:
     async def _lookup(self, token_hash: str) -> tuple[int, int] | None:
         if self._sqlite_file:
             # A WAL read of two indexed rows takes microseconds: cheaper inline than a thread hop.
+            # It runs on the event loop, so it never waits for a lock (busy timeout 0): a busy
+            # database raises at once and the poll falls through to the threaded route, which
+            # waits there without stalling every other request.
             if self._sqlite is None:
                 self._sqlite = sqlite3.connect(
-                    self._sqlite_file, check_same_thread=False, isolation_level=None
+                    self._sqlite_file, check_same_thread=False, isolation_level=None, timeout=0
                 )
-                self._sqlite.execute("PRAGMA busy_timeout=1000")
+                self._sqlite.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             return self._sqlite.execute(_LOOKUP.format(p="?"), (token_hash,)).fetchone()
         return await to_thread.run_sync(self._lookup_engine, token_hash)
 

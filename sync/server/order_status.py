@@ -1,4 +1,5 @@
-"""Order status changes. Cancelling puts the order's stock back; a cancelled order stays cancelled.
+"""Order status changes and deletion. Cancelling or deleting puts the order's stock back, once; a
+cancelled order stays cancelled.
 
 The order row is read FOR UPDATE, so on PostgreSQL two cancellations arriving together run one after
 the other and the second finds the order already cancelled (SQLite writers are serialised anyway).
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from sync.server import changelog
 from sync.server.errors import Conflict, NotFound
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 Doc = dict[str, Any]
 CANCELLED = "cancelled"
 RESTOCK_REASON = "order cancelled"
+DELETE_RESTOCK_REASON = "order deleted"
 
 
 def set_status(conn: Connection, order_id: str, status: str) -> Doc:
@@ -52,7 +54,24 @@ def set_status(conn: Connection, order_id: str, status: str) -> Doc:
     return doc
 
 
-def _put_stock_back(conn: Connection, number: str) -> list[Doc]:
+def delete_order(conn: Connection, order_id: str) -> int:
+    """Delete an order; tills receive a tombstone. An order that was not cancelled puts its stock back
+    first, exactly as cancelling does (once: the ledger nets what it already returned). Returns the
+    seq of the tombstone."""
+    row = conn.execute(
+        select(order.c.status, order.c.number).where(order.c.id == order_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"no order with id {order_id!r}")
+    items: list[changelog.Item] = []
+    if row.status != CANCELLED:
+        levels = _put_stock_back(conn, row.number, DELETE_RESTOCK_REASON)
+        items = [("inventory_level", lvl["id"], lvl) for lvl in levels]
+    conn.execute(delete(order).where(order.c.id == order_id))
+    return changelog.record(conn, [*items, ("order", order_id, None)])
+
+
+def _put_stock_back(conn: Connection, number: str, reason: str = RESTOCK_REASON) -> list[Doc]:
     source = order_source(number)
     m = stock_movement.c
     outstanding = conn.execute(
@@ -68,7 +87,7 @@ def _put_stock_back(conn: Connection, number: str) -> list[Doc]:
             logger.info("order %s: not restocking %s at %s (deleted)", number, variant_id, location_id)
             continue
         moves.append((variant_id, location_id, -int(net)))
-    return apply_movements(conn, moves, RESTOCK_REASON, source)
+    return apply_movements(conn, moves, reason, source)
 
 
 def _still_there(conn: Connection, variant_id: str, location_id: str) -> bool:

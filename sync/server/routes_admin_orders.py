@@ -26,3 +26,13 @@ def place(request: Request, body: OrderIn) -> dict[str, Any]:
 def set_status(request: Request, record_id: str, body: OrderStatusPatch) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
         return order_status.set_status(conn, record_id, body.status)
+
+
+@router.delete(
+    "/orders/{record_id}",
+    summary="Delete an order (tills receive a tombstone; an order not cancelled puts its stock back)",
+)
+def remove(request: Request, record_id: str) -> dict[str, Any]:
+    with db.write(request.app.state.engine) as conn:
+        seq = order_status.delete_order(conn, record_id)
+    return {"id": record_id, "deleted": True, "seq": seq}

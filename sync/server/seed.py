@@ -20,6 +20,7 @@ from sync.server.barcodes import ean13
 from sync.server.docs import location_doc, staff_doc, tax_rate_doc
 from sync.server.ids import utc_now, uuid7
 from sync.server.pins import hash_pin
+from sync.server.seed_titles import product_title
 from sync.server.seed_words import CATEGORIES, LOCATIONS, STAFF, TAX_RATES, Category
 from sync.server.tables import (
     change_log,
@@ -153,8 +154,8 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
     """Append one product with its variants, stock and documents; returns the last serial used."""
     cat = rng.choice(CATEGORIES)
     pid = uuid7()
-    title = f"{rng.choice(cat.qualifiers)} {rng.choice(cat.nouns)}"
-    description = f"{title} from our {cat.name.lower()} range."
+    title = product_title(rng, cat)
+    description = f"{title}, from our {cat.name.lower()} range."
     tax_id = base.tax_ids[cat.tax_kind]
     now = chunk.now
     chunk.products.append((pid, title, description, cat.name, "active", tax_id, now, now))
