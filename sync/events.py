@@ -50,7 +50,9 @@ class CaughtUp:
 
 @dataclass(frozen=True)
 class ProblemReported:
-    kind: str  # "auth", "protocol", "transient", "expired", "internal" (a bug or a full disk)
+    # "auth", "protocol" (a refused changes page), "snapshot" (a download cut short or refused),
+    # "transient", "expired", "internal" (a bug or a full disk)
+    kind: str
     message: str  # clear, for a person; the replica was not changed by the refused page
 
 

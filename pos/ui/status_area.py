@@ -30,6 +30,7 @@ PROBLEM_HEADLINES = {
     "protocol": "The shop sent a page Countertop could not read; nothing was changed.",
     "internal": "Sync failed inside Countertop; the replica keeps what it had.",
     "expired": "The shop's change history has moved on; loading a fresh copy of the catalog.",
+    "snapshot": "The shop's catalog download was cut short; the till keeps what it has and will resume.",
 }
 # Added to the "auth" headline when the refused token came from the environment.
 ENV_TOKEN_HINT = (

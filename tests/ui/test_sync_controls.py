@@ -147,6 +147,13 @@ def test_protocol_and_internal_problems_look_distinct_and_keep_their_detail(qtbo
     assert status.problem_label.toolTip() == "Sync failed: disk I/O error"
     assert status.details_button.isVisible() and status.reconnect_button.isHidden()
 
+    cut = "The shop's catalog download was cut short at 40,000 of 45,000 customer records (part 6 of 7)"
+    status.on_problem(ProblemReported("snapshot", cut))
+    assert status.problem_label.text() == (
+        "⚠ The shop's catalog download was cut short; the till keeps what it has and will resume."
+    )
+    assert status.problem_label.toolTip() == cut and status.details_button.isVisible()
+
     status.on_problem(ProblemReported("auth", "The shop refused the device token (401)."))
     assert status.state == "refused" and status.reconnect_button.isVisible()
     assert status.online_label.text() == "● Token refused — reconnect this till"
