@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 
+from pos.store import staging
 from pos.store.indexes import missing_indexes
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def open_replica(path: Path) -> Engine:
     try:
         _upgrade(engine, path)
         _build_missing_indexes(engine, path)
+        _drop_leftover_staging(engine)
     except Exception:
         engine.dispose()
         raise
@@ -68,6 +70,23 @@ def _build_missing_indexes(engine: Engine, path: Path) -> None:
         for name, ddl in missing_indexes(con):
             log.info("replica %s: building index %s, missing after an interrupted load", path, name)
             con.execute(ddl)
+    finally:
+        pooled.close()
+
+
+def _drop_leftover_staging(engine: Engine) -> None:
+    # A snapshot load killed part-way leaves its staging tables (pos.store.staging); the live rows
+    # are as they were, and the next load starts its staging afresh.
+    pooled = engine.raw_connection()
+    try:
+        con: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            staging.drop_all(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
         pooled.close()
 

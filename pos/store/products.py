@@ -51,7 +51,7 @@ def search_codes(doc: Doc) -> str:
     return " ".join(f"{v['sku']} {v['barcode'] or ''}" for v in doc["variants"])
 
 
-def _variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
+def variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
     product_id = doc["id"]
     return [
         (v["id"], product_id, v["sku"], v["barcode"], v["title"], v["price"], v["position"])
@@ -59,7 +59,7 @@ def _variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
     ]
 
 
-def _product_values(doc: Doc) -> tuple[Any, ...]:
+def product_values(doc: Doc) -> tuple[Any, ...]:
     return tuple(doc[name] for name in _PRODUCT_FIELDS)
 
 
@@ -89,9 +89,9 @@ class FirstLoad:
         rows, variants, texts = [], [], []
         category = self._categories.setdefault
         for offset, doc in enumerate(docs):
-            values = _product_values(doc)
+            values = product_values(doc)
             rows.append((key + offset, doc["id"], *values))
-            variants.extend(_variant_rows(doc))
+            variants.extend(variant_rows(doc))
             texts.append((values[1], category(values[3], values[3]), search_codes(doc)))
         con.executemany(_INSERT_PRODUCT, rows)
         con.executemany(_INSERT_VARIANT, variants)
@@ -113,6 +113,46 @@ class FirstLoad:
         self._texts = []
 
 
+# Ranks in (title, key) order, SPACING apart; staged in a table so that each chunk below writes
+# rank rows and search rows together (search_is_complete counts rank rows).
+_STAGE_RANKS = (
+    "INSERT INTO stage_rank (rank, key) "
+    "SELECT row_number() OVER (ORDER BY title, key) * ?, key FROM product"
+)
+_CODES = (
+    "coalesce((SELECT group_concat(v.sku || ' ' || coalesce(v.barcode, ''), ' ') "
+    "FROM variant v WHERE v.product_id = p.id), '')"
+)
+_ORDER_FROM_STAGE = "INSERT INTO product_order SELECT rank, key FROM stage_rank WHERE rank > ? AND rank <= ?"
+_FTS_FROM_STAGE = (
+    "INSERT INTO product_fts (rowid, title, category, codes) SELECT r.rank, p.title, p.category, "
+    f"{_CODES} FROM stage_rank r JOIN product p ON p.key = r.key "
+    "WHERE r.rank > ? AND r.rank <= ? ORDER BY r.rank"
+)
+
+
+def index_all(
+    con: sqlite3.Connection, transaction: Callable[[], AbstractContextManager[Any]], chunk: int
+) -> None:
+    """Rank every product (none may have a rank yet) in title order and write its search row.
+
+    All in SQL (a re-snapshot that renumbers holds no search text in memory); `chunk` products a
+    transaction. Needs ix_variant_product for the codes.
+    """
+    with transaction():
+        con.execute("DROP TABLE IF EXISTS stage_rank")
+        con.execute("CREATE TABLE stage_rank (rank INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
+        con.execute(_STAGE_RANKS, (ranks.SPACING,))
+        (count,) = con.execute("SELECT count(*) FROM stage_rank").fetchone()
+    for start in range(0, count, chunk):
+        bounds = (start * ranks.SPACING, (start + chunk) * ranks.SPACING)
+        with transaction():
+            con.execute(_ORDER_FROM_STAGE, bounds)
+            con.execute(_FTS_FROM_STAGE, bounds)
+    with transaction():
+        con.execute("DROP TABLE stage_rank")
+
+
 def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
     """Insert or replace products as given (no version check): a snapshot is authoritative.
 
@@ -130,7 +170,7 @@ def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
     search: list[tuple[int, str | None, Doc]] = []  # key, title before, document
     variants: list[tuple[Any, ...]] = []
     for doc in docs:
-        values = _product_values(doc)
+        values = product_values(doc)
         found = known.get(doc["id"])
         if found is None:
             inserts.append((key, doc["id"], *values))
@@ -139,25 +179,27 @@ def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
         else:
             updates.append((*values, found[0]))
             search.append((found[0], found[1], doc))
-        variants.extend(_variant_rows(doc))
+        variants.extend(variant_rows(doc))
     con.executemany(_INSERT_PRODUCT, inserts)
     con.executemany(_UPDATE_PRODUCT, updates)
     con.executemany(_UPSERT_VARIANT, variants)
     for product_key, old_title, doc in search:
-        _write_search_row(con, product_key, old_title, doc)
+        write_search_row(con, product_key, old_title, (doc["title"], doc["category"], search_codes(doc)))
 
 
-def _write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, doc: Doc) -> None:
+def write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, text: SearchText) -> None:
+    """(Re)write the search row of product `key`, already written; `old_title` None if it is new."""
+    title = text[0]
     rank = ranks.rank_of(con, key)
     if rank is not None:
         con.execute(_DELETE_FTS, (rank,))
-        if old_title != doc["title"]:  # its place in title order may have moved
+        if old_title != title:  # its place in title order may have moved
             con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
             rank = None
     if rank is None:
-        rank = ranks.place(con, doc["title"], key)
+        rank = ranks.place(con, title, key)
         con.execute(_INSERT_RANK, (rank, key))
-    con.execute(_INSERT_FTS, (rank, doc["title"], doc["category"], search_codes(doc)))
+    con.execute(_INSERT_FTS, (rank, *text))
 
 
 def upsert_product(con: sqlite3.Connection, doc: Doc) -> bool:
@@ -204,24 +246,3 @@ def delete_all(con: sqlite3.Connection) -> None:
     con.execute("DELETE FROM product_order")
     con.execute("DELETE FROM variant")
     con.execute("DELETE FROM product")
-
-
-def delete_unseen(con: sqlite3.Connection) -> None:
-    """End of a snapshot over a non-empty replica: drop products and variants it did not list."""
-    unseen = "(SELECT key FROM product WHERE id NOT IN (SELECT id FROM temp.seen_product))"
-    con.execute(
-        f"DELETE FROM product_fts WHERE rowid IN (SELECT rank FROM product_order WHERE key IN {unseen})"
-    )
-    con.execute(f"DELETE FROM product_order WHERE key IN {unseen}")
-    unseen_variants = "(SELECT id FROM variant WHERE id NOT IN (SELECT id FROM temp.seen_variant))"
-    con.execute(f"DELETE FROM inventory_level WHERE variant_id IN {unseen_variants}")
-    con.execute("DELETE FROM variant WHERE id NOT IN (SELECT id FROM temp.seen_variant)")
-    con.execute("DELETE FROM product WHERE id NOT IN (SELECT id FROM temp.seen_product)")
-
-
-def remember_seen(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
-    con.executemany("INSERT OR IGNORE INTO temp.seen_product (id) VALUES (?)", [(d["id"],) for d in docs])
-    con.executemany(
-        "INSERT OR IGNORE INTO temp.seen_variant (id) VALUES (?)",
-        [(v["id"],) for d in docs for v in d["variants"]],
-    )

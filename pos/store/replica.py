@@ -4,7 +4,9 @@ Writes go through the sqlite3 driver connection under BEGIN IMMEDIATE: raw execu
 SQLAlchemy Core on a first sync (PLATFORM.md), and an immediate transaction never fails half-way on
 a lock upgrade. A snapshot is written in chunks of CHUNK_DOCS documents, each its own short
 transaction, so a checkout commit never waits long behind a first sync; documents are buffered
-between chunks so no transaction stays open while the network is read.
+between chunks so no transaction stays open while the network is read. Chunks of a first sync go
+straight into the empty tables; chunks of a re-snapshot into a populated entity go to staging and
+one final transaction replaces the live rows (pos.store.staging), so a cut stream changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.store import indexes, products
+from pos.store import indexes, products, staging
 from pos.store.entities import ENTITY_TABLES, EntityTable
 from pos.store.tables import LOAD_INDEXED_TABLES
 from sync.ports import AppliedChanges, ProtocolError, SyncState
@@ -34,8 +36,12 @@ _TABLE_OF = {"product": "product", **{name: spec.table for name, spec in ENTITY_
 
 
 class SqliteReplica:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, chunk_docs: int = CHUNK_DOCS) -> None:
+        """`chunk_docs`: documents a snapshot writes per transaction (tests use small chunks)."""
+        if chunk_docs < 1:
+            raise ValueError(f"chunk_docs must be at least 1, not {chunk_docs}")
         self._engine = engine
+        self._chunk_docs = chunk_docs
 
     # --- connections and transactions ----------------------------------------------------------
 
@@ -82,6 +88,7 @@ class SqliteReplica:
         with self._write() as con:
             con.execute("UPDATE sync_state SET cursor = NULL WHERE id = 1")
             con.execute("DELETE FROM sync_snapshot")
+            staging.drop_all(con)
 
     def finish_snapshot(self) -> int:
         with self._write() as con:
@@ -114,17 +121,15 @@ class SqliteReplica:
     def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[Doc]]) -> int:
         table = _table(entity)
         with self._connection() as con:
+            with self._transaction(con):
+                staging.drop_all(con)  # a load cut short earlier left its staging behind
             if entity == "product":
                 self._discard_unfinished_first_load(con)
             empty = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 0
             if empty:
                 loaded = self._load_into_empty(con, entity, cursor, batches)
             else:
-                _create_seen_tables(con, entity)
-                try:
-                    loaded = self._load_chunks(con, entity, cursor, batches)
-                finally:
-                    _drop_seen_tables(con)
+                loaded = self._load_staged(con, entity, cursor, batches)
         log.info("snapshot of %s loaded: %d documents at cursor %d", entity, loaded, cursor)
         return loaded
 
@@ -156,13 +161,13 @@ class SqliteReplica:
         done = False
         try:
             loaded = 0
-            for chunk in _chunks(batches):
+            for chunk in self._chunks(batches):
                 with self._transaction(con):
                     _refusing(entity, write, con, chunk)
                 loaded += len(chunk)
             self._build_indexes(con, tables)
             if first_load:
-                first_load.index(con, lambda: self._transaction(con), CHUNK_DOCS)
+                first_load.index(con, lambda: self._transaction(con), self._chunk_docs)
             con.execute("PRAGMA synchronous = FULL")
             with self._transaction(con):
                 _mark_done(con, entity, cursor)
@@ -179,22 +184,44 @@ class SqliteReplica:
             with self._transaction(con):
                 con.execute(ddl)
 
-    def _load_chunks(
+    def _load_staged(
         self, con: sqlite3.Connection, entity: str, cursor: int, batches: Iterable[list[Doc]]
     ) -> int:
-        loaded = 0
-        buffer: list[Doc] = []
-        for chunk in _chunks(batches):
-            if buffer:
-                with self._transaction(con):
-                    _write_snapshot_docs(con, entity, buffer)
-                loaded += len(buffer)
-            buffer = chunk
+        """Into a populated entity: chunks go to staging, one transaction replaces the live rows."""
         with self._transaction(con):
-            _write_snapshot_docs(con, entity, buffer)
-            _delete_unseen(con, entity)
-            _mark_done(con, entity, cursor)
-        return loaded + len(buffer)
+            load = staging.StagedLoad(con, entity)
+        loaded = 0
+        try:
+            for chunk in self._chunks(batches):
+                with self._transaction(con):
+                    _refusing(entity, load.write, con, chunk)
+                loaded += len(chunk)
+            with self._transaction(con):
+                _refusing(entity, lambda c, _: load.merge(c), con, [])
+                _mark_done(con, entity, cursor)
+        except BaseException:
+            self._drop_staging_after_failure(con)
+            raise
+        return loaded
+
+    def _drop_staging_after_failure(self, con: sqlite3.Connection) -> None:
+        # Only tidiness (the next load, begin_snapshot or open drops it too): never mask the failure.
+        try:
+            with self._transaction(con):
+                staging.drop_all(con)
+        except sqlite3.Error as exc:
+            log.warning("could not drop the staging tables of a failed load: %s", exc)
+
+    def _chunks(self, batches: Iterable[list[Doc]]) -> Iterator[list[Doc]]:
+        """Batches gathered into chunks: each written while no transaction waits on the network."""
+        buffer: list[Doc] = []
+        for batch in batches:
+            buffer.extend(batch)
+            if len(buffer) >= self._chunk_docs:
+                yield buffer
+                buffer = []
+        if buffer:
+            yield buffer
 
     # --- changes -------------------------------------------------------------------------------
 
@@ -229,18 +256,6 @@ def _refusal(change: Change, exc: BaseException) -> str:
     )
 
 
-def _chunks(batches: Iterable[list[Doc]]) -> Iterator[list[Doc]]:
-    """Batches gathered into chunks of CHUNK_DOCS: written while no transaction waits on the network."""
-    buffer: list[Doc] = []
-    for batch in batches:
-        buffer.extend(batch)
-        if len(buffer) >= CHUNK_DOCS:
-            yield buffer
-            buffer = []
-    if buffer:
-        yield buffer
-
-
 def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
     con.execute(
         "INSERT INTO sync_snapshot (entity, cursor) VALUES (?, ?) "
@@ -267,39 +282,6 @@ def _refusing(entity: str, write: Writer, con: sqlite3.Connection, docs: list[Do
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
             reason = f"a record listed twice ({exc})"
         raise ProtocolError(f"The shop's {entity} snapshot has an inconsistent record: {reason}.") from exc
-
-
-def _write_snapshot_docs(con: sqlite3.Connection, entity: str, docs: list[Doc]) -> None:
-    if not docs:
-        return
-    if entity == "product":
-        _refusing(entity, products.write_products, con, docs)
-        products.remember_seen(con, docs)
-        return
-    spec = ENTITY_TABLES[entity]
-    sql = spec.upsert_sql(guarded=False)
-    _refusing(entity, lambda c, d: c.executemany(sql, [spec.row(x) for x in d]), con, docs)
-    con.executemany("INSERT OR IGNORE INTO temp.seen_id (id) VALUES (?)", [(d["id"],) for d in docs])
-
-
-def _create_seen_tables(con: sqlite3.Connection, entity: str) -> None:
-    names = ("seen_product", "seen_variant") if entity == "product" else ("seen_id",)
-    for name in names:
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        con.execute(f"DELETE FROM temp.{name}")
-
-
-def _drop_seen_tables(con: sqlite3.Connection) -> None:
-    for name in ("seen_product", "seen_variant", "seen_id"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
-
-
-def _delete_unseen(con: sqlite3.Connection, entity: str) -> None:
-    if entity == "product":
-        products.delete_unseen(con)
-        return
-    table = ENTITY_TABLES[entity].table
-    con.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM temp.seen_id)")
 
 
 def _apply_change(con: sqlite3.Connection, change: Change) -> bool:

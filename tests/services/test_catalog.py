@@ -331,3 +331,35 @@ def test_fast_search_equals_a_full_sort_on_random_queries(engine, churned) -> No
         assert catalog.search_keys(text) == expected, text
         for limit in (1, 7, 50):
             assert [row.key for row in catalog.search(text, limit)] == expected[:limit], (text, limit)
+
+
+@pytest.mark.parametrize("renamed", [5, 120])
+def test_search_equals_a_full_sort_after_a_resnapshot(engine, churned, renamed: int) -> None:
+    """A staged re-snapshot over out-of-order ranks: a few renames are placed one by one, many
+    renumber every rank; either way search matches the slow reference."""
+    from pos.store import ranks
+
+    catalog, _ = churned
+    replica = SqliteReplica(engine, chunk_docs=40)
+    from tests.store.test_replica_snapshot import _products_in
+
+    snapshot = list(_products_in(Path(engine.url.database)).values())[25:]  # 25 deleted meanwhile
+    rng = random.Random(21)
+    for doc in rng.sample(snapshot, renamed):
+        doc.update(version=9, title=f"{rng.choice(cd.BRANDS)} Resnapped {doc['title'].split()[-1]}")
+    replica.begin_snapshot()
+    replica.load_snapshot("product", 500, cd.batched(iter(snapshot), 30))
+    with engine.connect() as connection:
+        titles = [t for (t,) in connection.exec_driver_sql("SELECT title FROM product")]
+        strays = connection.exec_driver_sql(
+            "SELECT count(*) FROM product_order WHERE rank >= ?", (ranks.OUT_OF_ORDER,)
+        ).scalar()
+    assert len(titles) == len(snapshot)
+    assert (strays == 0) == (renamed > 100)  # renumbering puts every product back in order
+    rng = random.Random(5)
+    queries = ["resnapped", "res", "northwind", "mug", "renamed"]
+    queries += [" ".join(w[:3] for w in rng.choice(titles).split()[:2]) for _ in range(60)]
+    for text in queries:
+        expected = _reference_keys(engine, text)
+        assert catalog.search_keys(text) == expected, text
+        assert [row.key for row in catalog.search(text, 7)] == expected[:7], text

@@ -6,10 +6,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 
-import pytest
-
 from pos.services.catalog import CatalogService
-from pos.store import replica as replica_module
+from pos.store.replica import SqliteReplica
 from tests.store import catalog_docs as cd
 
 
@@ -37,10 +35,8 @@ def test_a_reader_is_not_blocked_by_an_open_write_and_sees_the_last_commit(engin
     assert catalog.detail(docs[0]["id"]).title == "Quokka Lantern"
 
 
-def test_a_snapshot_load_leaves_the_write_lock_free_between_chunks(
-    replica_path, replica, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(replica_module, "CHUNK_DOCS", 50)
+def test_a_snapshot_load_leaves_the_write_lock_free_between_chunks(replica_path, engine) -> None:
+    replica = SqliteReplica(engine, chunk_docs=50)
     other = sqlite3.connect(replica_path, timeout=0, isolation_level=None)
     waits: list[bool] = []
 

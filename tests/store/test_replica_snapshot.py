@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pos.services.catalog import CatalogService
-from pos.store import replica as replica_module
+from pos.store.replica import SqliteReplica
 from sync.ports import ProtocolError
 from sync.protocol import ShopInfo
 from tests.store import catalog_docs as cd
@@ -49,12 +49,13 @@ def _keys_in(path: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+def small_chunks(engine) -> SqliteReplica:
     # Exercise the chunked commits with a test-sized catalog.
-    monkeypatch.setattr(replica_module, "CHUNK_DOCS", 70)
+    return SqliteReplica(engine, chunk_docs=70)
 
 
-def test_first_sync_holds_every_row_exactly_as_sent(replica, replica_path, small_chunks) -> None:
+def test_first_sync_holds_every_row_exactly_as_sent(small_chunks, replica_path) -> None:
+    replica = small_chunks
     docs = list(cd.products(300))
     levels = cd.load_catalog(replica, docs, cursor=17)
     assert _products_in(replica_path) == {d["id"]: d for d in docs}
@@ -107,8 +108,9 @@ def _cut_short(docs: list[dict], after: int) -> Iterator[list[dict]]:
 
 
 def test_snapshot_cut_short_leaves_the_entity_not_done_and_a_rerun_completes(
-    replica, replica_path, small_chunks
+    small_chunks, replica_path
 ) -> None:
+    replica = small_chunks
     docs = list(cd.products(400))
     replica.begin_snapshot()
     with pytest.raises(ProtocolError):
@@ -170,8 +172,9 @@ def _index_names(path: Path) -> set[str]:
 
 
 def test_a_failed_first_load_leaves_every_index_and_a_rerun_is_searchable(
-    replica, replica_path, engine, small_chunks
+    small_chunks, replica_path, engine
 ) -> None:
+    replica = small_chunks
     before = _index_names(replica_path)
     docs = list(cd.products(400))
     with pytest.raises(ProtocolError):
