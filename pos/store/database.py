@@ -106,7 +106,11 @@ def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) ->
 
 
 def _begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # `begin_mode="IMMEDIATE"` takes the write lock up front: a deferred transaction that reads
+    # before writing gets SQLITE_BUSY_SNAPSHOT at once, without waiting, if another writer commits
+    # in between (WAL), whereas waiting for the lock honours busy_timeout.
+    mode = connection.get_execution_options().get("begin_mode", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def alembic_config() -> Config:
@@ -129,8 +133,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade_to(engine: Engine, revision: str) -> None:
     """Run migrations up to `revision` in one transaction (tests build old databases with it)."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with engine.connect() as plain, plain.execution_options(begin_mode="IMMEDIATE").begin() as tx:
+        config.attributes["connection"] = tx.connection
         command.upgrade(config, revision)
 
 
