@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE_MS = 150
 ROW_HEIGHT = 28
-COLUMN_WIDTHS = (None, 132, 108, 138, 60)  # None: the title column takes the rest
+COLUMN_WIDTHS = (None, 124, 96, 130, 60)  # None: the title column takes the rest
 
 
 class CatalogBrowser(QWidget):
@@ -80,9 +80,9 @@ class CatalogBrowser(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([650, 630])
+        splitter.setStretchFactor(0, 9)
+        splitter.setStretchFactor(1, 7)
+        splitter.setSizes([690, 590])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

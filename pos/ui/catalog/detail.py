@@ -136,8 +136,8 @@ class DetailPane(QFrame):
                 total += quantity
                 cells.append(_right(self.money.count(quantity)))
             model.appendRow(cells)
-        # The variant name takes the spare width: no empty band right of the last location.
-        self.variants_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Variant names are never cut; the last location column takes any spare width.
+        self.variants_view.horizontalHeader().setStretchLastSection(True)
         count = len(detail.variants)
         self.stock_label.setText(
             f"{count} variant{'s' if count != 1 else ''}  ·  in stock across all locations: "
