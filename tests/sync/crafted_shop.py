@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from sync.protocol import NDJSON_MEDIA_TYPE
+from sync.protocol import API_PREFIX, ENTITIES, NDJSON_MEDIA_TYPE
 
 
 @dataclass
@@ -172,3 +172,46 @@ def delete(seq: int, entity_id: str, version: int = 2, entity: str = "product") 
 def changes_page(changes: list[dict[str, Any]], since: int, head: int | None = None) -> dict[str, Any]:
     nxt = changes[-1]["seq"] if changes else since
     return {"changes": changes, "next": nxt, "head": nxt if head is None else head, "has_more": False}
+
+
+# --- a shop whose answers a test replaces one by one ----------------------------------------
+
+SHOP_INFO = {
+    "protocol_version": 1,
+    "shop_name": "Crafted",
+    "currency": "EUR",
+    "prices_include_tax": True,
+    "device_id": "dev-1",
+    "device_name": "till 1",
+    "head": 10,
+}
+CURSOR = 10
+
+
+class ScriptedShop:
+    """A crafted shop whose snapshot and changes answers a test can replace one by one."""
+
+    def __init__(self, server: CraftedShop) -> None:
+        self.server = server
+        self.docs: dict[str, list[dict]] = {e: [] for e in ENTITIES}
+        self.docs["location"] = [location_doc(1), location_doc(2)]
+        self.docs["product"] = [product_doc(n) for n in range(300)]
+        self.snapshot_override: dict[str, Answer] = {}
+        self.pages: list[Answer] = []  # answered in turn; then 304
+        server.routes[f"{API_PREFIX}/sync/shop"] = json_answer(SHOP_INFO)
+        server.routes[f"{API_PREFIX}/sync/snapshot"] = self._snapshot
+        server.routes[f"{API_PREFIX}/sync/changes"] = self._changes
+
+    def _snapshot(self, request: SeenRequest) -> Answer:
+        entity = request.query["entity"][0]
+        if entity in self.snapshot_override:
+            return self.snapshot_override[entity]
+        return ndjson_answer(snapshot_lines(entity, self.docs[entity], cursor=CURSOR))
+
+    def _changes(self, request: SeenRequest) -> Answer:
+        if self.pages:
+            return self.pages.pop(0)
+        return Answer(304, b"", {})
+
+    def requests_to(self, path: str) -> list[SeenRequest]:
+        return [r for r in self.server.seen if r.path == f"{API_PREFIX}/sync/{path}"]

@@ -19,11 +19,12 @@ from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncCancelled, SyncEngine
 from sync.events import CaughtUp, ChangesApplied, EventBus, ProblemReported, SnapshotProgress, SyncEvent
 from sync.ports import ProtocolError
-from sync.protocol import API_PREFIX, ENTITIES, ShopInfo
+from sync.protocol import ENTITIES, ShopInfo
 from tests.sync.crafted_shop import (
+    CURSOR,
+    SHOP_INFO,
     Answer,
-    CraftedShop,
-    SeenRequest,
+    ScriptedShop,
     changes_page,
     delete,
     json_answer,
@@ -34,53 +35,6 @@ from tests.sync.crafted_shop import (
     upsert,
 )
 from tests.sync.replica_dump import dump, replica_docs
-
-SHOP_INFO = {
-    "protocol_version": 1,
-    "shop_name": "Crafted",
-    "currency": "EUR",
-    "prices_include_tax": True,
-    "device_id": "dev-1",
-    "device_name": "till 1",
-    "head": 10,
-}
-CURSOR = 10
-
-
-class Shop:
-    """A crafted shop whose snapshot and changes answers a test can replace one by one."""
-
-    def __init__(self, server: CraftedShop) -> None:
-        self.server = server
-        self.docs: dict[str, list[dict]] = {e: [] for e in ENTITIES}
-        self.docs["location"] = [location_doc(1), location_doc(2)]
-        self.docs["product"] = [product_doc(n) for n in range(300)]
-        self.snapshot_override: dict[str, Answer] = {}
-        self.pages: list[Answer] = []  # answered in turn; then 304
-        server.routes[f"{API_PREFIX}/sync/shop"] = json_answer(SHOP_INFO)
-        server.routes[f"{API_PREFIX}/sync/snapshot"] = self._snapshot
-        server.routes[f"{API_PREFIX}/sync/changes"] = self._changes
-
-    def _snapshot(self, request: SeenRequest) -> Answer:
-        entity = request.query["entity"][0]
-        if entity in self.snapshot_override:
-            return self.snapshot_override[entity]
-        return ndjson_answer(snapshot_lines(entity, self.docs[entity], cursor=CURSOR))
-
-    def _changes(self, request: SeenRequest) -> Answer:
-        if self.pages:
-            return self.pages.pop(0)
-        return Answer(304, b"", {})
-
-    def requests_to(self, path: str) -> list[SeenRequest]:
-        return [r for r in self.server.seen if r.path == f"{API_PREFIX}/sync/{path}"]
-
-
-@pytest.fixture
-def shop() -> Iterator[Shop]:
-    server = CraftedShop().start()
-    yield Shop(server)
-    server.stop()
 
 
 @pytest.fixture
@@ -94,7 +48,7 @@ def events() -> list[SyncEvent]:
 
 
 @pytest.fixture
-def engine(shop: Shop, replica_path: Path, events: list[SyncEvent]) -> Iterator[SyncEngine]:
+def engine(shop: ScriptedShop, replica_path: Path, events: list[SyncEvent]) -> Iterator[SyncEngine]:
     db = open_replica(replica_path)
     connector = CountertopConnector(shop.server.url, "crafted-token")
     bus = EventBus()
@@ -105,7 +59,7 @@ def engine(shop: Shop, replica_path: Path, events: list[SyncEvent]) -> Iterator[
 
 
 def test_first_pull_loads_every_entity(
-    engine: SyncEngine, shop: Shop, replica_path: Path, events: list
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path, events: list
 ) -> None:
     report = engine.pull_once()
     assert report.snapshot == {e: len(shop.docs[e]) for e in ENTITIES}
@@ -121,7 +75,7 @@ def test_first_pull_loads_every_entity(
 
 
 def test_a_bad_page_is_refused_whole_and_good_pages_before_it_stay(
-    engine: SyncEngine, shop: Shop, replica_path: Path, events: list
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path, events: list
 ) -> None:
     engine.pull_once()
     first = changes_page([upsert(11, product_doc(1, version=2, price=500))], since=10, head=13)
@@ -165,7 +119,7 @@ def test_a_bad_page_is_refused_whole_and_good_pages_before_it_stay(
     ],
 )
 def test_inconsistent_page_leaves_every_row_unchanged(
-    engine: SyncEngine, shop: Shop, replica_path: Path, answer: Answer
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path, answer: Answer
 ) -> None:
     engine.pull_once()
     before = dump(replica_path)
@@ -190,7 +144,7 @@ def test_inconsistent_page_leaves_every_row_unchanged(
     ids=["truncated-ndjson", "gzip-garbage", "invalid-doc"],
 )
 def test_broken_snapshot_leaves_every_row_unchanged(
-    engine: SyncEngine, shop: Shop, replica_path: Path, answer: Answer
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path, answer: Answer
 ) -> None:
     engine.replica.record_shop(ShopInfo(**SHOP_INFO))  # the pull records it again, unchanged
     before = dump(replica_path)
@@ -202,7 +156,7 @@ def test_broken_snapshot_leaves_every_row_unchanged(
 
 
 def test_broken_entity_keeps_the_ones_before_and_resumes_after_it(
-    engine: SyncEngine, shop: Shop, replica_path: Path
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path
 ) -> None:
     shop.snapshot_override["product"] = ndjson_answer(snapshot_lines("product", shop.docs["product"])[:-1])
     with pytest.raises(ProtocolError, match="cut short"):
@@ -218,7 +172,7 @@ def test_broken_entity_keeps_the_ones_before_and_resumes_after_it(
 
 
 def test_cancel_between_batches_leaves_the_entity_not_done(
-    engine: SyncEngine, shop: Shop, replica_path: Path
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path
 ) -> None:
     shop.docs["product"] = [product_doc(n) for n in range(12_000)]
 
@@ -233,7 +187,9 @@ def test_cancel_between_batches_leaves_the_entity_not_done(
     assert replica_docs(replica_path)["product"] == {}
 
 
-def test_expired_cursor_loads_a_fresh_snapshot(engine: SyncEngine, shop: Shop, replica_path: Path) -> None:
+def test_expired_cursor_loads_a_fresh_snapshot(
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path
+) -> None:
     engine.pull_once()
     shop.docs["product"] = shop.docs["product"][:100]  # 200 deleted while the till was away
     shop.pages = [Answer(410, b"", {})]
@@ -243,7 +199,7 @@ def test_expired_cursor_loads_a_fresh_snapshot(engine: SyncEngine, shop: Shop, r
 
 
 def test_changes_are_applied_and_reported(
-    engine: SyncEngine, shop: Shop, replica_path: Path, events: list
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path, events: list
 ) -> None:
     engine.pull_once()
     gone = product_doc(7)["id"]
@@ -261,7 +217,7 @@ def test_changes_are_applied_and_reported(
 
 
 def test_shop_restored_from_an_older_backup_is_loaded_afresh(
-    engine: SyncEngine, shop: Shop, replica_path: Path
+    engine: SyncEngine, shop: ScriptedShop, replica_path: Path
 ) -> None:
     engine.pull_once()
     shop.pages = [
@@ -279,7 +235,7 @@ def test_shop_restored_from_an_older_backup_is_loaded_afresh(
     assert "loc-2" in docs["location"] and docs["product"][product_doc(1)["id"]]["version"] == 1
 
 
-def test_prefetching_the_next_entity_loads_the_same(shop: Shop, replica_path: Path) -> None:
+def test_prefetching_the_next_entity_loads_the_same(shop: ScriptedShop, replica_path: Path) -> None:
     db = open_replica(replica_path)
     connector = CountertopConnector(shop.server.url, "crafted-token")
     engine = SyncEngine(SqliteReplica(db), connector, prefetch=True)

@@ -22,9 +22,8 @@ from sync.engine import SyncEngine
 from sync.events import EventBus, ProblemReported, SyncEvent
 from sync.ports import ProtocolError
 from sync.protocol import ENTITIES, NDJSON_MEDIA_TYPE
-from tests.sync.crafted_shop import Answer, CraftedShop, json_answer, snapshot_lines
+from tests.sync.crafted_shop import CURSOR, Answer, CraftedShop, ScriptedShop, json_answer, snapshot_lines
 from tests.sync.replica_dump import replica_docs
-from tests.sync.test_engine_refusals import CURSOR, Shop
 
 NEW_CUSTOMERS = 45_000
 CUT_AFTER = 42_000
@@ -43,9 +42,9 @@ def customer_doc(key: str, *, version: int = 1) -> dict:
 
 
 @pytest.fixture
-def shop() -> Iterator[Shop]:
+def shop() -> Iterator[ScriptedShop]:
     server = CraftedShop().start()
-    shop = Shop(server)
+    shop = ScriptedShop(server)
     shop.docs["customer"] = [customer_doc(f"old-{n}") for n in range(3)]
     yield shop
     server.stop()
@@ -56,7 +55,7 @@ def replica_path(tmp_path: Path) -> Path:
     return tmp_path / "replica.sqlite3"
 
 
-def _engine(shop: Shop, path: Path, events: list[SyncEvent]) -> tuple[SyncEngine, list]:
+def _engine(shop: ScriptedShop, path: Path, events: list[SyncEvent]) -> tuple[SyncEngine, list]:
     db = open_replica(path)
     connector = CountertopConnector(shop.server.url, "crafted-token")
     bus = EventBus()
@@ -73,7 +72,7 @@ def _customers(path: Path) -> set[str]:
 
 
 def test_a_cut_resnapshot_reports_what_it_kept_and_the_next_run_ends_identical(
-    shop: Shop, replica_path: Path
+    shop: ScriptedShop, replica_path: Path
 ) -> None:
     events: list[SyncEvent] = []
     engine, cleanups = _engine(shop, replica_path, events)

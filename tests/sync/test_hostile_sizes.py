@@ -23,23 +23,15 @@ from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncEngine
 from sync.ports import ProtocolError
 from sync.protocol import NDJSON_MEDIA_TYPE, ShopInfo
-from tests.sync.crafted_shop import Answer, CraftedShop
+from tests.sync.crafted_shop import SHOP_INFO, Answer, ScriptedShop
 from tests.sync.replica_dump import dump
-from tests.sync.test_engine_refusals import SHOP_INFO, Shop
 
 MB = 1024 * 1024
 T = TypeVar("T")
 
 
 @pytest.fixture
-def shop() -> Iterator[Shop]:
-    server = CraftedShop().start()
-    yield Shop(server)
-    server.stop()
-
-
-@pytest.fixture
-def engine(shop: Shop, tmp_path: Path) -> Iterator[SyncEngine]:
+def engine(shop: ScriptedShop, tmp_path: Path) -> Iterator[SyncEngine]:
     db = open_replica(tmp_path / "replica.sqlite3")
     connector = CountertopConnector(shop.server.url, "crafted-token")
     yield SyncEngine(SqliteReplica(db), connector, page_size=100)
@@ -67,7 +59,9 @@ def _bomb(size: int) -> bytes:
     return gzip.compress(b" " * size, compresslevel=9)
 
 
-def test_a_snapshot_line_without_newline_is_refused(engine: SyncEngine, shop: Shop, tmp_path: Path) -> None:
+def test_a_snapshot_line_without_newline_is_refused(
+    engine: SyncEngine, shop: ScriptedShop, tmp_path: Path
+) -> None:
     engine.replica.record_shop(ShopInfo(**SHOP_INFO))
     before = dump(tmp_path / "replica.sqlite3")
     header = b'{"type":"header","entity":"location","cursor":10,"count":1}\n'
@@ -82,7 +76,7 @@ def test_a_snapshot_line_without_newline_is_refused(engine: SyncEngine, shop: Sh
 
 
 def test_a_gzip_bomb_snapshot_is_refused_without_inflating(
-    engine: SyncEngine, shop: Shop, tmp_path: Path
+    engine: SyncEngine, shop: ScriptedShop, tmp_path: Path
 ) -> None:
     engine.replica.record_shop(ShopInfo(**SHOP_INFO))
     before = dump(tmp_path / "replica.sqlite3")
@@ -99,7 +93,7 @@ def test_a_gzip_bomb_snapshot_is_refused_without_inflating(
 
 
 def test_a_gzip_bomb_changes_page_is_refused_without_inflating(
-    engine: SyncEngine, shop: Shop, tmp_path: Path
+    engine: SyncEngine, shop: ScriptedShop, tmp_path: Path
 ) -> None:
     engine.pull_once()
     before = dump(tmp_path / "replica.sqlite3")
@@ -114,7 +108,7 @@ def test_a_gzip_bomb_changes_page_is_refused_without_inflating(
 
 
 def test_an_endless_uncompressed_changes_page_is_refused(
-    engine: SyncEngine, shop: Shop, tmp_path: Path
+    engine: SyncEngine, shop: ScriptedShop, tmp_path: Path
 ) -> None:
     engine.pull_once()
     before = dump(tmp_path / "replica.sqlite3")
