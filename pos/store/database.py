@@ -30,6 +30,10 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 # The page cache is per connection; 32 MB holds the hot part of a 1M-product catalog's indexes.
 CACHE_KIB = 32_768
+# Pages of a new replica: a first sync writes fewer B-tree pages and WAL frames than with 4 KiB
+# (benchmarks/first_sync.py: ~0.3 s of 4.7 s at 100k products; benchmarks/lookup.py stays within
+# its noise). SQLite fixes the size when the file is created, so an existing replica keeps its own.
+PAGE_SIZE = 8192
 
 
 class ReplicaSchemaError(RuntimeError):
@@ -94,6 +98,7 @@ def _drop_leftover_staging(engine: Engine) -> None:
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     for pragma in (
+        f"page_size={PAGE_SIZE}",  # before journal_mode: only an empty file takes it
         "journal_mode=WAL",
         # A sale or outbox row the cashier saw committed must survive a power cut.
         "synchronous=FULL",

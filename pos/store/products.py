@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -48,7 +49,7 @@ _DROP_LEVELS_OF_PRODUCT = (
 
 def search_codes(doc: Doc) -> str:
     """Every SKU and barcode of a product, as one text column of the search index."""
-    return " ".join(f"{v['sku']} {v['barcode'] or ''}" for v in doc["variants"])
+    return " ".join([f"{v['sku']} {v['barcode'] or ''}" for v in doc["variants"]])
 
 
 def variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
@@ -59,8 +60,13 @@ def variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
     ]
 
 
+# A C-level getter: a first sync reads these fields of 100k+ documents (half the Python cost of
+# a generator over the names). A missing field raises KeyError, a refused document.
+_product_values = itemgetter(*_PRODUCT_FIELDS)
+
+
 def product_values(doc: Doc) -> tuple[Any, ...]:
-    return tuple(doc[name] for name in _PRODUCT_FIELDS)
+    return _product_values(doc)  # type: ignore[no-any-return]
 
 
 def next_key(con: sqlite3.Connection) -> int:
@@ -89,7 +95,7 @@ class FirstLoad:
         rows, variants, texts = [], [], []
         category = self._categories.setdefault
         for offset, doc in enumerate(docs):
-            values = product_values(doc)
+            values = _product_values(doc)
             rows.append((key + offset, doc["id"], *values))
             variants.extend(variant_rows(doc))
             texts.append((values[1], category(values[3], values[3]), search_codes(doc)))

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from pos.store import indexes, products, staging
+from pos.store.checkpoints import BackgroundCheckpoints
 from pos.store.entities import ENTITY_TABLES, EntityTable
 from pos.store.tables import LOAD_INDEXED_TABLES
 from sync.ports import AppliedChanges, ProtocolError, SyncState
@@ -161,13 +162,14 @@ class SqliteReplica:
         done = False
         try:
             loaded = 0
-            for chunk in self._chunks(batches):
-                with self._transaction(con):
-                    _refusing(entity, write, con, chunk)
-                loaded += len(chunk)
-            self._build_indexes(con, tables)
-            if first_load:
-                first_load.index(con, lambda: self._transaction(con), self._chunk_docs)
+            with BackgroundCheckpoints(con, self._connection):
+                for chunk in self._chunks(batches):
+                    with self._transaction(con):
+                        _refusing(entity, write, con, chunk)
+                    loaded += len(chunk)
+                self._build_indexes(con, tables)
+                if first_load:
+                    first_load.index(con, lambda: self._transaction(con), self._chunk_docs)
             con.execute("PRAGMA synchronous = FULL")
             with self._transaction(con):
                 _mark_done(con, entity, cursor)

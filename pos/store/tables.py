@@ -113,7 +113,10 @@ inventory_level = Table(
     Column("variant_id", String, nullable=False),
     Column("location_id", String, nullable=False),
     Column("quantity", Integer, nullable=False),
-    Index("ix_inventory_level_variant", "variant_id"),
+    # Covering: the stock of a variant is read from the index alone, without a lookup by id.
+    Index("ix_inventory_level_variant", "variant_id", "location_id", "quantity"),
+    # One B-tree keyed by id instead of rows by rowid plus an id index (migration 0004).
+    sqlite_with_rowid=False,
 )
 
 customer = Table(

@@ -11,8 +11,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from pos.services.catalog import CatalogService
-from pos.store.database import ReplicaSchemaError, current_revision, head_revision, open_replica, upgrade_to
+from pos.store.database import (
+    PAGE_SIZE,
+    ReplicaSchemaError,
+    current_revision,
+    head_revision,
+    open_replica,
+    upgrade_to,
+)
+from pos.store.replica import SqliteReplica
 from pos.store.tables import metadata
+from tests.store.catalog_docs import change
 
 
 def test_new_replica_is_created_with_its_folder_at_the_current_schema(replica_path: Path) -> None:
@@ -29,6 +38,7 @@ def test_new_replica_is_created_with_its_folder_at_the_current_schema(replica_pa
             assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
             assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
             assert con.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+            assert con.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
         for pooled in connections:
             pooled.close()
     finally:
@@ -148,3 +158,57 @@ def test_opening_a_replica_rebuilds_indexes_an_interrupted_load_dropped(replica_
     names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     con.close()
     assert {"ix_variant_barcode", "ix_product_title", "ix_variant_sku", "ix_variant_product"} <= names
+
+
+def test_a_0003_replica_keeps_its_stock_levels_in_the_rowless_table(replica_path: Path) -> None:
+    replica_path.parent.mkdir(parents=True)
+    engine = create_engine(f"sqlite:///{replica_path}")
+    upgrade_to(engine, "0003")
+    engine.dispose()
+    con = sqlite3.connect(replica_path)
+    with con:
+        con.execute("INSERT INTO location (id, version, code, name) VALUES ('l1', 1, 'SHOP', 'Shop floor')")
+        con.execute("INSERT INTO location (id, version, code, name) VALUES ('l2', 1, 'WH', 'Warehouse')")
+        con.execute(
+            "INSERT INTO product (id, version, title, description, category, status, tax_rate_id, "
+            "updated_at) VALUES ('p1', 1, 'Juniper Linen Apron', '', 'Kitchen', 'active', NULL, "
+            "'2026-01-01T00:00:00Z')"
+        )
+        con.execute(
+            "INSERT INTO variant (id, product_id, sku, barcode, title, price, position) "
+            "VALUES ('v1', 'p1', 'APR-1', '2000000000017', '', 2450, 0)"
+        )
+        con.executemany(
+            "INSERT INTO inventory_level (id, version, variant_id, location_id, quantity) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [("lv1", 4, "v1", "l1", 7), ("lv2", 2, "v1", "l2", 30)],
+        )
+    con.close()
+    engine = open_replica(replica_path)
+    try:
+        assert current_revision(engine) == head_revision()
+        detail = CatalogService(engine).detail("p1")
+        assert detail is not None
+        assert [(s.location_code, s.quantity) for s in detail.variants[0].stock] == [("SHOP", 7), ("WH", 30)]
+        # Changes still go by id with the version guard: an older level is ignored, a newer one lands.
+        replica = SqliteReplica(engine)
+        level = {"id": "lv1", "version": 3, "variant_id": "v1", "location_id": "l1", "quantity": 1}
+        replica.apply_changes([change(1, "inventory_level", level)], cursor=1)
+        newer = {**level, "version": 5, "quantity": 6}
+        replica.apply_changes([change(2, "inventory_level", newer)], cursor=2)
+        replica.apply_changes([change(3, "inventory_level", delete_id="lv2")], cursor=3)
+        detail = CatalogService(engine).detail("p1")
+        assert detail is not None
+        assert [(s.location_code, s.quantity) for s in detail.variants[0].stock] == [("SHOP", 6), ("WH", 0)]
+        with engine.connect() as connection:
+            ddl = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'inventory_level'"
+            ).scalar()
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT sum(quantity) FROM inventory_level WHERE variant_id = 'v1'"
+            ).all()
+    finally:
+        engine.dispose()
+    assert "WITHOUT ROWID" in ddl
+    # Stock by variant is read from the index alone.
+    assert "COVERING INDEX ix_inventory_level_variant" in " ".join(row[-1] for row in plan)
