@@ -147,11 +147,13 @@ def run_gui(
     is shown (tests).
     """
     from pos.ui import launcher
+    from pos.ui.gc_guard import UiThreadGarbageCollector
     from pos.ui.tasks import TaskRunner
 
     qapp = launcher.make_application()
     if launcher.is_offscreen():
         launcher.quiet_offscreen_messages()
+    collector = UiThreadGarbageCollector(qapp)
     tasks = TaskRunner()
     start = _GuiStart(settings, tasks, TokenStore(), demo, demo_products, on_ready)
     try:
@@ -169,6 +171,7 @@ def run_gui(
         start.close()
         tasks.shutdown()
         start.stop_shop()
+        collector.stop()  # after the workers are gone: nothing else can trigger a collection now
 
 
 class _GuiStart:

@@ -22,6 +22,7 @@ from pos.store.database import open_replica
 from pos.store.replica import SqliteReplica
 from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.gc_guard import UiThreadGarbageCollector
 from pos.ui.main_window import MainWindow
 from pos.ui.status_area import StatusArea
 from pos.ui.tasks import TaskRunner
@@ -39,6 +40,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             # The offscreen platform cannot forward size hints to a window manager it lacks.
             item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_ui_thread(qapp: Any) -> Iterator[None]:
+    """As in the app: a worker thread must never run the collector over Qt objects (pos.ui.gc_guard)."""
+    collector = UiThreadGarbageCollector()
+    yield
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
