@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ import orjson
 from sqlalchemy import Engine
 
 from pos.store import search
+from pos.store.database import read_transaction
 
 log = logging.getLogger(__name__)
 
@@ -114,19 +115,9 @@ class CatalogService:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: every query of one call sees the same committed state (WAL snapshot)."""
-        pooled = self._engine.raw_connection()
-        try:
-            con: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
-            con.execute("BEGIN")
-            try:
-                yield con
-            finally:
-                con.execute("COMMIT")
-        finally:
-            pooled.close()
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read transaction per call: every query of the call sees the same committed state."""
+        return read_transaction(self._engine)
 
     # --- lists -----------------------------------------------------------------------------------
 

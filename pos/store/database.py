@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,25 +67,41 @@ def open_replica(path: Path) -> Engine:
     return engine
 
 
+@contextmanager
+def driver_connection(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """A pooled connection's sqlite3 connection, in autocommit: the caller says BEGIN (the raw driver
+    is ~2x faster than the ORM for the replica's bulk work)."""
+    pooled = engine.raw_connection()
+    try:
+        yield pooled.driver_connection  # type: ignore[misc]
+    finally:
+        pooled.close()
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every query inside sees the same committed state (WAL snapshot)."""
+    with driver_connection(engine) as con:
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
+
+
 def _build_missing_indexes(engine: Engine, path: Path) -> None:
     # A first sync drops secondary indexes while it loads (pos.store.indexes); a crash part-way
     # must not leave the till without them.
-    pooled = engine.raw_connection()
-    try:
-        con: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
+    with driver_connection(engine) as con:
         for name, ddl in missing_indexes(con):
             log.info("replica %s: building index %s, missing after an interrupted load", path, name)
             con.execute(ddl)
-    finally:
-        pooled.close()
 
 
 def _drop_leftover_staging(engine: Engine) -> None:
     # A snapshot load killed part-way leaves its staging tables (pos.store.staging); the live rows
     # are as they were, and the next load starts its staging afresh.
-    pooled = engine.raw_connection()
-    try:
-        con: sqlite3.Connection = pooled.driver_connection  # type: ignore[assignment]
+    with driver_connection(engine) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
             staging.drop_all(con)
@@ -91,8 +109,6 @@ def _drop_leftover_staging(engine: Engine) -> None:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    finally:
-        pooled.close()
 
 
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
 
 from pos.store import indexes, products, staging
 from pos.store.checkpoints import BackgroundCheckpoints
+from pos.store.database import driver_connection, read_transaction
 from pos.store.entities import ENTITY_TABLES, EntityTable
 from pos.store.tables import LOAD_INDEXED_TABLES
 from sync.ports import AppliedChanges, ProtocolError, SyncState
@@ -46,13 +47,8 @@ class SqliteReplica:
 
     # --- connections and transactions ----------------------------------------------------------
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        pooled = self._engine.raw_connection()
-        try:
-            yield pooled.driver_connection  # type: ignore[misc]
-        finally:
-            pooled.close()
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return driver_connection(self._engine)
 
     @staticmethod
     @contextmanager
@@ -74,15 +70,11 @@ class SqliteReplica:
     # --- state ---------------------------------------------------------------------------------
 
     def sync_state(self) -> SyncState:
-        with self._connection() as con:
-            con.execute("BEGIN")
-            try:
-                cursor, success_at, error = con.execute(
-                    "SELECT cursor, last_success_at, last_error FROM sync_state WHERE id = 1"
-                ).fetchone()
-                done = dict(con.execute("SELECT entity, cursor FROM sync_snapshot").fetchall())
-            finally:
-                con.execute("COMMIT")
+        with read_transaction(self._engine) as con:
+            cursor, success_at, error = con.execute(
+                "SELECT cursor, last_success_at, last_error FROM sync_state WHERE id = 1"
+            ).fetchone()
+            done = dict(con.execute("SELECT entity, cursor FROM sync_snapshot").fetchall())
         return SyncState(cursor=cursor, snapshot_done=done, last_success_at=success_at, last_error=error)
 
     def begin_snapshot(self) -> None:
