@@ -56,7 +56,18 @@ class ProblemReported:
     message: str  # clear, for a person; the replica was not changed by the refused page
 
 
-SyncEvent = Connected | Disconnected | SnapshotProgress | ChangesApplied | CaughtUp | ProblemReported
+@dataclass(frozen=True)
+class OutboxChanged:
+    """After a push: how many mutations still wait and how many are parked for a person."""
+
+    waiting: int
+    parked: int
+    applied: int  # acknowledged by this push (applied or duplicate)
+
+
+SyncEvent = (
+    Connected | Disconnected | SnapshotProgress | ChangesApplied | CaughtUp | ProblemReported | OutboxChanged
+)
 Listener = Callable[[SyncEvent], None]
 
 

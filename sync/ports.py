@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sync.protocol import Change, ShopInfo
+from sync.protocol import Change, Mutation, MutationResult, ShopInfo
 
 Doc = dict[str, Any]
 
@@ -85,6 +85,14 @@ class Connector(Protocol):
 
     def changes(self, since: int, limit: int, known_head: int | None = None) -> ChangesResult: ...
 
+    def push(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
+        """Send at most MAX_PUSH_BATCH mutations; one result per mutation, in the order sent.
+
+        Raises TransientError (network, timeout, 5xx: nothing is known to be applied, resend the
+        same ids later), AuthError, or ProtocolError (an answer that does not match the batch).
+        """
+        ...
+
     def close(self) -> None: ...
 
 
@@ -145,3 +153,40 @@ class Replica(Protocol):
 
     def record_sync_result(self, *, success_at: str | None, error: str | None) -> None:
         """Remember when the last pull caught up, or the last problem (shown in the status area)."""
+
+
+# --- outbox ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A mutation waiting to be pushed, in the order the till made it (`position`)."""
+
+    position: int
+    mutation: Mutation
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    waiting: int  # not yet acknowledged, not parked
+    parked: int  # conflict or rejected: waiting for a person
+
+
+class Outbox(Protocol):
+    """The till's outbox (pos.store implements it). Rows are written by the services in the same
+    transaction as the change they describe; the engine only reads and settles them."""
+
+    def next_batch(self, limit: int) -> list[OutboxItem]:
+        """The oldest `limit` unparked mutations, in creation order."""
+
+    def settle(self, results: Sequence[MutationResult]) -> OutboxCounts:
+        """Record a push's results in ONE transaction.
+
+        applied / duplicate: delete the row; its pending stock deltas keep the result's seq and
+        are dropped once the pull cursor reaches it. conflict / rejected: park the row with the
+        reason (and the current document) so a person can send it again or discard it.
+        Results for ids not in the outbox are ignored.
+        """
+
+    def counts(self) -> OutboxCounts: ...

@@ -13,7 +13,7 @@ Conventions:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 from typing_extensions import TypedDict
@@ -138,6 +138,33 @@ class FulfilmentDoc(TypedDict):
     created_at: Timestamp
 
 
+class ReturnLineDoc(TypedDict):
+    id: Id
+    line_id: Id  # the order line the goods came back from
+    quantity: Annotated[int, Field(ge=1, le=1_000_000)]
+    amount: Minor  # refunded for this line, tax included
+    tax: Minor  # the tax inside `amount`
+    restock: bool  # True: the goods went back on the shelf (stock moved +quantity)
+
+
+class RefundDoc(TypedDict):
+    id: Id
+    method: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    amount: Minor  # paid back to the customer
+    reference: Text | None
+
+
+class ReturnDoc(TypedDict):
+    id: Id
+    number: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # "<till code>-R<seq>"
+    location_id: Id
+    reason: Text | None
+    lines: list[ReturnLineDoc]
+    refunds: list[RefundDoc]
+    total: Minor  # sum of line amounts == sum of refunds
+    created_at: Timestamp
+
+
 class OrderDoc(TypedDict):
     id: Id
     version: int
@@ -154,6 +181,10 @@ class OrderDoc(TypedDict):
     fulfilments: list[FulfilmentDoc]
     created_at: Timestamp
     updated_at: Timestamp
+    # Added for issue 4 (absent in documents of older shops): returns taken against this order, and
+    # for till sales the location the goods left from.
+    returns: NotRequired[list[ReturnDoc]]
+    location_id: NotRequired[Id | None]
 
 
 DOC_TYPES: dict[str, type] = {
@@ -182,6 +213,9 @@ class ShopInfo(BaseModel):
     device_id: str
     device_name: str
     head: int
+    # Short code of this till, unique in the shop: receipt numbers are "<till_code>-<sequence>".
+    # None from shops that predate it; the till then uses a code derived from its device id.
+    till_code: str | None = None
 
 
 class SnapshotHeader(TypedDict):
@@ -242,6 +276,100 @@ MutationType = Literal[
 ]
 
 
+MAX_PUSH_BATCH = 100
+ReceiptNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}-R?\d{1,12}$")]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class SaleLine(TypedDict):
+    """One line of a till sale, priced on the till (pos.domain); the server stores it as sent."""
+
+    id: Id
+    variant_id: Id | None  # None for an open-price item with no catalog variant
+    sku: str
+    title: Text  # "Product / variant", as printed on the receipt
+    quantity: Quantity
+    unit_price: Minor  # for a price- or weight-embedded barcode: the encoded line price
+    discount: Minor  # the line's own discount plus its share of the cart discount
+    tax_rate: Percent | None
+    tax: Minor
+    total: Minor  # what the customer pays for the line, tax included
+
+
+class SalePayment(TypedDict):
+    id: Id
+    method: Literal["cash", "card"]
+    amount: Minor  # applied to the sale: for cash, tendered minus change
+    tendered: Minor  # handed over (cash) or charged (card, == amount)
+    reference: Text | None  # card terminal reference, optional
+
+
+class SaleCreate(TypedDict):
+    """Payload of `sale.create`: becomes an order with source "pos", status "paid", id == `id`.
+
+    Stock: the server moves every line with a variant by -quantity at `location_id`.
+    Invariant checked by the server: sum(line totals) == total == sum(payment amounts),
+    sum(tendered) - change == total, change only from cash.
+    """
+
+    id: Id
+    number: ReceiptNumber
+    location_id: Id
+    customer_id: Id | None
+    staff_id: Id | None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    prices_include_tax: bool
+    subtotal: Minor  # sum of unit_price * quantity
+    discount: Minor  # sum of line discounts (cart discount included)
+    tax: Minor
+    total: Minor
+    change: Minor
+    lines: Annotated[list[SaleLine], Field(min_length=1, max_length=1000)]
+    payments: Annotated[list[SalePayment], Field(min_length=1, max_length=20)]
+    created_at: Timestamp
+
+
+class ReturnCreate(TypedDict):
+    """Payload of `return.create`: appended to the order's `returns`.
+
+    Restocked lines move stock by +quantity at `location_id`. The server rejects a return of more
+    than was sold minus already returned, per line, and refunds that differ from the line amounts.
+    """
+
+    id: Id
+    number: ReceiptNumber
+    order_id: Id
+    location_id: Id
+    staff_id: Id | None
+    reason: Text | None
+    lines: Annotated[list[ReturnLineDoc], Field(min_length=1, max_length=1000)]
+    refunds: Annotated[list[RefundDoc], Field(min_length=1, max_length=20)]
+    total: Minor
+    created_at: Timestamp
+
+
+class CustomerUpsert(TypedDict):
+    """Payload of `customer.upsert`: create (till-made UUIDv7 id) or change a customer.
+
+    With the mutation's `base_version` set, a stale version answers `conflict` with the current
+    customer document.
+    """
+
+    id: Id
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    email: Text | None
+    phone: Text | None
+    loyalty_code: Text | None
+
+
+# Validators of the payloads the reference shop applies; a type not listed is `rejected`.
+MUTATION_PAYLOADS: dict[str, TypeAdapter[Any]] = {
+    "sale.create": TypeAdapter(SaleCreate),
+    "return.create": TypeAdapter(ReturnCreate),
+    "customer.upsert": TypeAdapter(CustomerUpsert),
+}
+
+
 class Mutation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Id
@@ -253,10 +381,19 @@ class Mutation(BaseModel):
 class PushRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     device_id: Id
-    mutations: list[Mutation] = Field(max_length=100)
+    mutations: list[Mutation] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
 
 
 class MutationResult(BaseModel):
+    """One result per pushed mutation, in the order sent.
+
+    applied / duplicate: `seq` is the highest change-log seq at which the effects were logged
+    (the till drops its pending stock deltas once its cursor reaches it). duplicate returns the
+    stored result of the first application. conflict: `current` is the current document.
+    rejected: `reason` says why, for a person. Only applied results are stored; a conflicting or
+    rejected mutation sent again is judged again.
+    """
+
     id: Id
     status: Literal["applied", "duplicate", "conflict", "rejected"]
     seq: int | None = None

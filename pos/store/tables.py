@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -177,6 +178,42 @@ sync_snapshot = Table(
     metadata,
     Column("entity", String, primary_key=True),
     Column("cursor", Integer, nullable=False),
+)
+
+# The outbox: mutations for the shop, in creation order (migration 0005, pos.store.outbox).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("id", String, nullable=False),
+    Column("type", String, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("base_version", Integer),
+    Column("created_at", String, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("parked_status", String),  # 'conflict' or 'rejected': waiting for a person
+    Column("parked_reason", Text),
+    Column("parked_current", Text),  # JSON: the shop's current document on a conflict
+    Column("parked_at", String),
+    UniqueConstraint("id", name="uq_outbox_id"),
+    CheckConstraint("parked_status IN ('conflict', 'rejected')", name="ck_outbox_parked_status"),
+    sqlite_autoincrement=True,
+)
+
+# Stock deltas of this till's mutations not yet shown by pulled inventory levels (pos.store.outbox).
+pending_stock = Table(
+    "pending_stock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mutation_id", String, nullable=False),
+    Column("variant_id", String, nullable=False),
+    Column("location_id", String, nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("applied_seq", Integer),  # the shop's change-log seq of the push that applied it
+    Index("ix_pending_stock_variant", "variant_id", "location_id", "delta"),
+    Index("ix_pending_stock_mutation", "mutation_id"),
+    Index("ix_pending_stock_applied", "applied_seq"),
 )
 
 # Tables whose secondary indexes a load into an empty table drops and rebuilds at its end.
