@@ -3,7 +3,10 @@
 `record()` bumps the seq counter with `UPDATE ... RETURNING` inside the caller's transaction. On
 PostgreSQL the updated counter row stays locked until commit, so writers take seqs one transaction at a
 time and seq order is commit order: no reader can see seq N+1 before N. A rolled-back transaction rolls
-the counter back too, so the log has no gaps. Callers call `record()` last, to hold that lock briefly.
+the counter back too, so the log has no gaps. Every PostgreSQL write transaction locks that row first
+(db.write_on), so writers queue there and never deadlock over the rows they touch after it.
+`advance` and `write_entries` are `record()` split in two, for a batch of pushed sales that numbers
+its own entries while it holds that lock (sales_batch.py).
 """
 
 from __future__ import annotations
@@ -15,47 +18,101 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from sync.server.fastsql import Sql, in_list, run, run_many
 from sync.server.ids import utc_iso, utc_now
 
 Doc = dict[str, Any]
 # (entity, id, document without a meaningful version, or None for a delete)
 Item = tuple[str, str, Doc | None]
 
-_BUMP = text("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value")
-_VERSION = text("SELECT version FROM current_doc WHERE entity = :entity AND id = :id")
-_LOG = text(
+# Statements run on the driver's cursor (fastsql.py): every write of the shop logs through here,
+# and a pushed sale logs four records.
+_BUMP = Sql("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value")
+_LOG = Sql(
     "INSERT INTO change_log (seq, entity, entity_id, op, version, data, created_at)"
     " VALUES (:seq, :entity, :id, :op, :version, :data, :created_at)"
 )
-_UPSERT_DOC = text(
+_UPSERT_DOC = Sql(
     "INSERT INTO current_doc (entity, id, version, doc) VALUES (:entity, :id, :version, :data)"
     " ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, doc = excluded.doc"
 )
-_DELETE_DOC = text("DELETE FROM current_doc WHERE entity = :entity AND id = :id")
+_IDS_PER_QUERY = 1000  # well under SQLite's and PostgreSQL's limits on bound parameters
+_DELETE_DOC = Sql("DELETE FROM current_doc WHERE entity = :entity AND id = :id")
 
 
 def record(conn: Connection, items: Sequence[Item]) -> int:
     """Log `items` in order, update the current documents, return the last seq (the head)."""
     if not items:
         return head(conn)[0]
-    top = conn.execute(_BUMP, {"n": len(items)}).scalar_one()
+    (top,) = run(conn, _BUMP, {"n": len(items)}).fetchone()
     now = utc_now()
+    versions = _versions(conn, items)
     logs: list[dict[str, Any]] = []
+    upserts: list[dict[str, Any]] = []
     for seq, (entity, entity_id, doc) in enumerate(items, start=top - len(items) + 1):
         key = {"entity": entity, "id": entity_id}
-        # Items may touch one record twice: current_doc is updated item by item, so versions chain.
-        version = (conn.execute(_VERSION, key).scalar() or 0) + 1
+        # Items may touch one record twice: versions chain from item to item.
+        version = versions.get((entity, entity_id), 0) + 1
+        versions[(entity, entity_id)] = version
         data = None
         if doc is None:
-            conn.execute(_DELETE_DOC, key)
+            run_many(conn, _UPSERT_DOC, upserts)  # first: keep the order of writes to current_doc
+            upserts = []
+            run(conn, _DELETE_DOC, key)
         else:
             doc["version"] = version
             data = orjson.dumps(doc).decode()
-            conn.execute(_UPSERT_DOC, {**key, "version": version, "data": data})
+            upserts.append({**key, "version": version, "data": data})
         op = "upsert" if doc is not None else "delete"
         logs.append({**key, "seq": seq, "op": op, "version": version, "data": data, "created_at": now})
-    conn.execute(_LOG, logs)
-    return top
+    run_many(conn, _UPSERT_DOC, upserts)
+    run_many(conn, _LOG, logs)
+    return int(top)
+
+
+def advance(conn: Connection, n: int) -> int:
+    """Hand out `n` seqs; returns the last. For a caller that numbers its own entries (write_entries)."""
+    (top,) = run(conn, _BUMP, {"n": n}).fetchone()
+    return int(top)
+
+
+def write_entries(conn: Connection, logs: list[dict[str, Any]], docs: list[dict[str, Any]]) -> None:
+    """Write log rows ({"seq", "entity", "id", "op", "version", "data", "created_at"}) and the newest
+    document of each record they touch ({"entity", "id", "version", "data"}), all upserts, numbered by
+    the caller from seqs it took with `advance`: `record` in bulk, for a batch of pushed sales."""
+    run_many(conn, _UPSERT_DOC, docs)
+    run_many(conn, _LOG, logs)
+
+
+def _versions(conn: Connection, items: Sequence[Item]) -> dict[tuple[str, str], int]:
+    return versions_of(conn, [(entity, entity_id) for entity, entity_id, _ in items])
+
+
+def versions_of(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Current version of those records that have one: one query for up to _IDS_PER_QUERY ids."""
+    ids: dict[str, set[str]] = {}
+    for entity, entity_id in keys:
+        ids.setdefault(entity, set()).add(entity_id)
+    pairs = [(entity, entity_id) for entity, wanted in ids.items() for entity_id in sorted(wanted)]
+    found: dict[tuple[str, str], int] = {}
+    for i in range(0, len(pairs), _IDS_PER_QUERY):
+        sql, params = _versions_query(pairs[i : i + _IDS_PER_QUERY])
+        for entity, entity_id, version in run(conn, sql, params):
+            found[(entity, entity_id)] = int(version)
+    return found
+
+
+def _versions_query(pairs: list[tuple[str, str]]) -> tuple[Sql, dict[str, Any]]:
+    groups: dict[str, list[str]] = {}
+    for entity, entity_id in pairs:
+        groups.setdefault(entity, []).append(entity_id)
+    wheres: list[str] = []
+    params: dict[str, Any] = {}
+    for n, (entity, wanted) in enumerate(groups.items()):
+        listed, more = in_list(f"i{n}_", wanted)
+        wheres.append(f"(entity = :e{n} AND id IN {listed})")
+        params |= {f"e{n}": entity, **more}
+    return Sql("SELECT entity, id, version FROM current_doc WHERE " + " OR ".join(wheres)), params
 
 
 def head(conn: Connection) -> tuple[int, int]:

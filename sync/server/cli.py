@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = dsub.add_parser("add", help="register a device; prints its token once, on the last line")
     add.add_argument("name")
     add.add_argument("--admin", action="store_true", help="may use the admin API")
+    add.add_argument(
+        "--code",
+        help="till code that starts its receipt numbers (1-12 letters or digits); default: T1, T2, ...",
+    )
     _add_db(add)
     lst = dsub.add_parser("list", help="list devices")
     _add_db(lst)
@@ -137,9 +141,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     with db.write(engine) as conn:
         if args.action == "add":
-            dev, token = devices.add_device(conn, args.name, args.admin)
+            dev, token = devices.add_device(conn, args.name, args.admin, args.code)
             kind = "admin device" if dev.is_admin else "device"
-            print(f"added {kind} {dev.name!r} (id {dev.id}); its token is shown once, below:")
+            code = f" with till code {dev.code}" if dev.code else ""
+            print(f"added {kind} {dev.name!r} (id {dev.id}){code}; its token is shown once, below:")
             print(token)
         elif args.action == "rotate":
             dev, token = devices.rotate_device(conn, args.name)
@@ -151,7 +156,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             for dev in devices.list_devices(conn):
                 state = f"revoked {dev.revoked_at}" if dev.revoked_at else "active"
-                print(f"{dev.id}  {dev.name}  {'admin' if dev.is_admin else 'till'}  {state}")
+                kind = "admin" if dev.is_admin else "till"
+                print(f"{dev.id}  {dev.code or '-'}  {dev.name}  {kind}  {state}")
     return 0
 
 
@@ -169,9 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be 1 or more")
     choice, engine, seed = _open(args.database_url)
     if choice.is_default and seed.is_empty(engine):
-        logger.info(
-            "empty demo database %s: seeding %d products", db.display_url(choice.url), DEMO_PRODUCTS
-        )
+        logger.info("empty demo database %s: seeding %d products", db.display_url(choice.url), DEMO_PRODUCTS)
         seed.seed(engine, DEMO_PRODUCTS, seed=1)
     engine.dispose()
     os.environ[DATABASE_URL_ENV] = choice.url  # workers build their app from the environment

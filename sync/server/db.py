@@ -3,7 +3,11 @@
 SQLite runs in WAL mode with the driver's implicit transactions switched off, so that `read()` opens a
 real `BEGIN` (one snapshot for several SELECTs) and `write()` opens `BEGIN IMMEDIATE` (writers queue on
 the busy timeout instead of failing when a read lock would need upgrading). PostgreSQL reads run in
-REPEATABLE READ; writes in READ COMMITTED, serialised on the change-log counter row.
+REPEATABLE READ; writes in READ COMMITTED, and each write transaction first locks the change-log
+counter row (`SELECT ... FOR UPDATE`), the one lock every writer needs anyway, so writers queue
+there as SQLite's do on BEGIN IMMEDIATE. Taken first by all, it cannot be part of a deadlock, however
+long a transaction is and whatever rows it touches after it: a pushed batch of sales holds it for the
+whole batch (push.py). Each statement after it sees everything the writers before committed.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _BEGIN_OPTION = "countertop_sqlite_begin"
-HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test holds them equal)
+# PostgreSQL writers' queue (see the module docstring).
+_WRITE_LOCK = "SELECT value FROM seq_counter WHERE id = 1 FOR UPDATE"
+HEAD_REVISION = "0003"  # the newest file in migrations/versions (a test holds them equal)
 # `scheme://user:password@` in a string that is not a parseable URL.
 _PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*(@)")
 
@@ -107,11 +113,21 @@ def upsert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """One write transaction, committed on success."""
-    with engine.connect() as conn:
-        if is_sqlite(conn):
-            conn.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+    with engine.connect() as conn, write_on(conn):
+        yield conn
+
+
+@contextmanager
+def write_on(conn: Connection) -> Iterator[Connection]:
+    """One write transaction on a connection already open (several in a row reuse it)."""
+    if is_sqlite(conn):
+        conn.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
         with conn.begin():
             yield conn
+        return
+    with conn.begin():
+        conn.exec_driver_sql(_WRITE_LOCK)
+        yield conn
 
 
 @contextmanager

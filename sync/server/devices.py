@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -21,6 +22,12 @@ class Device:
     is_admin: bool
     revoked_at: str | None
     created_at: str
+    code: str | None = None  # till code in receipt numbers ("T1"); None for admin devices without one
+
+
+# A till code is what receipt numbers start with (sync.protocol.ReceiptNumber): "T1-000042".
+CODE_PATTERN = re.compile(r"[A-Z0-9]{1,12}")
+_DEFAULT_CODE = re.compile(r"T(\d{1,11})")
 
 
 def hash_token(token: str) -> str:
@@ -32,15 +39,21 @@ def new_token() -> str:
 
 
 def _row(row) -> Device:  # type: ignore[no-untyped-def]
-    return Device(row.id, row.name, bool(row.is_admin), row.revoked_at, row.created_at)
+    return Device(row.id, row.name, bool(row.is_admin), row.revoked_at, row.created_at, row.code)
 
 
-def add_device(conn: Connection, name: str, admin: bool) -> tuple[Device, str]:
+def add_device(conn: Connection, name: str, admin: bool, code: str | None = None) -> tuple[Device, str]:
+    """Register a device. A till gets the next free code T1, T2, ... unless `code` is given; an admin
+    device gets a code only when one is given (it is not a till)."""
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("device name must be 1 to 200 characters")
     if conn.execute(select(device.c.id).where(device.c.name == name)).first():
         raise Conflict(f"a device named {name!r} already exists")
+    if code is not None:
+        code = checked_code(conn, code)
+    elif not admin:
+        code = next_code(conn)
     token = new_token()
     values = {
         "id": uuid7(),
@@ -49,12 +62,34 @@ def add_device(conn: Connection, name: str, admin: bool) -> tuple[Device, str]:
         "is_admin": admin,
         "revoked_at": None,
         "created_at": utc_now(),
+        "code": code,
     }
     try:
         conn.execute(device.insert().values(values))
     except IntegrityError as exc:
-        raise Conflict(f"a device named {name!r} already exists") from exc
-    return Device(values["id"], name, admin, None, values["created_at"]), token
+        raise Conflict(f"a device named {name!r} or with till code {code!r} already exists") from exc
+    return Device(values["id"], name, admin, None, values["created_at"], code), token
+
+
+def checked_code(conn: Connection, code: str) -> str:
+    """`code` upper-cased, if it is well formed and no other device has it."""
+    wanted = code.strip().upper()
+    if not CODE_PATTERN.fullmatch(wanted):
+        raise Invalid(
+            f"till code {code!r} is not valid: use 1 to 12 letters A-Z or digits, e.g. T3"
+            " (it starts every receipt number of the till)"
+        )
+    holder = conn.execute(select(device.c.name).where(device.c.code == wanted)).scalar()
+    if holder is not None:
+        raise Conflict(f"till code {wanted!r} is already used by device {holder!r}")
+    return wanted
+
+
+def next_code(conn: Connection) -> str:
+    """T<n>, n one past the highest T-number in use (revoked devices keep theirs: their receipts exist)."""
+    used = conn.execute(select(device.c.code).where(device.c.code.is_not(None))).scalars()
+    numbers = [int(m.group(1)) for c in used if (m := _DEFAULT_CODE.fullmatch(c))]
+    return f"T{max(numbers, default=0) + 1}"
 
 
 def list_devices(conn: Connection) -> list[Device]:

@@ -108,4 +108,6 @@ def order_doc(r: Any) -> Doc:
         "fulfilments": orjson.loads(r.fulfilments),
         "created_at": r.created_at,
         "updated_at": r.updated_at,
+        "returns": orjson.loads(r.returns),
+        "location_id": r.location_id,
     }

@@ -40,3 +40,19 @@ class Forbidden(ShopError):
 class Gone(ShopError):
     status = 410
     title = "Changes pruned"
+
+
+class Rejected(Exception):
+    """A pushed mutation the shop refuses for good (a business outcome, answered with 200 `rejected`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Stale(Exception):
+    """A pushed change based on an old version: answered `conflict` with the current document."""
+
+    def __init__(self, current: dict) -> None:  # type: ignore[type-arg]
+        super().__init__("base version is stale")
+        self.current = current

@@ -65,6 +65,8 @@ def place_order(conn: Connection, body: OrderIn, source: str = "web") -> Doc:
             fulfilments="[]",
             created_at=now,
             updated_at=now,
+            location_id=location_id,
+            returns="[]",
         )
     )
     moves = [(ln["variant_id"], location_id, -ln["quantity"]) for ln in lines]

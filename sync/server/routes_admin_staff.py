@@ -45,6 +45,7 @@ def _device_json(d: devices.Device) -> dict[str, Any]:
         "id": d.id,
         "name": d.name,
         "admin": d.is_admin,
+        "code": d.code,
         "revoked_at": d.revoked_at,
         "created_at": d.created_at,
     }
@@ -59,7 +60,7 @@ def list_devices(request: Request) -> list[dict[str, Any]]:
 @router.post("/devices", status_code=201, summary="Register a device; the token is in this answer only")
 def add_device(request: Request, body: DeviceIn) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
-        found, token = devices.add_device(conn, body.name, body.admin)
+        found, token = devices.add_device(conn, body.name, body.admin, body.code)
     return {**_device_json(found), "token": token}
 
 

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT, NDJSON_MEDIA_TYPE, Entity, ShopInfo
-from sync.server import changelog, db
+from sync.protocol import (
+    ENTITIES,
+    MAX_CHANGES_LIMIT,
+    NDJSON_MEDIA_TYPE,
+    PROBLEM_MEDIA_TYPE,
+    Entity,
+    PushRequest,
+    PushResponse,
+    ShopInfo,
+)
+from sync.server import changelog, db, push
 from sync.server.auth import current_device
 from sync.server.changes import read_page
 from sync.server.devices import Device
+from sync.server.errors import Forbidden
+from sync.server.gzip_body import GzipRoute
 from sync.server.shop import load_settings
 from sync.server.snapshot import Snapshot
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=GzipRoute)
 
 
 @router.get("/shop", response_model=ShopInfo)
@@ -30,7 +42,34 @@ def shop_info(request: Request, device: Annotated[Device, Depends(current_device
         device_id=device.id,
         device_name=device.name,
         head=head,
+        till_code=device.code,
     )
+
+
+_PROBLEM = {"content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    responses={
+        401: {"description": "missing, wrong or revoked token", **_PROBLEM},
+        403: {"description": "device_id is not the token's device", **_PROBLEM},
+        422: {"description": "malformed envelope (per-mutation problems are `rejected` results)", **_PROBLEM},
+        503: {"description": "database busy or unreachable: retry with backoff", **_PROBLEM},
+    },
+    summary="Apply a till's mutations; one result per mutation, in the order sent (body may be gzip)",
+)
+def push_mutations(
+    request: Request, body: PushRequest, device: Annotated[Device, Depends(current_device)]
+) -> Response:
+    if body.device_id != device.id:
+        raise Forbidden(
+            f"device_id {body.device_id!r} is not the device of this token ({device.name!r}, {device.id})"
+        )
+    results = push.push(request.app.state.engine, device.id, body.mutations)
+    # Built by hand: results are already plain dicts of the PushResponse shape.
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
 @router.get(

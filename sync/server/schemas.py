@@ -145,6 +145,9 @@ class StaffPatch(Body):
 class DeviceIn(Body):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     admin: bool = False
+    code: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="till code in receipt numbers (1-12 letters or digits); default: next free T<n>"
+    )
 
 
 class PruneIn(Body):

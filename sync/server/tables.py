@@ -135,6 +135,20 @@ order = Table(
     Column("fulfilments", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    # Where the goods left from (no foreign key: an order outlives its location); NULL on old orders.
+    Column("location_id", ID, nullable=True),
+    Column("returns", Text, nullable=False, server_default="[]"),
+)
+
+# Returns taken against orders (their documents live in `order.returns`): ids and receipt numbers
+# are unique across the shop, which a JSON column alone could not promise.
+order_return = Table(
+    "order_return",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("number", String(64), nullable=False, unique=True),
+    Column("order_id", ID, nullable=False, index=True),
+    Column("created_at", TS, nullable=False),
 )
 
 staff = Table(
@@ -155,6 +169,20 @@ device = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("revoked_at", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+    # The till code in receipt numbers ("T1"); NULL for admin devices added without one.
+    Column("code", String(12), nullable=True, unique=True),
+)
+
+# Every mutation a till pushed that the shop applied, written in the same transaction as its effect:
+# a mutation sent again answers `duplicate` with `result` (a MutationResult as JSON) and writes nothing.
+applied_mutation = Table(
+    "applied_mutation",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("device_id", ID, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("result", Text, nullable=False),
     Column("created_at", TS, nullable=False),
 )
 
