@@ -4,6 +4,7 @@
     countertop demo [--products N]               start the local demo shop and open the app on it
     countertop connect --shop URL                token from stdin (or COUNTERTOP_DEVICE_TOKEN)
     countertop sync --once                       pull headless until caught up, print what it did
+    countertop sell --item CODE[xN]... --cash A  sell headless from the replica, print the receipt
     countertop shop ARGS...                      the reference shop's own CLI (countertop-shop)
 
 Exit status: 0 done, 1 failed at run time (shop unreachable...), 2 bad input (nothing changed).
@@ -61,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", parents=[common], help="pull the shop's data into the replica, headless")
     sync.add_argument("--once", action="store_true", help="pull until caught up, print what was done, exit")
     sync.add_argument("--interval", type=float, default=2.0, help="seconds between polls without --once")
+    sell = sub.add_parser("sell", parents=[common], help="sell headless: items, payment, print the receipt")
+    sell.add_argument("--item", action="append", required=True, metavar="CODE[xN]",
+                      help="barcode or SKU, optionally xN for N of it (repeat for more items)")
+    sell.add_argument("--cash", action="append", default=[], metavar="AMOUNT", help="cash handed over")
+    sell.add_argument("--card", action="append", default=[], metavar="AMOUNT", help="paid by card")
+    sell.add_argument("--ref", action="append", default=[], metavar="REF",
+                      help="card terminal reference, one per --card in order")
+    sell.add_argument("--staff", default=None, metavar="ID", help="staff id recorded on the sale")
     sub.add_parser("shop", help="run the reference shop's command line (countertop shop --help)")
     return parser
 
@@ -117,6 +126,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return commands.connect_command(settings, args.shop, read_token=_read_token)
     if args.command == "sync":
         return commands.sync_command(settings, once=args.once, interval=args.interval)
+    if args.command == "sell":
+        from pos.sell_command import sell_command
+
+        return sell_command(settings, args.item, args.cash, args.card, args.ref, args.staff)
     if args.command == "demo":
         return app.run_gui(settings, demo=True, demo_products=args.products)
     return app.run_gui(settings)

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from pos.domain.embedded import DEFAULT_LAYOUTS, EmbeddedLayout, check_layouts
+from pos.domain.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Countertop"
@@ -100,6 +103,8 @@ class Settings:
     connection: ShopConnection | None = None
     demo_products: int = 2000
     extra: dict[str, object] = field(default_factory=dict)  # keys written by newer versions, kept as is
+    # How this shop's scales print price- and weight-embedded EAN-13s (pos.domain.embedded).
+    embedded_barcodes: tuple[EmbeddedLayout, ...] = DEFAULT_LAYOUTS
 
     @property
     def path(self) -> Path:
@@ -135,6 +140,7 @@ class Settings:
         doc["version"] = SETTINGS_VERSION
         doc["connection"] = asdict(self.connection) if self.connection else None
         doc["demo_products"] = self.demo_products
+        doc["embedded_barcodes"] = [layout.to_dict() for layout in self.embedded_barcodes]
         tmp = self.path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
@@ -145,10 +151,12 @@ class Settings:
 
 def _from_json(settings: Settings, raw: dict[str, object]) -> Settings:
     conn = raw.get("connection")
-    known = {"version", "connection", "demo_products"}
+    known = {"version", "connection", "demo_products", "embedded_barcodes"}
     settings.extra = {k: v for k, v in raw.items() if k not in known}
     if isinstance(raw.get("demo_products"), int) and raw["demo_products"] > 0:
         settings.demo_products = raw["demo_products"]  # type: ignore[assignment]
+    if "embedded_barcodes" in raw:
+        settings.embedded_barcodes = parse_embedded_layouts(raw["embedded_barcodes"], settings.path)
     if conn is None:
         return settings
     if not isinstance(conn, dict):
@@ -165,3 +173,13 @@ def _from_json(settings: Settings, raw: dict[str, object]) -> Settings:
     except KeyError as exc:
         raise SettingsError(f"{settings.path}: connection lacks {exc}") from None
     return settings
+
+
+def parse_embedded_layouts(raw: object, where: Path | str = "settings") -> tuple[EmbeddedLayout, ...]:
+    """The `embedded_barcodes` setting: a list of layouts; SettingsError saying what is wrong."""
+    if not isinstance(raw, list):
+        raise SettingsError(f"{where}: 'embedded_barcodes' must be a list of layouts")
+    try:
+        return check_layouts(EmbeddedLayout.from_dict(item) for item in raw)
+    except (DomainError, TypeError) as exc:
+        raise SettingsError(f"{where}: 'embedded_barcodes': {exc}") from None

@@ -1,0 +1,170 @@
+"""`countertop sell`: the counter's checkout without the screen, for scripts and tests.
+
+    countertop sell --item 4000000000017 --item KIT-0000002x3 --cash 50.00
+    countertop sell --item KIT-0000002 --card 12.30 --ref AUTH-1 --cash 5
+
+Each `--item` is a barcode or SKU, as a scanner would type it, optionally followed by `xN` or `*N`
+for N of it. Tenders: every `--card AMOUNT` (paid on an external terminal; `--ref` gives the
+references in the same order), then every `--cash AMOUNT` (change comes only from cash). It sells
+from the local replica, with or without a network; the sync sends the sale to the shop.
+
+Prints the receipt: number, lines, totals, tax per rate, payments and change. Bad input (an
+unknown item, a tender below the total, an amount that is not a number, a quantity below 1)
+prints why and exits 2 with nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from pos.app import EXIT_OK, CommandError
+from pos.domain.cart import Cart, check_quantity
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.domain.tender import Tender, settle
+from pos.services.checkout import CheckoutService, CompletedSale
+from pos.settings import Settings
+from pos.store import till
+from pos.store.database import driver_connection, open_replica
+
+_QUANTITY_SUFFIX = re.compile(r"^(?P<code>.+?)[x*](?P<quantity>[+-]?\d+)$")
+WIDTH = 56
+
+
+def sell_command(
+    settings: Settings,
+    items: Sequence[str],
+    cash: Sequence[str] = (),
+    card: Sequence[str] = (),
+    refs: Sequence[str] = (),
+    staff_id: str | None = None,
+) -> int:
+    connection = settings.connection
+    if connection is None:
+        raise CommandError("This till is not connected to a shop yet: run `countertop connect --shop URL`.")
+    path = settings.replica_path(connection)
+    if not path.exists():
+        raise CommandError("This till has no copy of the shop yet: run `countertop sync --once` first.")
+    engine = open_replica(path)
+    try:
+        service = CheckoutService(engine, settings)
+        try:
+            cart = service.new_cart()
+            for spec in items:
+                _add(service, cart, spec)
+            tenders = _tenders(cart.currency, card, refs, cash)
+            settle(cart.totals().total, tenders)  # refuse before writing anything
+            _ensure_till(engine, connection.device_id)
+            sale = service.checkout(cart, tenders, staff_id=staff_id)
+        except DomainError as exc:
+            raise CommandError(_nothing_sold(str(exc))) from None
+        print(receipt(sale, cart))
+        return EXIT_OK
+    finally:
+        engine.dispose()
+
+
+def _add(service: CheckoutService, cart: Cart, spec: str) -> None:
+    result = service.scan(cart, spec)
+    quantity = 1
+    if result.status == "unknown" and (match := _QUANTITY_SUFFIX.match(spec.strip())):
+        quantity = _quantity(match["quantity"], spec)
+        result = service.scan(cart, match["code"])
+    if result.status == "choose_variant":
+        skus = ", ".join(choice.sku for choice in result.choices)
+        raise DomainError(f"{spec!r} is on several items: give the SKU of one ({skus})")
+    if result.status != "added" or result.item is None:
+        raise DomainError(result.message.removesuffix(" Nothing was added.").rstrip("."))
+    if quantity > 1:
+        cart.set_quantity(result.item.line_id, result.item.quantity + quantity - 1)
+
+
+def _quantity(text: str, spec: str) -> int:
+    try:
+        return check_quantity(int(text))
+    except DomainError as exc:
+        raise DomainError(f"--item {spec}: {exc}") from None
+
+
+def _tenders(currency: str, card: Sequence[str], refs: Sequence[str], cash: Sequence[str]) -> list[Tender]:
+    if not card and not cash:
+        raise DomainError("no payment given: add --cash AMOUNT or --card AMOUNT")
+    if len(refs) > len(card):
+        raise DomainError(f"{len(refs)} --ref for {len(card)} --card: give one reference per card payment")
+    tenders = [
+        Tender("card", _amount(text, currency, "--card"), refs[index] if index < len(refs) else None)
+        for index, text in enumerate(card)
+    ]
+    tenders += [Tender("cash", _amount(text, currency, "--cash")) for text in cash]
+    return tenders
+
+
+def _amount(text: str, currency: str, option: str) -> Money:
+    try:
+        return Money.from_decimal(text, currency)
+    except DomainError as exc:
+        raise DomainError(f"{option} {text}: {exc}") from None
+
+
+def _ensure_till(engine: Engine, device_id: str) -> None:
+    """A till that synced before it learned its code still sells, under the device id's code."""
+    with driver_connection(engine) as con:
+        if con.execute("SELECT 1 FROM till WHERE id = 1").fetchone():
+            return
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            till.ensure_till(con, device_id)
+            con.execute("COMMIT")
+        except sqlite3.Error:
+            con.execute("ROLLBACK")
+            raise
+
+
+def receipt(sale: CompletedSale, cart: Cart) -> str:
+    """The receipt as plain text (one sale's figures, as the payload holds them)."""
+    p, totals = sale.payload, sale.totals
+    out = [f"Receipt: {sale.number}", f"Date: {p['created_at']}", "-" * WIDTH]
+    for line, item in zip(p["lines"], cart.items, strict=True):
+        unit = _fmt(line["unit_price"], p["currency"])
+        out.append(
+            _row(f"{line['quantity']} x {line['title']}", f"@ {unit}  {_fmt(line['total'], p['currency'])}")
+        )
+        if line["discount"]:
+            out.append(_row(f"    discount{' ' + item.discount.describe() if item.discount else ''}",
+                            "-" + _fmt(line["discount"], p["currency"])))  # fmt: skip
+    out.append("-" * WIDTH)
+    out.append(_row("Subtotal:", _fmt(p["subtotal"], p["currency"])))
+    if p["discount"]:
+        out.append(_row("Discount:", "-" + _fmt(p["discount"], p["currency"])))
+    for entry in totals.breakdown.entries:
+        label = f"Tax {entry.rate.rate.normalize():f} %" if entry.rate is not None else "No tax"
+        out.append(
+            _row(
+                f"{label}{' (included)' if p['prices_include_tax'] else ''}:",
+                _fmt(entry.tax.minor, p["currency"]),
+            )
+        )
+    out.append(_row("Total:", _fmt(p["total"], p["currency"], True)))
+    for pay in p["payments"]:
+        ref = f" ({pay['reference']})" if pay["reference"] else ""
+        out.append(_row(f"{pay['method'].capitalize()}{ref}:", _fmt(pay["tendered"], p["currency"], True)))
+    out.append(_row("Change:", _fmt(p["change"], p["currency"], True)))
+    return "\n".join(out)
+
+
+def _fmt(minor: int, currency: str, with_currency: bool = False) -> str:
+    text = f"{Money(minor, currency).to_decimal()}"
+    return f"{text} {currency}" if with_currency else text
+
+
+def _row(left: str, right: str) -> str:
+    return f"{left:<{max(WIDTH - len(right) - 1, len(left))}} {right}"
+
+
+def _nothing_sold(message: str) -> str:
+    text = message[:1].upper() + message[1:]
+    return text if "Nothing was sold" in text else f"{text.rstrip('.')}. Nothing was sold."

@@ -1,0 +1,136 @@
+"""`countertop sell` against a replica synced from the real reference shop over HTTP."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pos.__main__ import main
+from pos.settings import TOKEN_ENV, Settings
+from sync.protocol import MUTATION_PAYLOADS
+from tests.fixtures.shop_server import LiveShop
+from tests.test_cli import connect_in_process, countertop
+
+
+def _sync(data: Path, shop: LiveShop) -> Path:
+    result = countertop("--data-dir", str(data), "sync", "--once", env={TOKEN_ENV: shop.device_token})
+    assert result.returncode == 0, result.stderr
+    return Settings.load(data).replica_path()
+
+
+def _table(replica: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(replica)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _written(replica: Path) -> dict[str, object]:
+    return {
+        table: _table(replica, f"SELECT * FROM {table}")
+        for table in ("sale", "sale_line", "sale_payment", "outbox", "pending_stock", "till")
+    }
+
+
+@pytest.fixture
+def synced(monkeypatch, tmp_path: Path, live_shop: LiveShop, memory_keyring) -> tuple[Path, Path, list[dict]]:
+    data = tmp_path / "till"
+    assert connect_in_process(monkeypatch, data, live_shop.url, live_shop.device_token) == 0
+    replica = _sync(data, live_shop)
+    products = live_shop.admin_get("products", params={"limit": 1000}).json()
+    return data, replica, products
+
+
+def _money(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+def test_sell_prints_the_receipt_and_writes_the_sale_with_its_mutation(synced, capsys) -> None:
+    data, replica, products = synced
+    first, second = products[0]["variants"][0], products[1]["variants"][0]
+    status = main([
+        "--data-dir", str(data), "sell", "--item", first["barcode"], "--item", f"{second['sku'].lower()}x3",
+        "--card", "1.00", "--ref", "AUTH-9", "--cash", "10000",
+    ])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0, out
+    number = re.search(r"^Receipt: ([A-Z0-9]+-\d{6})$", out, re.M)[1]
+    (till_code,) = _table(replica, "SELECT till_code FROM till")[0]
+    assert number == f"{till_code}-000001"
+    total = _money(re.search(r"^Total:\s+([\d.]+) ", out, re.M)[1])
+    change = _money(re.search(r"^Change:\s+([\d.]+) ", out, re.M)[1])
+    assert f"1 x {products[0]['title']}" in out and "3 x " in out and "Card (AUTH-9):" in out
+    assert (
+        total == first["price"] + 3 * second["price"]
+        or not _table(replica, "SELECT prices_include_tax FROM shop")[0][0]
+    )
+    assert change == 100 + 1_000_000 - total
+
+    ((doc,),) = _table(replica, "SELECT doc FROM sale")
+    payload = orjson.loads(doc)
+    MUTATION_PAYLOADS["sale.create"].validate_python(payload)
+    assert (payload["number"], payload["total"], payload["change"]) == (number, total, change)
+    assert [(ln["variant_id"], ln["quantity"]) for ln in payload["lines"]] == [
+        (first["id"], 1),
+        (second["id"], 3),
+    ]
+    ((kind, stored),) = _table(replica, "SELECT type, payload FROM outbox")
+    assert kind == "sale.create" and orjson.loads(stored) == payload
+    assert sorted(_table(replica, "SELECT variant_id, delta FROM pending_stock")) == sorted(
+        [(first["id"], -1), (second["id"], -3)]
+    )
+
+
+def test_the_real_command_in_a_child_process(synced) -> None:
+    data, replica, products = synced
+    variant = products[2]["variants"][0]
+    result = countertop("--data-dir", str(data), "sell", "--item", variant["sku"], "--cash", "1000")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^Receipt: [A-Z0-9]+-000001$", result.stdout, re.M)
+    assert len(_table(replica, "SELECT id FROM outbox")) == 1
+
+
+def test_bad_input_exits_2_and_writes_nothing(synced, capsys) -> None:
+    data, replica, products = synced
+    sku = products[0]["variants"][0]["sku"]
+    before = _written(replica)
+    cases = [
+        (["--item", "NO-SUCH-ITEM", "--cash", "100"], "Unknown code NO-SUCH-ITEM"),
+        (["--item", "4000000000000", "--cash", "100"], "wrong check digit"),
+        (["--item", sku, "--cash", "0.01"], "still to pay"),
+        (["--item", sku, "--cash", "12,50"], "--cash 12,50"),
+        (["--item", sku, "--cash", "abc"], "is not an amount"),
+        (["--item", sku, "--card", "100000"], "change is given only from cash"),
+        (["--item", sku, "--cash", "0"], "more than zero"),
+        (["--item", sku, "--cash", "-5"], "more than zero"),
+        (["--item", f"{sku}x0", "--cash", "1000"], "at least 1"),
+        (["--item", f"{sku}x-2", "--cash", "1000"], "at least 1"),
+        (["--item", sku], "No payment given"),
+        (
+            ["--item", sku, "--card", "1", "--ref", "A", "--ref", "B", "--cash", "1000"],
+            "one reference per card",
+        ),
+    ]
+    for args, words in cases:
+        assert main(["--data-dir", str(data), "sell", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith("countertop: ") and words in err and "Nothing was sold" in err, (args, err)
+    assert _written(replica) == before
+
+
+def test_sell_without_a_shop_or_a_replica_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["--data-dir", str(tmp_path), "sell", "--item", "X", "--cash", "1"]) == 2
+    assert "not connected to a shop" in capsys.readouterr().err
+    from pos.settings import ShopConnection
+
+    settings = Settings(tmp_path)
+    settings.connection = ShopConnection("http://127.0.0.1:9", "device-1", "till", "Shop", "EUR")
+    settings.save()
+    assert main(["--data-dir", str(tmp_path), "sell", "--item", "X", "--cash", "1"]) == 2
+    assert "sync --once" in capsys.readouterr().err
+    assert not settings.replica_path().exists()
