@@ -1,9 +1,16 @@
-"""The client sync loop: pull a shop's records into a Replica through a Connector.
+"""The client sync loop: pull a shop's records into a Replica, push the till's Outbox to the shop.
 
 First run: snapshot every entity (resuming after entities a killed run already finished), then pull
 changes from the snapshot cursor. Later: pull changes page by page, each page applied together with
 its cursor in one replica transaction; an idle poll is one If-None-Match request answered 304.
-A 410 starts a fresh snapshot. Faults are reported on the EventBus and retried with exponential
+A 410 starts a fresh snapshot.
+
+Push drains the outbox oldest first in batches of MAX_PUSH_BATCH and settles each answer in one
+outbox transaction; a batch that gets no valid answer stays and is sent again with the same ids, so
+the shop's deduplication makes a resend harmless. Pushing and pulling are two lanes of one loop,
+each with its own schedule and backoff, so a fault in one never stops the other (a shop whose
+changes page is refused still receives the sales, and the other way round). `nudge()` sends what
+waits at once (after a checkout). Faults are reported on the EventBus and retried with exponential
 backoff and full jitter. Qt-free: the UI bridges the bus to Signals.
 """
 
@@ -23,6 +30,7 @@ from sync.events import (
     Connected,
     Disconnected,
     EventBus,
+    OutboxChanged,
     ProblemReported,
     SnapshotProgress,
     SyncEvent,
@@ -31,6 +39,9 @@ from sync.ports import (
     AuthError,
     Connector,
     Doc,
+    Outbox,
+    OutboxCounts,
+    OutboxItem,
     ProtocolError,
     Replica,
     SnapshotExpired,
@@ -38,7 +49,7 @@ from sync.ports import (
     SyncError,
     TransientError,
 )
-from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT
+from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT, MAX_PUSH_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,10 @@ AUTH_RETRY = 300.0  # a refused token needs a person; check again now and then
 # An idle pull that found nothing new keeps its time in memory and writes it at most this often:
 # each write is a synchronous commit, and an idle till polls every few seconds all day.
 SUCCESS_PERSIST_INTERVAL = 60.0
+# The caller's stop Event cannot wake a wait on the engine's own wake-up Event (nudge), so a wait
+# looks at it this often.
+STOP_POLL = 0.1
+_DUE = 1e-6  # a lane this close to its time is due (waits are subtracted in floating point)
 
 
 class SyncCancelled(Exception):
@@ -70,6 +85,29 @@ class PullReport:
     def changed(self) -> bool:
         """The pull wrote catalog data (a snapshot or at least one page)."""
         return bool(self.snapshot) or self.pages > 0 or self.resnapshot
+
+
+@dataclass
+class PushReport:
+    """What one `push_once` did."""
+
+    batches: int = 0
+    sent: int = 0
+    applied: int = 0  # applied or duplicate: acknowledged, gone from the outbox
+    duplicate: int = 0  # of those, already applied by an earlier push whose answer was lost
+    parked: int = 0  # conflict or rejected: parked for a person
+    waiting: int = 0  # left in the outbox, not parked (made while this push ran)
+    parked_total: int = 0  # parked in the outbox, from this push or before
+
+
+@dataclass
+class _Lane:
+    """One of the loop's two jobs (push, pull): when it runs next, and how it has been failing."""
+
+    name: str
+    left: float = 0.0  # seconds still to wait before it runs again
+    failures: int = 0
+    transient: bool = False  # the last failure was the shop or the network being unreachable
 
 
 @dataclass
@@ -98,12 +136,14 @@ class SyncEngine:
         random: Callable[[], float] = random_module.random,
         prefetch: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        outbox: Outbox | None = None,
     ) -> None:
         """`sleep` replaces the waits of `run` (tests observe the backoff); by default `run` waits on
         its stop event so that stopping is immediate. `prefetch` opens the next entity's snapshot
         while the current one is written (off: no gain measured once the connector reads and
         validates ahead on its own threads, and it holds a second stream in memory). `clock` times
-        how often an idle pull's success is written (SUCCESS_PERSIST_INTERVAL)."""
+        how often an idle pull's success is written (SUCCESS_PERSIST_INTERVAL). Without an `outbox`
+        the engine only pulls."""
         if not 1 <= page_size <= MAX_CHANGES_LIMIT:
             raise ValueError(f"page_size must be 1..{MAX_CHANGES_LIMIT}, not {page_size}")
         self.replica = replica
@@ -119,6 +159,10 @@ class SyncEngine:
         self._clock = clock
         self._success_written_at: float | None = None  # clock time; None: not yet by this engine
         self._loading: _Loading | None = None  # set while a snapshot run is loading an entity
+        self.outbox = outbox
+        self._wake = threading.Event()  # set by nudge() and cancel(): end the current wait now
+        self._nudged = threading.Event()
+        self._last_counts: OutboxCounts | None = None  # last reported by OutboxChanged
 
     # --- one pull -------------------------------------------------------------------------------
 
@@ -258,34 +302,142 @@ class SyncEngine:
                 break
         report.cursor = cursor
 
+    # --- one push ------------------------------------------------------------------------------
+
+    def push_once(self) -> PushReport:
+        """Send every waiting mutation, batch by batch, settling each answer in the outbox.
+
+        Raises SyncError (after reporting it; the unanswered batch stays and goes again with the
+        same ids) or SyncCancelled between batches. Without an outbox it does nothing.
+        """
+        report = PushReport()
+        if self.outbox is None:
+            return report
+        counts = self.outbox.counts()
+        first_sent: int | None = None
+        while True:
+            self._check_cancelled()
+            batch = self.outbox.next_batch(MAX_PUSH_BATCH)
+            if not batch:
+                break
+            if first_sent is not None and batch[0].position <= first_sent:
+                # A connector that checks its answers never gets here; one that does not could
+                # otherwise resend the same batch forever.
+                raise self._push_failed(
+                    ProtocolError("the shop's answer to a push settled none of the mutations sent"), batch
+                )
+            first_sent = batch[0].position
+            try:
+                results = self.connector.push([item.mutation for item in batch])
+            except SyncError as exc:
+                raise self._push_failed(exc, batch) from None
+            counts = self.outbox.settle(results)
+            acknowledged = sum(r.status in ("applied", "duplicate") for r in results)
+            report.batches += 1
+            report.sent += len(batch)
+            report.applied += acknowledged
+            report.duplicate += sum(r.status == "duplicate" for r in results)
+            report.parked += len(results) - acknowledged
+            self._report_outbox(counts, acknowledged)
+        report.waiting, report.parked_total = counts.waiting, counts.parked
+        if counts != self._last_counts:  # e.g. a person sent a parked mutation again, or discarded it
+            self._report_outbox(counts, 0)
+        return report
+
+    def _push_failed(self, exc: SyncError, batch: list[OutboxItem]) -> SyncError:
+        self._connected = False
+        message = str(exc)
+        log.warning("push of %d mutations failed: %s", len(batch), message)
+        # Only for a shop out of reach: a refused answer leaves the outbox exactly as it was.
+        if self.outbox is not None and isinstance(exc, TransientError):
+            try:
+                self.outbox.record_failure([item.mutation.id for item in batch], message)
+            except Exception:
+                log.exception("could not record the failed push attempt")
+        if isinstance(exc, TransientError):
+            self._emit(Disconnected(reason=message))
+        elif isinstance(exc, AuthError):
+            self._emit(ProblemReported(kind="auth", message=message))
+        else:
+            self._emit(
+                ProblemReported(
+                    kind="protocol",
+                    message=(
+                        f"The shop's answer to sending {len(batch)} sales and changes was refused; they "
+                        f"wait in this till and will be sent again. {message}"
+                    ),
+                )
+            )
+        return exc
+
+    def _report_outbox(self, counts: OutboxCounts, applied: int) -> None:
+        self._last_counts = counts
+        self._emit(OutboxChanged(waiting=counts.waiting, parked=counts.parked, applied=applied))
+
     # --- the loop -------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, interval: float = 2.0) -> None:
-        """Pull every `interval` seconds until `stop` is set or `cancel()` is called."""
+        """Push and pull every `interval` seconds until `stop` is set or `cancel()` is called.
+
+        Each lane backs off on its own faults; when a lane succeeds again after failing (the shop
+        is back), a lane waiting out an unreachable shop tries at once too. A push that the shop
+        acknowledged is followed by a pull at once, which brings back its stock movements.
+        """
         self._stop = stop
-        failures = 0
+        push = _Lane("push") if self.outbox is not None else None
+        pull = _Lane("pull")
+        lanes = [lane for lane in (push, pull) if lane is not None]
         try:
             while not self._should_stop():
-                try:
-                    self.pull_once()
-                    failures = 0
-                    delay = interval
-                except SyncCancelled:
+                if push is not None and self._nudged.is_set():
+                    self._nudged.clear()
+                    push.left = 0.0
+                for lane in lanes:
+                    if lane.left > _DUE:
+                        continue
+                    recovered = lane.failures > 0
+                    try:
+                        if lane is push:
+                            if self.push_once().applied:
+                                pull.left = 0.0  # the shop logged the sale: pull its movements back now
+                        else:
+                            self.pull_once()
+                    except SyncCancelled:
+                        return
+                    except Exception as exc:
+                        lane.left = self._failed(lane, exc)
+                        continue
+                    lane.failures, lane.transient, lane.left = 0, False, interval
+                    if recovered:  # the shop is back: a lane waiting out its absence tries now too
+                        for other in lanes:
+                            if other is not lane and other.transient:
+                                other.left = 0.0
+                pause = min(lane.left for lane in lanes)
+                if pause <= _DUE:
+                    continue  # a lane was made due meanwhile (the shop is back, or a push went out)
+                waited = self._wait(pause)
+                if waited is None:
                     break
-                except AuthError:
-                    delay = AUTH_RETRY
-                except SyncError:
-                    failures += 1
-                    delay = self.backoff_delay(failures)
-                except Exception as exc:  # a bug or a local fault (disk full): keep the loop alive
-                    log.exception("sync pull failed unexpectedly")
-                    self._emit(ProblemReported(kind="internal", message=f"Sync failed: {exc}"))
-                    failures += 1
-                    delay = self.backoff_delay(failures)
-                if self._wait(delay):
-                    break
+                for lane in lanes:
+                    lane.left -= waited
         finally:
             self._stop = None
+
+    def _failed(self, lane: _Lane, exc: Exception) -> float:
+        if isinstance(exc, AuthError):
+            lane.transient = False
+            return AUTH_RETRY
+        if not isinstance(exc, SyncError):  # a bug or a local fault (disk full): keep the loop alive
+            log.exception("sync %s failed unexpectedly", lane.name, exc_info=exc)
+            self._emit(ProblemReported(kind="internal", message=f"Sync failed: {exc}"))
+        lane.failures += 1
+        lane.transient = isinstance(exc, TransientError)
+        return self.backoff_delay(lane.failures)
+
+    def nudge(self) -> None:
+        """Push what waits now instead of at the next tick (thread-safe; e.g. after a checkout)."""
+        self._nudged.set()
+        self._wake.set()
 
     def backoff_delay(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))]."""
@@ -298,14 +450,26 @@ class SyncEngine:
         stop = self._stop
         if stop is not None:
             stop.set()
+        self._wake.set()
 
-    def _wait(self, seconds: float) -> bool:
-        """Wait between pulls; True when the loop should end."""
+    def _wait(self, seconds: float) -> float | None:
+        """Wait between steps; the seconds waited (less after a nudge), or None when the loop must end."""
         if self._sleep is not None:
             self._sleep(seconds)
-        elif self._stop is not None:
-            self._stop.wait(seconds)
-        return self._should_stop()
+            waited = seconds
+        else:
+            start = time.monotonic()
+            deadline = start + seconds
+            waited = seconds
+            while not self._should_stop():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if self._wake.wait(min(remaining, STOP_POLL)):
+                    waited = min(seconds, time.monotonic() - start)
+                    break
+            self._wake.clear()
+        return None if self._should_stop() else waited
 
     def _should_stop(self) -> bool:
         return self._cancelled.is_set() or (self._stop is not None and self._stop.is_set())

@@ -189,4 +189,7 @@ class Outbox(Protocol):
         Results for ids not in the outbox are ignored.
         """
 
+    def record_failure(self, mutation_ids: Sequence[str], message: str) -> None:
+        """A push of these mutations got no answer (shop out of reach): count the attempt."""
+
     def counts(self) -> OutboxCounts: ...

@@ -19,10 +19,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.store import indexes, products, staging
+from pos.store import indexes, products, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
 from pos.store.database import driver_connection, read_transaction
 from pos.store.entities import ENTITY_TABLES, EntityTable
+from pos.store.outbox import drop_reflected
 from pos.store.tables import LOAD_INDEXED_TABLES
 from sync.ports import AppliedChanges, ProtocolError, SyncState
 from sync.protocol import Change, ShopInfo
@@ -99,6 +100,7 @@ class SqliteReplica:
                 "prices_include_tax = excluded.prices_include_tax",
                 (info.shop_name, info.currency, info.prices_include_tax),
             )
+            till.record_till(con, info.device_id, info.till_code)
 
     def record_sync_result(self, *, success_at: str | None, error: str | None) -> None:
         # A failure keeps the time of the last success: the status area shows both.
@@ -231,6 +233,7 @@ class SqliteReplica:
                     target = applied.upserted if change["op"] == "upsert" else applied.deleted
                     target.setdefault(change["entity"], set()).add(change["id"])
             con.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+            drop_reflected(con, cursor)
         return applied
 
 
@@ -256,6 +259,9 @@ def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
         "ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor",
         (entity, cursor),
     )
+    if entity == "inventory_level":
+        # Levels loaded at this cursor include every stock movement the shop logged up to it.
+        drop_reflected(con, cursor)
 
 
 def _plain_writer(entity: str) -> Writer:

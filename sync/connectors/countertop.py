@@ -8,8 +8,9 @@ The device token is only ever put in the Authorization header; it is never logge
 
 from __future__ import annotations
 
+import gzip
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from urllib3.util.retry import Retry
 
 from sync.connectors.changes_check import parse_changes_page
 from sync.connectors.prefetch import BackgroundReader
+from sync.connectors.push_check import parse_push_response
 from sync.connectors.snapshot_reader import (
     SnapshotReader,
     describe_validation_error,
@@ -36,15 +38,20 @@ from sync.ports import (
     ProtocolError,
     SnapshotExpired,
     SnapshotStream,
+    SyncError,
     TransientError,
 )
 from sync.protocol import (
     API_PREFIX,
     ENTITIES,
     MAX_CHANGES_LIMIT,
+    MAX_PUSH_BATCH,
     NDJSON_MEDIA_TYPE,
     PROBLEM_MEDIA_TYPE,
     PROTOCOL_VERSION,
+    Mutation,
+    MutationResult,
+    PushRequest,
     ShopInfo,
 )
 
@@ -61,6 +68,11 @@ SNAPSHOT_READ_AHEAD = 16 * 1024 * 1024
 # The largest changes page (5000 changes of large documents is ~10 MB) or shop answer the till
 # accepts, decompressed: a hostile or broken shop cannot make it hold more than this.
 MAX_JSON_BODY = 64 * 1024 * 1024
+# A push answer is one short result per mutation plus, for a conflict, the shop's current document.
+MAX_PUSH_ANSWER = 16 * 1024 * 1024
+# Push bodies at least this big go gzipped (a batch of sales compresses ~10x); smaller ones are
+# not worth the CPU on either side.
+GZIP_REQUEST_FROM = 4096
 
 
 class CountertopConnector:
@@ -87,6 +99,7 @@ class CountertopConnector:
         self._owns_session = session is None
         self._session = session if session is not None else _new_session()
         self._list_adapter = list_adapter_factory()
+        self._device_id: str | None = None  # learnt from shop_info; a push names the device
 
     def __repr__(self) -> str:  # never show the token
         return f"CountertopConnector({self.base_url!r})"
@@ -108,6 +121,7 @@ class CountertopConnector:
                 f"the shop speaks sync protocol version {info.protocol_version}; "
                 f"this till speaks version {PROTOCOL_VERSION}"
             )
+        self._device_id = info.device_id
         return info
 
     def snapshot(self, entity: str) -> SnapshotStream:
@@ -155,6 +169,24 @@ class CountertopConnector:
             return ChangesResult(next=since, head=head, not_modified=True)
         return parse_changes_page(self._json_body(response, "changes page"), since=since, limit=limit)
 
+    def push(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
+        if not 1 <= len(mutations) <= MAX_PUSH_BATCH:
+            raise ValueError(f"a push takes 1..{MAX_PUSH_BATCH} mutations, not {len(mutations)}")
+        if self._device_id is None:
+            self.shop_info()
+        assert self._device_id is not None
+        request = PushRequest.model_construct(device_id=self._device_id, mutations=list(mutations))
+        body = request.model_dump_json().encode()
+        headers = {"Content-Type": "application/json"}
+        if len(body) >= GZIP_REQUEST_FROM:
+            body = gzip.compress(body, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        response = self._request("POST", "/sync/push", data=body, headers=headers, stream=True)
+        # An answer cut off by the network is a lost acknowledgement, not a broken shop: the batch
+        # may have been applied, and resending the same ids later is the safe way on.
+        answer = self._json_body(response, "answer to a push", max_total=MAX_PUSH_ANSWER, cut=TransientError)
+        return parse_push_response(answer, [mutation.id for mutation in mutations])
+
     def close(self) -> None:
         if self._owns_session:
             self._session.close()
@@ -169,11 +201,29 @@ class CountertopConnector:
         headers: dict[str, str] | None = None,
         stream: bool = False,
     ) -> requests.Response:
+        return self._request("GET", path, params=params, headers=headers, stream=stream)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
         url = f"{self.base_url}{API_PREFIX}{path}"
         all_headers = {**self._auth, **headers} if headers else self._auth
         try:
-            response = self._session.get(
-                url, params=params, headers=all_headers, timeout=self._timeout, stream=stream
+            response = self._session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=all_headers,
+                timeout=self._timeout,
+                stream=stream,
             )
         except requests.Timeout:
             raise TransientError(f"Shop unreachable: no answer in time ({self.base_url})") from None
@@ -217,17 +267,26 @@ class CountertopConnector:
                 f"not {media_type} (is {self.base_url} a Countertop shop?)"
             )
 
-    def _json_body(self, response: requests.Response, what: str) -> bytes:
-        """The whole body, decompressed in bounded pieces and refused past MAX_JSON_BODY bytes."""
+    def _json_body(
+        self,
+        response: requests.Response,
+        what: str,
+        max_total: int = MAX_JSON_BODY,
+        cut: type[SyncError] = ProtocolError,
+    ) -> bytes:
+        """The whole body, decompressed in bounded pieces and refused past `max_total` bytes.
+
+        `cut` is raised when the connection breaks part-way through the body."""
         with response:
             self._expect_type(response, "application/json", what)
             encoding = response.headers.get("Content-Encoding", "").strip().lower()
-            pieces = gunzip_chunks(
-                self._raw_chunks(response, what), encoding, what=what, max_total=MAX_JSON_BODY
-            )
+            chunks = self._raw_chunks(response, what, cut)
+            pieces = gunzip_chunks(chunks, encoding, what=what, max_total=max_total)
             return b"".join(pieces)
 
-    def _raw_chunks(self, response: requests.Response, what: str) -> Iterator[bytes]:
+    def _raw_chunks(
+        self, response: requests.Response, what: str, cut: type[SyncError] = ProtocolError
+    ) -> Iterator[bytes]:
         raw = response.raw
         while True:
             try:
@@ -235,7 +294,9 @@ class CountertopConnector:
             except urllib3.exceptions.ReadTimeoutError:
                 raise TransientError(f"Shop unreachable: the {what} stalled ({self.base_url})") from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise ProtocolError(f"the {what} was cut short ({exc.__class__.__name__})") from None
+                if issubclass(cut, TransientError):
+                    raise cut(f"Shop unreachable: the {what} was cut short ({self.base_url})") from None
+                raise cut(f"the {what} was cut short ({exc.__class__.__name__})") from None
             if not chunk:
                 return
             yield chunk
