@@ -47,7 +47,14 @@ def _getter(*fields: str) -> Callable[[Doc], Row]:
 
 def _order_row(doc: Doc) -> Row:
     details = orjson.dumps(
-        {"lines": doc["lines"], "payments": doc["payments"], "fulfilments": doc["fulfilments"]}
+        {
+            "lines": doc["lines"],
+            "payments": doc["payments"],
+            "fulfilments": doc["fulfilments"],
+            # Absent from orders of shops older than issue 4; returns taken on every till.
+            "returns": doc.get("returns", []),
+            "location_id": doc.get("location_id"),
+        }
     ).decode()
     return (
         doc["id"], doc["version"], doc["number"], doc["source"], doc["status"], doc["customer_id"],

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -218,3 +219,146 @@ pending_stock = Table(
 
 # Tables whose secondary indexes a load into an empty table drops and rebuilds at its end.
 LOAD_INDEXED_TABLES = {"product": ("product", "variant"), "inventory_level": ("inventory_level",)}
+
+# --- selling (migration 0006, H-CHECKOUT: pos.store.till, pos.store.sales) -----------------------
+
+# This till: its code, its selling location (NULL: the location with the lowest code) and the
+# next receipt numbers, taken inside each sale's or return's transaction.
+till = Table(
+    "till",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("till_code", String, nullable=False),
+    Column("device_id", String, nullable=False),
+    Column("location_id", String),
+    Column("next_sale", Integer, nullable=False, server_default="1"),
+    Column("next_return", Integer, nullable=False, server_default="1"),
+    CheckConstraint("id = 1", name="ck_till_single_row"),
+)
+
+# Sales made on this till, as the receipt shows them; `doc` is the sale.create payload (JSON).
+sale = Table(
+    "sale",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("number", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("location_id", String, nullable=False),
+    Column("customer_id", String),
+    Column("staff_id", String),
+    Column("currency", String, nullable=False),
+    Column("prices_include_tax", Boolean, nullable=False),
+    Column("subtotal", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+    UniqueConstraint("number", name="uq_sale_number"),
+)
+
+sale_line = Table(
+    "sale_line",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("sale_id", String, ForeignKey("sale.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("variant_id", String),
+    Column("sku", String, nullable=False),
+    Column("title", String, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("tax_rate", String),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Index("ix_sale_line_sale", "sale_id", "position"),
+    Index("ix_sale_line_variant", "variant_id"),
+)
+
+sale_payment = Table(
+    "sale_payment",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("sale_id", String, ForeignKey("sale.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("method", String, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tendered", Integer, nullable=False),
+    Column("reference", String),
+    Index("ix_sale_payment_sale", "sale_id", "position"),
+)
+
+# --- after the sale (migration 0007, H-AFTERSALE: pos.store.returns, .parked, .customers) -------
+
+# Returns taken on this till. `order_id` is the sale's id: a sale of this till (`sale`) or a synced
+# order (`orders`, e.g. a sale made on another till). `doc` is the return.create payload (JSON).
+sale_return = Table(
+    "sale_return",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("number", String, nullable=False),
+    Column("order_id", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("location_id", String, nullable=False),
+    Column("staff_id", String),
+    Column("reason", Text),
+    Column("total", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+    UniqueConstraint("number", name="uq_sale_return_number"),
+    Index("ix_sale_return_order", "order_id"),
+)
+
+sale_return_line = Table(
+    "sale_return_line",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("return_id", String, ForeignKey("sale_return.id"), nullable=False),
+    Column("line_id", String, nullable=False),  # the sale's (or order's) line
+    Column("quantity", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("restock", Boolean, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_sale_return_line_quantity"),
+    Index("ix_sale_return_line_line", "line_id"),
+)
+
+# Carts put aside at the counter; `doc` is Cart.to_dict() (JSON). Resuming one deletes its row.
+parked_cart = Table(
+    "parked_cart",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("parked_at", String, nullable=False),
+    Column("label", String),
+    Column("customer_id", String),
+    Column("item_count", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+# Customer search (pos.store.customers): prefix searches, case-insensitive, each one index range
+# (~0.2 ms at 100k customers, benchmarks/customer_search.py). The name is searched from its start
+# and from its second word (the surname in "Jane Smith"); the phone without spaces, dashes and
+# brackets, so "0151 234" and "0151-234" find the same customer. Expressions must stay identical to
+# the ones in pos.store.customers, or SQLite will not use these indexes.
+CUSTOMER_SURNAME = "substr(name, instr(name, ' ') + 1)"
+CUSTOMER_PHONE_DIGITS = "replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', '')"
+
+
+def _phone_digits(phone: Column) -> object:
+    for sign in (" ", "-", "(", ")"):
+        phone = func.replace(phone, sign, "")
+    return phone
+
+
+Index("ix_customer_name_nocase", customer.c.name.collate(NOCASE))
+Index(
+    "ix_customer_surname_nocase",
+    func.substr(customer.c.name, func.instr(customer.c.name, " ") + 1).collate(NOCASE),
+)
+Index("ix_customer_email_nocase", customer.c.email.collate(NOCASE))
+Index("ix_customer_phone_digits", _phone_digits(customer.c.phone))
+Index("ix_customer_loyalty_nocase", customer.c.loyalty_code.collate(NOCASE))
+# A customer's orders, newest first, from the synced orders and from this till's own sales.
+Index("ix_orders_customer", orders.c.customer_id, orders.c.created_at)
+Index("ix_sale_customer", sale.c.customer_id, sale.c.created_at)
