@@ -1,4 +1,8 @@
-"""The main window: the catalog browser and the status area, refreshed by what sync changed."""
+"""The main window: Sell (the default), Customers and Catalog tabs over the status area.
+
+Screens are refreshed by what sync changed. Without selling services (older tests, the catalog
+alone) the window is the catalog browser as before.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,16 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from pos.ui.catalog.browser import CatalogBrowser
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.sell.services import Selling
 from pos.ui.status_area import StatusArea
 from pos.ui.sync_bridge import SyncBridge
 from pos.ui.sync_control import SyncControl
 from pos.ui.tasks import Tasks
-from sync.events import CaughtUp, ChangesApplied, SnapshotProgress
+from sync.events import CaughtUp, ChangesApplied, OutboxChanged, SnapshotProgress, SyncEvent
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +43,24 @@ class MainWindow(QMainWindow):
         bridge: SyncBridge | None = None,
         restore_geometry: bool = True,
         parent: QWidget | None = None,
+        selling: Selling | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"Countertop — {shop_name}")
+        self.tasks = tasks
+        self.money = money
+        self.selling = selling
         self.browser = CatalogBrowser(catalog, tasks, money, self)
-        self.setCentralWidget(self.browser)
+        self.sell: Any = None  # SellScreen
+        self.customers: Any = None  # CustomersScreen
+        self.tabs: QTabWidget | None = None
+        self.problems_dialog: Any = None
         self.status_area = StatusArea(last_success_at, self)
+        if selling is None:
+            self.setCentralWidget(self.browser)
+        else:
+            self._build_tabs(selling)
         shop_label = QLabel(f"{shop_name}  ·  {shop_url}", self)
         shop_label.setObjectName("shopLabel")
         self.statusBar().addWidget(self.status_area, 1)
@@ -67,16 +83,114 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 780)
 
+    def _build_tabs(self, selling: Selling) -> None:
+        from pos.ui.sell.sell_screen import SellScreen
+
+        tabs = QTabWidget(self)
+        tabs.setObjectName("mainTabs")
+        tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the screens keep the keyboard
+        self.sell = SellScreen(selling, self.tasks, self.money, tabs)
+        tabs.addTab(self.sell, "Sell  (Ctrl+1)")
+        if selling.customers is not None:
+            from pos.ui.customers.screen import CustomersScreen
+
+            self.customers = CustomersScreen(selling.customers, self.tasks, self.money, tabs)
+            tabs.addTab(self.customers, "Customers  (Ctrl+2)")
+        tabs.addTab(self.browser, "Catalog  (Ctrl+3)")
+        tabs.currentChanged.connect(self._tab_changed)
+        self.tabs = tabs
+        self.setCentralWidget(tabs)
+        self.sell.outbox_touched.connect(self.refresh_outbox)
+        if self.customers is not None:
+            self.customers.outbox_touched.connect(self.refresh_outbox)
+        self.status_area.problems_requested.connect(self.open_sync_problems)
+
     def _install_shortcuts(self) -> None:
-        for sequence in (QKeySequence.StandardKey.Find, QKeySequence("/")):
-            shortcut = QShortcut(sequence, self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(self.browser.focus_search)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WindowShortcut)
+        find.activated.connect(self.show_catalog)
+        # "/" only inside the catalog: on the sell screen it is a character like any other.
+        slash = QShortcut(QKeySequence("/"), self.browser)
+        slash.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        slash.activated.connect(self.browser.focus_search)
+        if self.tabs is not None:
+            for number, screen in enumerate((self.sell, self.customers, self.browser), start=1):
+                if screen is None:
+                    continue
+                shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(lambda s=screen: self.show_screen(s))
 
     def start(self) -> None:
-        """Show the whole catalog (the first search) and put the cursor in the search field."""
+        """Show the whole catalog (the first search); the sell screen's scan field, else the search, has
+        the keyboard."""
         self.browser.search_now()
+        if self.sell is not None:
+            self.sell.start()
+            self.refresh_outbox()
+        else:
+            self.browser.focus_search()
+
+    # --- tabs -------------------------------------------------------------------------------------
+
+    def show_screen(self, screen: QWidget) -> None:
+        if self.tabs is not None:
+            self.tabs.setCurrentWidget(screen)
+        self._focus_screen(screen)
+
+    def show_catalog(self) -> None:
+        if self.tabs is not None:
+            self.tabs.setCurrentWidget(self.browser)
         self.browser.focus_search()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs is not None:
+            self._focus_screen(self.tabs.currentWidget())
+
+    def _focus_screen(self, screen: QWidget) -> None:
+        if screen is self.sell:
+            self.sell.focus_scan()
+        elif screen is self.customers:
+            self.customers.focus_search()
+        elif screen is self.browser:
+            self.browser.focus_search()
+
+    # --- the outbox -------------------------------------------------------------------------------
+
+    def refresh_outbox(self) -> None:
+        """Read the waiting / parked counts (db lane) after this till queued something."""
+        problems = self.selling.problems if self.selling is not None else None
+        if problems is None:
+            return
+        self.tasks.run(problems.counts, lane="db",
+                       on_success=lambda counts: self.status_area.on_outbox(counts.waiting, counts.parked),
+                       on_failure=lambda exc: log.warning("outbox counts: %s", exc))
+
+    def on_sync_event(self, event: SyncEvent) -> None:
+        if isinstance(event, OutboxChanged):
+            self.status_area.on_outbox(event.waiting, event.parked)
+
+    def open_sync_problems(self) -> None:
+        problems = self.selling.problems if self.selling is not None else None
+        if problems is None:
+            return
+        from pos.ui.sync_problems import SyncProblemsDialog
+
+        if self.problems_dialog is not None:
+            self.problems_dialog.close()
+        dialog = SyncProblemsDialog(problems, self.tasks, self)
+        dialog.changed.connect(self.refresh_outbox)
+        dialog.finished.connect(lambda _r: self._problems_closed(dialog))
+        self.problems_dialog = dialog
+        dialog.open()
+
+    def _problems_closed(self, dialog: Any) -> None:
+        if self.problems_dialog is dialog:
+            self.problems_dialog = None
+        dialog.deleteLater()
+        if self.tabs is not None:
+            self._focus_screen(self.tabs.currentWidget())
 
     # --- sync events ------------------------------------------------------------------------------
 
@@ -91,6 +205,7 @@ class MainWindow(QMainWindow):
         bridge.snapshot_progress.connect(self.on_snapshot_progress)
         bridge.changes_applied.connect(self.on_changes_applied)
         bridge.caught_up.connect(self.on_caught_up)
+        bridge.event.connect(self.on_sync_event)
 
     def connect_sync_control(self, control: SyncControl, reconnect: Callable[[], None] | None = None) -> None:
         """Wire the status area's Stop / Resume buttons to the sync thread, Reconnect to a dialog."""
@@ -133,6 +248,8 @@ class MainWindow(QMainWindow):
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
         touched = event.changes.entities()
+        if self.sell is not None and touched & {"inventory_level", "product"}:
+            self.tasks.run(self.sell.keeper.forget_stock, lane="db")  # shown stock moved
         if "product" in touched:
             self.browser.refresh()  # new, changed or removed products: the list itself may differ
         elif touched & ROW_ENTITIES:

@@ -72,6 +72,7 @@ class StatusArea(QWidget):
     stop_requested = Signal()
     resume_requested = Signal()
     reconnect_requested = Signal()
+    problems_requested = Signal()  # "Sync problems…": the main window opens the list
 
     def __init__(self, last_success_at: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,12 @@ class StatusArea(QWidget):
         self.details_button = self._button("Details…", "problemDetails", self.show_details)
         self.reconnect_button = self._button("Reconnect…", "reconnectTill", self.reconnect_requested.emit)
         self.details_box: QMessageBox | None = None
+        self.outbox_label = QLabel(self)
+        self.outbox_label.setObjectName("outboxCounts")
+        self.outbox_label.hide()
+        self.problems_button = self._button(
+            "Sync problems…", "syncProblemsButton", self.problems_requested.emit
+        )
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -101,6 +108,8 @@ class StatusArea(QWidget):
         for widget in (self.online_label, self.reconnect_button, self.last_sync_label, self.progress_label,
                        self.progress_bar, self.stop_button, self.resume_button):
             layout.addWidget(widget)
+        layout.addWidget(self.outbox_label)
+        layout.addWidget(self.problems_button)
         layout.addWidget(self.problem_label, 1)
         layout.addWidget(self.details_button)
         layout.addStretch(1)
@@ -213,6 +222,24 @@ class StatusArea(QWidget):
             self.stop_button.setEnabled(True)
             self.stop_button.setText("Stop syncing")
             self.set_online(None, "Resuming the sync")
+
+    # --- the outbox ----------------------------------------------------------------------------
+
+    def on_outbox(self, waiting: int, parked: int) -> None:
+        """Mutations waiting for the shop and problems parked for a person (OutboxChanged, counts())."""
+        parts = []
+        if waiting:
+            parts.append(f"{waiting:,} waiting to send")
+        if parked:
+            parts.append(f"⚠ {parked:,} sync problem{'s' if parked != 1 else ''}")
+        self.outbox_label.setText("  ·  ".join(parts) if parts else "All sent")
+        self.outbox_label.setProperty("state", "problem" if parked else "ok")
+        self.outbox_label.setToolTip("Sales, returns and customers this till made that the shop has not "
+                                     "acknowledged yet" if waiting else "")
+        self.outbox_label.show()
+        self.problems_button.setVisible(parked > 0)
+        self.outbox_label.style().unpolish(self.outbox_label)
+        self.outbox_label.style().polish(self.outbox_label)
 
     # --- bridge slots ---------------------------------------------------------------------------
 

@@ -77,9 +77,7 @@ def test_a_refused_token_says_so_and_reconnecting_with_a_new_token_syncs_again(
     qtbot.waitUntil(lambda: status.last_sync_label.text() != "Last sync: never", timeout=15_000)
     assert status.state == "online" and status.reconnect_button.isHidden()
 
-    listed = live_shop.cli("device", "list").stdout.splitlines()
-    short_id = next(line.split()[1] for line in listed if live_shop.device_id in line)
-    assert live_shop.cli("device", "revoke", short_id).returncode == 0
+    assert live_shop.cli("device", "revoke", live_shop.device_name).returncode == 0
     qtbot.waitUntil(lambda: status.state == "refused", timeout=20_000)
     assert status.online_label.text() == "● Token refused — reconnect this till"
     assert status.online is False

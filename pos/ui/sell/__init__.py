@@ -1,0 +1,1 @@
+"""The sell screen and its dialogs: scan, cart, payment, returns, parked carts, customers."""

@@ -1,0 +1,120 @@
+"""Customers: the screen (find, edit, create, orders) and F6 on the sell screen (attach, create)."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+
+from pos.domain.money import Money
+from pos.domain.tender import Tender
+from pos.services.checkout import CheckoutService
+from pos.services.customers import CustomerService
+from pos.ui import launcher
+from pos.ui.customers.picker import CustomerPicker
+from pos.ui.customers.screen import CustomersScreen
+from pos.ui.formatting import MoneyFormatter
+from tests.ui import sell_support
+from tests.ui.sell_support import active_dialog, make_selling, open_screen, query, save_png, scan, variants
+
+sell_shop, replica, ui_tasks = sell_support.sell_shop, sell_support.replica, sell_support.ui_tasks
+
+
+def known_customer(replica) -> tuple[str, str, str]:
+    [(customer_id, name, email)] = query(
+        replica, "SELECT id, name, email FROM customer ORDER BY name LIMIT 1"
+    )
+    return customer_id, name, email
+
+
+def open_customers(qtbot, replica, tasks) -> CustomersScreen:
+    launcher.make_application()
+    screen = CustomersScreen(CustomerService(replica), tasks, MoneyFormatter("EUR", "en_GB"))
+    qtbot.addWidget(screen)
+    screen.resize(1100, 650)
+    with qtbot.waitSignal(screen.results_shown, timeout=5000):
+        screen.show()
+    screen.focus_search()
+    return screen
+
+
+def test_find_edit_and_see_orders_of_every_channel(qtbot, replica, ui_tasks):
+    customer_id, name, _email = known_customer(replica)
+    checkout = CheckoutService(replica)  # a sale at this till, not yet synced, for this customer
+    cart = checkout.new_cart()
+    checkout.add_variant(cart, variants(replica)[0]["id"], 2)
+    cart.customer_id = customer_id
+    sale = checkout.checkout(cart, [Tender("card", cart.totals().total)])
+    web = query(replica, "SELECT count(*) FROM orders WHERE customer_id = ?", customer_id)[0][0]
+
+    screen = open_customers(qtbot, replica, ui_tasks)
+    with qtbot.waitSignal(screen.results_shown, timeout=5000):
+        qtbot.keyClicks(screen.search_edit, name[:4].lower())  # search as you type, any case
+    assert name in [c.name for c in screen.model.items()]
+    row = [c.name for c in screen.model.items()].index(name)
+    qtbot.keyClick(screen.search_edit, Qt.Key.Key_Down)
+    for _ in range(row):
+        qtbot.keyClick(screen.list, Qt.Key.Key_Down)
+    with qtbot.waitSignal(screen.orders_shown, timeout=5000):
+        qtbot.keyClick(screen.list, Qt.Key.Key_Return)
+    assert screen.form.name_edit.text() == name
+    orders = screen.orders_model
+    numbers = [orders.order_at(r).number for r in range(orders.rowCount())]
+    assert sale.number in numbers and orders.rowCount() == web + 1
+    till_row = numbers.index(sale.number)
+    assert orders.index(till_row, 2).data() == "Till (not synced yet)"
+    save_png(qtbot, screen, "customers")
+
+    screen.form.phone_edit.setFocus()
+    screen.form.phone_edit.clear()
+    qtbot.keyClicks(screen.form.phone_edit, "+44 20 7946 0000")
+    with qtbot.waitSignal(screen.saved, timeout=5000):
+        qtbot.keyClick(screen.form.phone_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert query(replica, "SELECT phone FROM customer WHERE id = ?", customer_id) == [("+44 20 7946 0000",)]
+    [(payload,)] = query(replica, "SELECT payload FROM outbox WHERE type = 'customer.upsert'")
+    assert json.loads(payload)["id"] == customer_id
+
+
+def test_a_customer_needs_a_name_and_a_real_email(qtbot, replica, ui_tasks):
+    screen = open_customers(qtbot, replica, ui_tasks)
+    before = query(replica, "SELECT count(*) FROM customer")
+    qtbot.keyClick(screen.search_edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(screen.form.email_edit, "not-an-email")
+    qtbot.keyClick(screen.form.email_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.form.error_label.isVisible())
+    assert "name" in screen.form.error_label.text().lower()
+    qtbot.keyClicks(screen.form.name_edit, "Ada Lovelace")
+    qtbot.keyClick(screen.form.email_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "email" in screen.form.error_label.text().lower())
+    assert query(replica, "SELECT count(*) FROM customer") == before
+    assert query(replica, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+def test_f6_creates_a_customer_offline_and_the_sale_carries_it(qtbot, replica, ui_tasks):
+    selling = make_selling(replica, customers=CustomerService(replica))
+    screen = open_screen(qtbot, selling, ui_tasks)
+    scan(qtbot, screen, variants(replica)[0]["barcode"])
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F6)
+    picker = active_dialog(qtbot, screen, CustomerPicker)
+    qtbot.keyClicks(picker.edit, "Grace Hopper")
+    qtbot.keyClick(picker.edit, Qt.Key.Key_F2)
+    assert picker.form.name_edit.text() == "Grace Hopper"
+    qtbot.keyClicks(picker.form.email_edit, "grace@example.org")
+    save_png(qtbot, picker, "customer-new")
+    with qtbot.waitSignal(screen.cart_shown, timeout=5000):
+        qtbot.keyClick(picker.form.email_edit, Qt.Key.Key_Return)
+    assert screen.customer_label.text() == "Customer: Grace Hopper"
+    [(customer_id,)] = query(replica, "SELECT id FROM customer WHERE name = 'Grace Hopper'")
+    assert screen.view.customer_id == customer_id
+    sale = CheckoutService(replica)  # pay through the screen's own cart keeper, on the db lane
+    del sale
+    with qtbot.waitSignal(screen.sale_completed, timeout=10_000):
+        from pos.ui.sell.payment_dialog import PaymentDialog
+
+        qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F12)
+        pay = active_dialog(qtbot, screen, PaymentDialog)
+        qtbot.keyClick(pay.amount_edit, Qt.Key.Key_Return)
+    assert query(replica, "SELECT customer_id FROM sale") == [(customer_id,)]
+    kinds = [kind for (kind,) in query(replica, "SELECT type FROM outbox ORDER BY position")]
+    assert kinds == ["customer.upsert", "sale.create"]
+    assert Money  # imported for readers: totals are Money
