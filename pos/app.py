@@ -24,6 +24,7 @@ from pos.services.connection import (
 from pos.services.demo import DemoShop, DemoShopError, start_demo_shop
 from pos.settings import TOKEN_ENV, Settings, ShopConnection
 from pos.store.database import ReplicaSchemaError, head_revision, open_replica
+from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncEngine
@@ -80,10 +81,15 @@ class ShopSession:
         if token:
             self.token = token
         self.sync.connector.close()
-        self.sync = SyncEngine(
-            SqliteReplica(self.sync_db), CountertopConnector(self.connection.url, self.token), self.bus
-        )
+        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus)
         return self.sync
+
+    def nudge(self) -> None:
+        """Push now (after a sale, a return, "send again"); thread-safe, never waits.
+
+        Goes through the session because renew_engine replaces the engine.
+        """
+        self.sync.nudge()
 
     def close(self) -> None:
         if self._closed:
@@ -105,8 +111,35 @@ def open_session(settings: Settings, connection: ShopConnection, token: str) -> 
         ui_db.dispose()
         raise
     bus = EventBus()
-    engine = SyncEngine(SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus)
+    engine = _sync_engine(sync_db, connection, token, bus)
     return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token)
+
+
+def _sync_engine(sync_db: Engine, connection: ShopConnection, token: str, bus: EventBus) -> SyncEngine:
+    return SyncEngine(
+        SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus, outbox=SqliteOutbox(sync_db)
+    )
+
+
+def selling_services(session: ShopSession, settings: Settings) -> Any:
+    """The services behind the sell, customers and sync-problems screens, on the UI's engine
+    (the screens call them on the task runner's database lane only)."""
+    from pos.services.checkout import CheckoutService
+    from pos.services.customers import CustomerService
+    from pos.services.parked import ParkedCarts
+    from pos.services.returns import ReturnsService
+    from pos.services.sync_problems import SyncProblems
+    from pos.ui.sell.services import Selling
+
+    db = session.ui_db
+    return Selling(
+        checkout=CheckoutService(db, settings),
+        returns=ReturnsService(db),
+        customers=CustomerService(db),
+        parked=ParkedCarts(db),
+        problems=SyncProblems(db, nudge=session.nudge),
+        nudge=session.nudge,
+    )
 
 
 def _open_replica_file(path: Path) -> Engine:
@@ -390,6 +423,7 @@ def open_window(
         last_success_at=last_success_at,
         bridge=bridge,
         restore_geometry=not launcher.is_offscreen(),  # the offscreen screen is 800x600: keep our size
+        selling=selling_services(session, settings),
     )
     running.append(window.close)
     if tokens.env_token():

@@ -18,7 +18,7 @@ from pos.services.connection import (
     test_connection,
 )
 from pos.settings import TOKEN_ENV, Settings, SettingsError, ShopConnection, normalise_shop_url
-from sync.engine import PullReport, SyncCancelled
+from sync.engine import PullReport, PushReport, SyncCancelled
 from sync.events import ChangesApplied, ProblemReported, SyncEvent
 from sync.ports import AppliedChanges, AuthError, SyncError
 
@@ -104,6 +104,7 @@ def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
                 session.sync.cancel()
             return EXIT_OK
         try:
+            pushed = session.sync.push_once()
             report = session.sync.pull_once()
         except SyncCancelled:
             return EXIT_FAILED
@@ -111,10 +112,20 @@ def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
             raise CommandError(str(exc)) from None
         except SyncError as exc:
             raise CommandError(f"Sync failed, the replica keeps what it had: {exc}", EXIT_FAILED) from None
+        _print_push(pushed)
         _print_report(report, applied, settings.replica_path(session.connection))
         return EXIT_OK
     finally:
         session.close()
+
+
+def _print_push(pushed: PushReport) -> None:
+    line = f"Sent to the shop: {pushed.applied:,} (sales, returns, customers)"
+    if pushed.duplicate:
+        line += f", {pushed.duplicate:,} of them already applied by an earlier push"
+    print(line)
+    if pushed.parked_total:
+        print(f"Sync problems waiting for a person: {pushed.parked_total:,} (see Sync problems in the app)")
 
 
 def _print_report(report: PullReport, applied: AppliedChanges, replica: Path) -> None:

@@ -153,9 +153,7 @@ def test_sync_with_a_revoked_token_exits_2_with_the_reason(tmp_path, live_shop):
     env = {TOKEN_ENV: live_shop.device_token}
     connected = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url, env=env)
     assert connected.returncode == 0
-    till = next(line.split()[1] for line in live_shop.cli("device", "list").stdout.splitlines()
-                if live_shop.device_id in line)
-    assert live_shop.cli("device", "revoke", till).returncode == 0
+    assert live_shop.cli("device", "revoke", live_shop.device_name).returncode == 0
     result = countertop("--data-dir", str(tmp_path), "sync", "--once", env=env)
     assert result.returncode == 2
     assert "refused" in result.stderr
