@@ -18,9 +18,10 @@ from pos.services.connection import (
     test_connection,
 )
 from pos.settings import TOKEN_ENV, Settings, SettingsError, ShopConnection, normalise_shop_url
-from sync.engine import PullReport, PushReport, SyncCancelled
+from sync.engine import PullReport, SyncCancelled
 from sync.events import ChangesApplied, ProblemReported, SyncEvent
 from sync.ports import AppliedChanges, AuthError, SyncError
+from sync.push import PushReport
 
 __all__ = ["EXIT_BAD_INPUT", "connect_command", "sync_command"]
 

@@ -30,7 +30,6 @@ from sync.events import (
     Connected,
     Disconnected,
     EventBus,
-    OutboxChanged,
     ProblemReported,
     SnapshotProgress,
     SyncEvent,
@@ -40,8 +39,6 @@ from sync.ports import (
     Connector,
     Doc,
     Outbox,
-    OutboxCounts,
-    OutboxItem,
     ProtocolError,
     Replica,
     SnapshotExpired,
@@ -49,7 +46,8 @@ from sync.ports import (
     SyncError,
     TransientError,
 )
-from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT, MAX_PUSH_BATCH
+from sync.protocol import ENTITIES, MAX_CHANGES_LIMIT
+from sync.push import Pusher, PushReport
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +83,6 @@ class PullReport:
     def changed(self) -> bool:
         """The pull wrote catalog data (a snapshot or at least one page)."""
         return bool(self.snapshot) or self.pages > 0 or self.resnapshot
-
-
-@dataclass
-class PushReport:
-    """What one `push_once` did."""
-
-    batches: int = 0
-    sent: int = 0
-    applied: int = 0  # applied or duplicate: acknowledged, gone from the outbox
-    duplicate: int = 0  # of those, already applied by an earlier push whose answer was lost
-    parked: int = 0  # conflict or rejected: parked for a person
-    waiting: int = 0  # left in the outbox, not parked (made while this push ran)
-    parked_total: int = 0  # parked in the outbox, from this push or before
 
 
 @dataclass
@@ -160,9 +145,9 @@ class SyncEngine:
         self._success_written_at: float | None = None  # clock time; None: not yet by this engine
         self._loading: _Loading | None = None  # set while a snapshot run is loading an entity
         self.outbox = outbox
+        self._pusher = Pusher(outbox, connector, self._emit) if outbox is not None else None
         self._wake = threading.Event()  # set by nudge() and cancel(): end the current wait now
         self._nudged = threading.Event()
-        self._last_counts: OutboxCounts | None = None  # last reported by OutboxChanged
 
     # --- one pull -------------------------------------------------------------------------------
 
@@ -305,74 +290,16 @@ class SyncEngine:
     # --- one push ------------------------------------------------------------------------------
 
     def push_once(self) -> PushReport:
-        """Send every waiting mutation, batch by batch, settling each answer in the outbox.
-
-        Raises SyncError (after reporting it; the unanswered batch stays and goes again with the
-        same ids) or SyncCancelled between batches. Without an outbox it does nothing.
-        """
-        report = PushReport()
-        if self.outbox is None:
-            return report
-        counts = self.outbox.counts()
-        first_sent: int | None = None
-        while True:
-            self._check_cancelled()
-            batch = self.outbox.next_batch(MAX_PUSH_BATCH)
-            if not batch:
-                break
-            if first_sent is not None and batch[0].position <= first_sent:
-                # A connector that checks its answers never gets here; one that does not could
-                # otherwise resend the same batch forever.
-                raise self._push_failed(
-                    ProtocolError("the shop's answer to a push settled none of the mutations sent"), batch
-                )
-            first_sent = batch[0].position
-            try:
-                results = self.connector.push([item.mutation for item in batch])
-            except SyncError as exc:
-                raise self._push_failed(exc, batch) from None
-            counts = self.outbox.settle(results)
-            acknowledged = sum(r.status in ("applied", "duplicate") for r in results)
-            report.batches += 1
-            report.sent += len(batch)
-            report.applied += acknowledged
-            report.duplicate += sum(r.status == "duplicate" for r in results)
-            report.parked += len(results) - acknowledged
-            self._report_outbox(counts, acknowledged)
-        report.waiting, report.parked_total = counts.waiting, counts.parked
-        if counts != self._last_counts:  # e.g. a person sent a parked mutation again, or discarded it
-            self._report_outbox(counts, 0)
-        return report
-
-    def _push_failed(self, exc: SyncError, batch: list[OutboxItem]) -> SyncError:
-        self._connected = False
-        message = str(exc)
-        log.warning("push of %d mutations failed: %s", len(batch), message)
-        # Only for a shop out of reach: a refused answer leaves the outbox exactly as it was.
-        if self.outbox is not None and isinstance(exc, TransientError):
-            try:
-                self.outbox.record_failure([item.mutation.id for item in batch], message)
-            except Exception:
-                log.exception("could not record the failed push attempt")
-        if isinstance(exc, TransientError):
-            self._emit(Disconnected(reason=message))
-        elif isinstance(exc, AuthError):
-            self._emit(ProblemReported(kind="auth", message=message))
-        else:
-            self._emit(
-                ProblemReported(
-                    kind="protocol",
-                    message=(
-                        f"The shop's answer to sending {len(batch)} sales and changes was refused; they "
-                        f"wait in this till and will be sent again. {message}"
-                    ),
-                )
-            )
-        return exc
-
-    def _report_outbox(self, counts: OutboxCounts, applied: int) -> None:
-        self._last_counts = counts
-        self._emit(OutboxChanged(waiting=counts.waiting, parked=counts.parked, applied=applied))
+        """Send every waiting mutation, batch by batch (sync.push.Pusher). Raises SyncError (after
+        reporting it; the unanswered batch stays and goes again with the same ids) or SyncCancelled
+        between batches. Without an outbox it does nothing."""
+        if self._pusher is None:
+            return PushReport()
+        try:
+            return self._pusher.push_once(self._check_cancelled)
+        except SyncError:
+            self._connected = False
+            raise
 
     # --- the loop -------------------------------------------------------------------------------
 
