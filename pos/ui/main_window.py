@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
 
     def on_caught_up(self, _event: CaughtUp) -> None:
         self._flush_snapshot()
+        if self.sell is not None:
+            self.sell.shop_ready()
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
         touched = event.changes.entities()

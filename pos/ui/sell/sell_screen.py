@@ -162,6 +162,15 @@ class SellScreen(QWidget):
         self.run(self.keeper.start, then=self.show_view)
         self.focus_scan()
 
+    def shop_ready(self) -> None:
+        """The sync caught up: a screen opened before the shop's first sync makes its cart now."""
+        if self.keeper.cart is None:
+            self.run(self.keeper.start, then=self._first_cart)
+
+    def _first_cart(self, view: CartView) -> None:
+        self.show_message("Ready to sell: scan an item.")
+        self.show_view(view)
+
     def focus_scan(self) -> None:
         self.scan_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
