@@ -1,11 +1,14 @@
-"""Make the README screenshot: the app on a fresh demo shop, caught up, a search typed, a product open.
+"""Make the README screenshots: the app on a fresh demo shop, caught up.
 
     .venv/bin/python scripts/screenshot.py [--output docs/screenshot.png] [--products 2000]
+                                           [--sell-output docs/screenshot-sell.png]
                                            [--search WORD] [--size 1280x780]
 
 Runs offscreen on a throwaway data folder (nothing of the tester's is touched), with the same wiring
 as `countertop demo` (pos.app.open_window). Waits until the status area says Online with a last sync
-time, types the search one key at a time, opens a product with several variants, saves the PNG.
+time; on the catalog, types the search one key at a time, opens a product with several variants and
+saves the first PNG; then on the sell screen scans three of those products (keys, as a scanner
+types them) and saves the second.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -48,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "screenshot.png")
     parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--sell-output", type=Path, default=REPO / "docs" / "screenshot-sell.png")
     parser.add_argument("--search", default=None, help="default: a common word of multi-variant products")
     parser.add_argument("--size", default="1280x780", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
@@ -71,12 +75,14 @@ def common_word(catalog: Any) -> str:
 class Director:
     """Steps run on the UI thread, each waiting (by polling) for what the screen must show first."""
 
-    def __init__(self, window: Any, catalog: Any, products: int, search: str | None, output: Path) -> None:
+    def __init__(
+        self, window: Any, catalog: Any, products: int, search: str | None, outputs: tuple[Path, Path]
+    ) -> None:
         self.window = window
         self.catalog = catalog
         self.products = products
         self.search = search
-        self.output = output
+        self.output, self.sell_output = outputs
         self.deadline = time.monotonic() + TIMEOUT_S
         self.error: str | None = None
 
@@ -101,6 +107,7 @@ class Director:
         )
 
     def type_search(self) -> None:
+        self.window.show_catalog()
         word = self.search or common_word(self.catalog)
         print(f"searching for {word!r}")
         browser = self.window.browser
@@ -128,12 +135,33 @@ class Director:
 
     def save(self) -> None:
         self.window.browser.table.viewport().repaint()
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        if not self.window.grab().save(str(self.output)):
-            self.fail(f"could not write {self.output}")
-            return
-        print(f"saved {self.output} ({self.window.width()}x{self.window.height()})")
-        QApplication.quit()
+        if self.grab(self.output):
+            self.sell()
+
+    def sell(self) -> None:
+        """Three of the products on screen into the cart, the second one twice."""
+        model = self.window.browser.model
+        codes = [self.catalog.detail(model.product_at(row).id).variants[0] for row in range(3)]
+        codes = [variant.barcode or variant.sku for variant in codes]
+        screen = self.window.sell
+        self.window.show_screen(screen)
+        for code in (codes[0], codes[1], codes[1], codes[2]):
+            QTest.keyClicks(screen.scan_edit, code)
+            QTest.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+        self.until(lambda: screen.model.rowCount() == 3,
+                   lambda: QTimer.singleShot(300, self.save_sell), "the cart shows three lines")
+
+    def save_sell(self) -> None:
+        if self.grab(self.sell_output):
+            QApplication.quit()
+
+    def grab(self, output: Path) -> bool:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if not self.window.grab().save(str(output)):
+            self.fail(f"could not write {output}")
+            return False
+        print(f"saved {output} ({self.window.width()}x{self.window.height()})")
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             window.resize(width, height)
             window.show()
             window.start()
-            director = Director(window, session.catalog, args.products, args.search, args.output.resolve())
+            director = Director(window, session.catalog, args.products, args.search,
+                                (args.output.resolve(), args.sell_output.resolve()))
             QTimer.singleShot(0, director.start)
             qapp.exec()
         finally:
