@@ -17,12 +17,14 @@ from typing import Any
 
 import orjson
 
-from pos.store import ranks
+from pos.store import entities, ranks
 
 Doc = dict[str, Any]
-SearchText = tuple[str, str, str]  # title, category, codes
+SearchText = tuple[str, str, str, str]  # title, category, codes, barcodes
 
 _PRODUCT_FIELDS = ("version", "title", "description", "category", "status", "tax_rate_id", "updated_at")
+_PRODUCT_COLUMNS = ("key", "id", *_PRODUCT_FIELDS)
+_VARIANT_COLUMNS = ("id", "product_id", "sku", "barcode", "title", "price", "position")
 _INSERT_PRODUCT = (
     "INSERT INTO product (key, id, version, title, description, category, status, tax_rate_id, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -38,7 +40,7 @@ _UPSERT_VARIANT = (
     _INSERT_VARIANT + " ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, sku = excluded.sku, "
     "barcode = excluded.barcode, title = excluded.title, price = excluded.price, position = excluded.position"
 )
-_INSERT_FTS = "INSERT INTO product_fts (rowid, title, category, codes) VALUES (?, ?, ?, ?)"
+_INSERT_FTS = "INSERT INTO product_fts (rowid, title, category, codes, barcodes) VALUES (?, ?, ?, ?, ?)"
 _DELETE_FTS = "DELETE FROM product_fts WHERE rowid = ?"
 _INSERT_RANK = "INSERT INTO product_order (rank, key) VALUES (?, ?)"
 _KNOWN = "SELECT id, key, title FROM product WHERE id IN (SELECT value FROM json_each(?))"
@@ -48,8 +50,20 @@ _DROP_LEVELS_OF_PRODUCT = (
 
 
 def search_codes(doc: Doc) -> str:
-    """Every SKU and barcode of a product, as one text column of the search index."""
-    return " ".join([f"{v['sku']} {v['barcode'] or ''}" for v in doc["variants"]])
+    """Every SKU of a product, as one text column of the search index."""
+    return " ".join([v["sku"] for v in doc["variants"]])
+
+
+def search_barcodes(doc: Doc) -> str:
+    """Every barcode of a product, each after a space: the search index's unindexed column.
+
+    Barcodes are not index terms (pos.store.search reads them by prefix: ' ' + typed digits).
+    """
+    return "".join([" " + v["barcode"] for v in doc["variants"] if v["barcode"]])
+
+
+def search_text(doc: Doc) -> SearchText:
+    return (doc["title"], doc["category"], search_codes(doc), search_barcodes(doc))
 
 
 def variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
@@ -81,7 +95,7 @@ def next_key(con: sqlite3.Connection) -> int:
 class FirstLoad:
     """A product snapshot into an empty replica: plain inserts, search rows written at the end.
 
-    Keeps (title, category, codes) of each product until then: about 250 bytes a product.
+    Keeps (title, category, codes, barcodes) of each product until then: about 300 bytes a product.
     """
 
     def __init__(self, con: sqlite3.Connection) -> None:
@@ -98,9 +112,9 @@ class FirstLoad:
             values = _product_values(doc)
             rows.append((key + offset, doc["id"], *values))
             variants.extend(variant_rows(doc))
-            texts.append((values[1], category(values[3], values[3]), search_codes(doc)))
-        con.executemany(_INSERT_PRODUCT, rows)
-        con.executemany(_INSERT_VARIANT, variants)
+            texts.append((values[1], category(values[3], values[3]), search_codes(doc), search_barcodes(doc)))
+        entities.insert_rows(con, "product", _PRODUCT_COLUMNS, rows)
+        entities.insert_rows(con, "variant", _VARIANT_COLUMNS, variants)
         self._texts.extend(texts)  # only once the rows are in: a refused chunk adds nothing
 
     def index(
@@ -125,14 +139,15 @@ _STAGE_RANKS = (
     "INSERT INTO stage_rank (rank, key) "
     "SELECT row_number() OVER (ORDER BY title, key) * ?, key FROM product"
 )
-_CODES = (
-    "coalesce((SELECT group_concat(v.sku || ' ' || coalesce(v.barcode, ''), ' ') "
-    "FROM variant v WHERE v.product_id = p.id), '')"
+_CODES = "coalesce((SELECT group_concat(v.sku, ' ') FROM variant v WHERE v.product_id = p.id), '')"
+_BARCODES = (
+    "coalesce((SELECT group_concat(' ' || v.barcode, '') FROM variant v "
+    "WHERE v.product_id = p.id AND v.barcode > ''), '')"
 )
 _ORDER_FROM_STAGE = "INSERT INTO product_order SELECT rank, key FROM stage_rank WHERE rank > ? AND rank <= ?"
 _FTS_FROM_STAGE = (
-    "INSERT INTO product_fts (rowid, title, category, codes) SELECT r.rank, p.title, p.category, "
-    f"{_CODES} FROM stage_rank r JOIN product p ON p.key = r.key "
+    "INSERT INTO product_fts (rowid, title, category, codes, barcodes) SELECT r.rank, p.title, p.category, "
+    f"{_CODES}, {_BARCODES} FROM stage_rank r JOIN product p ON p.key = r.key "
     "WHERE r.rank > ? AND r.rank <= ? ORDER BY r.rank"
 )
 
@@ -190,7 +205,7 @@ def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
     con.executemany(_UPDATE_PRODUCT, updates)
     con.executemany(_UPSERT_VARIANT, variants)
     for product_key, old_title, doc in search:
-        write_search_row(con, product_key, old_title, (doc["title"], doc["category"], search_codes(doc)))
+        write_search_row(con, product_key, old_title, search_text(doc))
 
 
 def write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, text: SearchText) -> None:

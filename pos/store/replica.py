@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from pos.store import indexes, products, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
 from pos.store.database import driver_connection, read_transaction
-from pos.store.entities import ENTITY_TABLES, EntityTable
+from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
 from pos.store.outbox import drop_reflected
 from pos.store.tables import LOAD_INDEXED_TABLES
 from sync.ports import AppliedChanges, ProtocolError, SyncState
@@ -266,10 +266,10 @@ def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
 
 def _plain_writer(entity: str) -> Writer:
     spec = ENTITY_TABLES[entity]
-    sql, row = spec.insert_sql(), spec.row
+    row = spec.row
 
     def write(con: sqlite3.Connection, docs: list[Doc]) -> None:
-        con.executemany(sql, [row(doc) for doc in docs])
+        insert_rows(con, spec.table, spec.columns, [row(doc) for doc in docs])
 
     return write
 

@@ -3,7 +3,7 @@
 A re-snapshot (after a 410, or of a restored shop) streams its documents into staging tables in
 short transactions of their own, and only one final transaction touches the live rows: it deletes
 the rows the snapshot no longer lists, upserts the rest by id (so product keys stay), rewrites the
-search rows of the products whose title, category or codes changed, and the caller marks the
+search rows of the products whose title, category, codes or barcodes changed, and the caller marks the
 entity done in it too. A stream that is cut short, refused or killed leaves the live rows exactly
 as they were; only staging changed.
 
@@ -31,6 +31,7 @@ _PRODUCT_COLUMNS = (
     "id", "version", "title", "description", "category", "status", "tax_rate_id", "updated_at",
 )
 _VARIANT_COLUMNS = ("id", "product_id", "sku", "barcode", "title", "price", "position")
+_SEARCH_COLUMNS = ("codes", "barcodes")
 # Search rows are renumbered from scratch when more than this share of products needs a new one:
 # placing each between its neighbours costs a few queries per product, renumbering is one pass.
 RENUMBER_SHARE = 0.1
@@ -72,7 +73,7 @@ class StagedLoad:
     def __init__(self, con: sqlite3.Connection, entity: str) -> None:
         self.entity = entity
         if entity == "product":
-            _create(con, "stage_product", (*_PRODUCT_COLUMNS, "codes"))
+            _create(con, "stage_product", (*_PRODUCT_COLUMNS, *_SEARCH_COLUMNS))
             _create(con, "stage_variant", _VARIANT_COLUMNS)
         else:
             spec = ENTITY_TABLES[entity]
@@ -82,9 +83,10 @@ class StagedLoad:
         if self.entity == "product":
             product_rows, variant_rows = [], []
             for doc in docs:
-                product_rows.append((doc["id"], *products.product_values(doc), products.search_codes(doc)))
+                search = (products.search_codes(doc), products.search_barcodes(doc))
+                product_rows.append((doc["id"], *products.product_values(doc), *search))
                 variant_rows.extend(products.variant_rows(doc))
-            con.executemany(_insert("stage_product", (*_PRODUCT_COLUMNS, "codes")), product_rows)
+            con.executemany(_insert("stage_product", (*_PRODUCT_COLUMNS, *_SEARCH_COLUMNS)), product_rows)
             con.executemany(_insert("stage_variant", _VARIANT_COLUMNS), variant_rows)
             return
         spec = ENTITY_TABLES[self.entity]
@@ -102,13 +104,14 @@ class StagedLoad:
         drop_all(con)
 
 
-# Products needing a new search row: new ones, and those whose title, category or codes changed.
+# Products needing a new search row: new ones, and those whose title, category, codes or barcodes
+# changed.
 _CHANGED = (
-    "SELECT s.id, s.title, s.category, s.codes, p.key, p.title FROM stage_product s "
+    "SELECT s.id, s.title, s.category, s.codes, s.barcodes, p.key, p.title FROM stage_product s "
     "LEFT JOIN product p ON p.id = s.id "
     "WHERE p.key IS NULL OR p.title IS NOT s.title COLLATE BINARY OR p.category IS NOT s.category "
-    "OR (SELECT f.codes FROM product_order o JOIN product_fts f ON f.rowid = o.rank WHERE o.key = p.key) "
-    "IS NOT s.codes "
+    "OR NOT EXISTS (SELECT 1 FROM product_order o JOIN product_fts f ON f.rowid = o.rank WHERE o.key = p.key "
+    "AND f.codes IS s.codes AND f.barcodes IS s.barcodes) "
     "ORDER BY s.rowid"
 )
 _GONE_PRODUCTS = "(SELECT key FROM product WHERE id NOT IN (SELECT id FROM stage_product))"
@@ -131,7 +134,7 @@ def _merge_products(con: sqlite3.Connection) -> None:
         con.execute("DELETE FROM product_order")
         products.index_all(con, nullcontext, chunk=max(staged, 1))
         return
-    for product_id, title, category, codes, key, old_title in changed:
+    for product_id, title, category, codes, barcodes, key, old_title in changed:
         if key is None:
             (key,) = con.execute("SELECT key FROM product WHERE id = ?", (product_id,)).fetchone()
-        products.write_search_row(con, key, old_title, (title, category, codes))
+        products.write_search_row(con, key, old_title, (title, category, codes, barcodes))
