@@ -100,6 +100,8 @@ SELECT p.key, p.id, p.title, p.category, p.status,
        (SELECT max(v.price) FROM variant v WHERE v.product_id = p.id),
        (SELECT coalesce(sum(l.quantity), 0) FROM variant v JOIN inventory_level l ON l.variant_id = v.id
          WHERE v.product_id = p.id)
+       + (SELECT coalesce(sum(d.delta), 0) FROM variant v JOIN pending_stock d ON d.variant_id = v.id
+         WHERE v.product_id = p.id)
 FROM product p WHERE p.key IN (SELECT value FROM json_each(?))
 """
 _CODE_SQL = """
@@ -114,6 +116,7 @@ _ORDERED_KEYS_SQL = "SELECT key FROM product ORDER BY title, key"
 class CatalogService:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._terms = search.TermCache()  # typed words' index terms, while the index is unchanged
 
     def _read(self) -> AbstractContextManager[sqlite3.Connection]:
         """One read transaction per call: every query of the call sees the same committed state."""
@@ -142,7 +145,7 @@ class CatalogService:
     def _matching_keys(self, con: sqlite3.Connection, text: str, limit: int | None) -> list[int]:
         codes = [hit.product_key for hit in self._code_hits(con, text, limit=100)]
         try:
-            return search.ranked_keys(con, text, limit, first=codes)
+            return search.ranked_keys(con, text, limit, first=codes, cache=self._terms)
         except sqlite3.OperationalError:
             # The query is built so that this cannot happen; should a tokenizer corner case still
             # trip FTS5, show the exact-code hits rather than an error while the user types.
@@ -215,6 +218,15 @@ class CatalogService:
                 (product_id,),
             ):
                 levels.setdefault(variant_id, {})[location_id] = quantity
+            # Shown stock: this till's sales and returns the pulled levels do not include yet.
+            for variant_id, location_id, delta in con.execute(
+                "SELECT d.variant_id, d.location_id, sum(d.delta) FROM pending_stock d "
+                "JOIN variant v ON v.id = d.variant_id WHERE v.product_id = ? "
+                "GROUP BY d.variant_id, d.location_id",
+                (product_id,),
+            ):
+                at = levels.setdefault(variant_id, {})
+                at[location_id] = at.get(location_id, 0) + delta
         pid, title, description, category, status, tax_name, tax_rate = row
         return ProductDetail(
             pid, title, description, category, status, tax_name,

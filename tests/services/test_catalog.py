@@ -12,23 +12,41 @@ import pytest
 from sqlalchemy import Engine
 
 from pos.services.catalog import CatalogService, StockAtLocation
-from pos.store.database import open_replica
+from pos.store.database import driver_connection, open_replica
+from pos.store.outbox import SqliteOutbox, enqueue
 from pos.store.replica import SqliteReplica
-from sync.protocol import ShopInfo
+from sync.protocol import MutationResult, ShopInfo
 from tests.store import catalog_docs as cd
 from tests.store.catalog_docs import change
 
 
-def _product(number: int, title: str, category: str, variants: list[tuple[str, str, str | None, int]],
-             status: str = "active", tax: int = 0) -> dict:
+def _product(
+    number: int,
+    title: str,
+    category: str,
+    variants: list[tuple[str, str, str | None, int]],
+    status: str = "active",
+    tax: int = 0,
+) -> dict:
     """A product with variants given as (title, sku, barcode, price)."""
     return {
-        "id": f"p{number}", "version": 1, "title": title, "description": f"About {title}",
-        "category": category, "status": status, "tax_rate_id": cd.TAX_RATE_IDS[tax],
+        "id": f"p{number}",
+        "version": 1,
+        "title": title,
+        "description": f"About {title}",
+        "category": category,
+        "status": status,
+        "tax_rate_id": cd.TAX_RATE_IDS[tax],
         "updated_at": "2026-05-01T09:00:00Z",
         "variants": [
-            {"id": f"p{number}v{i}", "sku": sku, "barcode": barcode, "title": vtitle, "price": price,
-             "position": i}
+            {
+                "id": f"p{number}v{i}",
+                "sku": sku,
+                "barcode": barcode,
+                "title": vtitle,
+                "price": price,
+                "position": i,
+            }
             for i, (vtitle, sku, barcode, price) in enumerate(variants)
         ],
     }
@@ -37,9 +55,16 @@ def _product(number: int, title: str, category: str, variants: list[tuple[str, s
 CATALOG = [
     _product(1, "Kitchen Knife", "Tools", [("", "KNF-1", "4006381333931", 2999)]),
     _product(2, "Olive Spoon", "Kitchen", [("", "SPN-1", "4006381333948", 450)], tax=1),
-    _product(3, "Merino Hoodie", "Apparel", [("S", "HOOD-S", "2000000000017", 5900),
-                                             ("M", "HOOD-M", "2000000000024", 5900),
-                                             ("XL", "HOOD-XL", None, 6400)]),
+    _product(
+        3,
+        "Merino Hoodie",
+        "Apparel",
+        [
+            ("S", "HOOD-S", "2000000000017", 5900),
+            ("M", "HOOD-M", "2000000000024", 5900),
+            ("XL", "HOOD-XL", None, 6400),
+        ],
+    ),
     _product(4, "café Crème Mug", "Kitchen", [("", "MUG-7", "2000000000031", 1250)]),
     _product(5, "Archived Lamp", "Home", [("", "LMP-1", "2000000000048", 8000)], status="archived"),
     _product(6, "Zebra Notebook", "Stationery", [("", "4006381333931X", None, 300)]),
@@ -82,7 +107,12 @@ def test_empty_search_lists_every_product_by_title_ignoring_case(catalog) -> Non
     keys = catalog.search_keys("")
     rows = catalog.rows(keys)
     assert [rows[k].title for k in keys] == [
-        "Archived Lamp", "café Crème Mug", "Kitchen Knife", "Merino Hoodie", "Olive Spoon", "Zebra Notebook",
+        "Archived Lamp",
+        "café Crème Mug",
+        "Kitchen Knife",
+        "Merino Hoodie",
+        "Olive Spoon",
+        "Zebra Notebook",
     ]
     assert _titles(catalog, "   ")[:2] == ["Archived Lamp", "café Crème Mug"]
 
@@ -125,7 +155,11 @@ def test_search_keys_and_rows_agree_with_search(catalog) -> None:
 def test_a_row_summarises_variants_prices_and_stock(catalog, engine) -> None:
     (row,) = catalog.search("merino")
     assert (row.sku_summary, row.variant_count, row.price_min, row.price_max, row.status) == (
-        "HOOD-S +2", 3, 5900, 6400, "active",
+        "HOOD-S +2",
+        3,
+        5900,
+        6400,
+        "active",
     )
     detail = catalog.detail(row.id)
     assert row.stock_total == sum(s.quantity for v in detail.variants for s in v.stock)
@@ -136,9 +170,43 @@ def test_a_row_summarises_variants_prices_and_stock(catalog, engine) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['"', '""', "*", "-", "- -", "NEAR", "NEAR(", "NEAR(a b)", "a AND", "AND", "OR NOT", "(", ")", "'",
-     "a OR b", "^", ":", "title:", "codes:kn*", "{title}", "\\", "\x00", "%", "_", "🙂", "mer*", "-mer",
-     '"mer', 'mer"', "x" * 5000, "a " * 400, "…", "ß", "\u200b", "\t\n"],
+    [
+        '"',
+        '""',
+        "*",
+        "-",
+        "- -",
+        "NEAR",
+        "NEAR(",
+        "NEAR(a b)",
+        "a AND",
+        "AND",
+        "OR NOT",
+        "(",
+        ")",
+        "'",
+        "a OR b",
+        "^",
+        ":",
+        "title:",
+        "codes:kn*",
+        "{title}",
+        "\\",
+        "\x00",
+        "%",
+        "_",
+        "🙂",
+        "mer*",
+        "-mer",
+        '"mer',
+        'mer"',
+        "x" * 5000,
+        "a " * 400,
+        "…",
+        "ß",
+        "\u200b",
+        "\t\n",
+    ],
 )
 def test_hostile_search_text_never_raises(shared_catalog, text: str, caplog) -> None:
     assert isinstance(shared_catalog.search(text), list)
@@ -172,16 +240,47 @@ def test_detail_shows_variants_prices_tax_and_stock_per_location(catalog, replic
     assert (detail.title, detail.category, detail.status) == ("Merino Hoodie", "Apparel", "active")
     assert (detail.tax_rate_name, detail.tax_rate) == ("Standard", Decimal("20"))
     assert [(v.title, v.sku, v.price) for v in detail.variants] == [
-        ("S", "HOOD-S", 5900), ("M", "HOOD-M", 5900), ("XL", "HOOD-XL", 6400),
+        ("S", "HOOD-S", 5900),
+        ("M", "HOOD-M", 5900),
+        ("XL", "HOOD-XL", 6400),
     ]
-    level = {"id": "lvl0-p3v1", "version": 2, "variant_id": "p3v1", "location_id": cd.LOCATION_IDS[0],
-             "quantity": 11}
+    level = {
+        "id": "lvl0-p3v1",
+        "version": 2,
+        "variant_id": "p3v1",
+        "location_id": cd.LOCATION_IDS[0],
+        "quantity": 11,
+    }
     replica.apply_changes([change(11, "inventory_level", level)], cursor=11)
     medium = catalog.detail("p3").variants[1]
     assert medium.stock[0] == StockAtLocation("SHOP", "Shop floor", 11)
     assert [s.location_code for s in medium.stock] == ["SHOP", "WH"]
     assert catalog.detail("p2").tax_rate == Decimal("5")
     assert catalog.detail("nope") is None
+
+
+def test_stock_shown_includes_this_tills_sales_until_the_shop_sends_them_back(
+    catalog, replica, engine
+) -> None:
+    shop = cd.LOCATION_IDS[0]
+    level = {"id": "lvl0-p3v1", "version": 2, "variant_id": "p3v1", "location_id": shop, "quantity": 11}
+    replica.apply_changes([change(11, "inventory_level", level)], cursor=11)
+    before = catalog.rows([catalog.find_by_code("HOOD-M").product_key])
+    with driver_connection(engine) as con:
+        con.execute("BEGIN IMMEDIATE")
+        enqueue(con, mutation_id="m1", type="sale.create", payload={}, stock=[("p3v1", shop, -3)])
+        con.execute("COMMIT")
+    assert catalog.detail("p3").variants[1].stock[0].quantity == 8
+    key, total = next(iter(before)), next(iter(before.values())).stock_total
+    assert catalog.rows([key])[key].stock_total == total - 3
+
+    # The shop applied the sale at seq 12; once the till has pulled it, the level says 8 itself.
+    SqliteOutbox(engine).settle([MutationResult(id="m1", status="applied", seq=12)])
+    assert catalog.detail("p3").variants[1].stock[0].quantity == 8
+    level = {**level, "version": 3, "quantity": 8}
+    replica.apply_changes([change(12, "inventory_level", level)], cursor=12)
+    assert catalog.detail("p3").variants[1].stock[0].quantity == 8
+    assert catalog.rows([key])[key].stock_total == total - 3
 
 
 def test_a_location_without_a_level_shows_zero(catalog, replica) -> None:
@@ -209,8 +308,16 @@ def test_search_follows_changes(catalog, replica) -> None:
 def test_shop_summary_before_and_after_the_first_connection(catalog, replica) -> None:
     assert catalog.shop().name is None
     assert catalog.shop().product_count == 6
-    replica.record_shop(ShopInfo(shop_name="Corner", currency="GBP", prices_include_tax=False,
-                                 device_id="d", device_name="Till", head=1))
+    replica.record_shop(
+        ShopInfo(
+            shop_name="Corner",
+            currency="GBP",
+            prices_include_tax=False,
+            device_id="d",
+            device_name="Till",
+            head=1,
+        )
+    )
     shop = catalog.shop()
     assert (shop.name, shop.currency, shop.prices_include_tax) == ("Corner", "GBP", False)
     assert shop.product_count == 6
@@ -235,37 +342,12 @@ def test_long_prefixes_match_exactly_what_a_prefix_query_would(engine) -> None:
 
 # --- title-ordered search ranks (pos.store.ranks): fast paths against a plain sort ----------------
 
-_REFERENCE_CODES = """
-SELECT p.key FROM variant v JOIN product p ON p.id = v.product_id WHERE v.{column} = ?
-ORDER BY p.status = 'active' DESC, v.rowid LIMIT 100
-"""
-_REFERENCE_TIER = (
-    "SELECT key FROM product WHERE key IN (SELECT o.key FROM product_fts f JOIN product_order o "
-    "ON o.rank = f.rowid WHERE f.product_fts MATCH ?) ORDER BY title, key"
-)
-
-
 def _reference_keys(engine: Engine, text: str) -> list[int]:
     """What search must return, computed the slow way: every match looked up and sorted by title."""
-    from pos.store import search
+    from tests.store.search_reference import reference_keys
 
     with engine.connect() as connection:
-        con = connection.connection.driver_connection
-        code = text.strip()
-        hits = []
-        if code.isdigit():
-            hits = [k for (k,) in con.execute(_REFERENCE_CODES.format(column="barcode"), (code,))]
-        if not hits and code:
-            hits = [k for (k,) in con.execute(_REFERENCE_CODES.format(column="sku"), (code,))]
-        found = list(dict.fromkeys(hits))
-        words = search.query_words(text)
-        expansions = search.expand_prefixes(con, words) if words else None
-        if not words or expansions is None:
-            return found
-        tiers = (search.fts_query(words, "title", expansions), search.fts_query(words, None, expansions))
-        for query in tiers:
-            found += [k for (k,) in con.execute(_REFERENCE_TIER, (query,)) if k not in found]
-    return found
+        return reference_keys(connection.connection.driver_connection, text)
 
 
 @pytest.fixture
