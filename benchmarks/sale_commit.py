@@ -40,7 +40,7 @@ from pos.domain.money import Money  # noqa: E402
 from pos.domain.tender import Tender  # noqa: E402
 from pos.services.checkout import CheckoutService  # noqa: E402
 from pos.store import till  # noqa: E402
-from pos.store.database import FairLock, driver_connection, open_replica  # noqa: E402
+from pos.store.database import driver_connection, open_replica  # noqa: E402
 from pos.store.replica import CHUNK_DOCS, SqliteReplica  # noqa: E402
 from sync.connectors.countertop import CountertopConnector  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
@@ -144,8 +144,7 @@ def busy(args: argparse.Namespace, work: Path, carts: list[Cart]) -> None:
     path = work / "busy.sqlite3"
     ui = open_replica(path)
     _till_row(ui, location_id="bench-location")
-    turns = FairLock() if args.shared_turns else None
-    service = CheckoutService(ui, write_turns=turns)
+    service = CheckoutService(ui)
     try:
         if args.background == "thread":
             sync_db = open_replica(path)
@@ -156,8 +155,6 @@ def busy(args: argparse.Namespace, work: Path, carts: list[Cart]) -> None:
                 started = time.perf_counter()
                 try:
                     replica = SqliteReplica(sync_db, chunk_docs=args.chunk_docs)
-                    if turns is not None:  # SqliteReplica makes its own lock; share it for the run
-                        replica._turns = turns  # type: ignore[attr-defined]
                     SyncEngine(replica, CountertopConnector(server.url, server.token)).pull_once()
                 finally:
                     wall.append(time.perf_counter() - started)
@@ -205,11 +202,6 @@ def main() -> None:
     parser.add_argument("--background", choices=("thread", "process", "none"), default="thread")
     parser.add_argument("--pause-ms", type=float, default=5.0, help="between sales while the sync runs")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument(
-        "--shared-turns",
-        action="store_true",
-        help="thread mode: checkout and sync take turns through one FairLock",
-    )
     parser.add_argument(
         "--chunk-docs",
         type=int,

@@ -17,6 +17,7 @@ row and the till row a first sync would write.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import resource
@@ -30,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -39,6 +40,7 @@ from pos.services.checkout import CheckoutService  # noqa: E402
 from pos.store.database import driver_connection, open_replica  # noqa: E402
 from pos.store.replica import SqliteReplica  # noqa: E402
 from pos.store.till import ensure_till  # noqa: E402
+from pos.ui import launcher  # noqa: E402
 from pos.ui.formatting import MoneyFormatter  # noqa: E402
 from pos.ui.sell.sell_screen import SellScreen  # noqa: E402
 from pos.ui.sell.services import Selling  # noqa: E402
@@ -129,7 +131,8 @@ def main() -> None:
     rng = random.Random(3)
     picks = [rng.choice(codes) for _ in range(args.scans + 50)]
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or launcher.make_application()
+    launcher.quiet_offscreen_messages()
     tasks = TaskRunner()
     screen = SellScreen(Selling(CheckoutService(engine)), tasks, MoneyFormatter("EUR", "en_GB"))
     screen.resize(1280, 760)
@@ -155,8 +158,12 @@ def main() -> None:
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     tasks.shutdown()
     screen.close()
+    # Delete the widgets and collect while Qt is still up: a collection during interpreter
+    # shutdown freed Qt objects after QApplication and aborted the process.
+    screen.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
     engine.dispose()
-    del app
 
 
 if __name__ == "__main__":

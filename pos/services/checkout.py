@@ -29,7 +29,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -125,16 +125,9 @@ class CheckoutService:
         settings_or_layouts: Settings | Sequence[EmbeddedLayout] = (),
         *,
         clock: Callable[[], datetime] | None = None,
-        write_turns: AbstractContextManager[object] | None = None,
     ) -> None:
-        """`settings_or_layouts`: the Settings (its `embedded_barcodes`) or the layouts themselves.
-
-        `write_turns`: a lock shared with the other writers of this replica in this process (the
-        sync engine's pos.store.database.FairLock), so a sale waits its turn behind at most one of
-        their transactions instead of polling SQLite's lock.
-        """
+        """`settings_or_layouts`: the Settings (its `embedded_barcodes`) or the layouts themselves."""
         self._engine = engine
-        self._turns = write_turns or nullcontext()
         if isinstance(settings_or_layouts, Settings):
             layouts: Sequence[EmbeddedLayout] = settings_or_layouts.embedded_barcodes
         else:
@@ -281,7 +274,7 @@ class CheckoutService:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with driver_connection(self._engine) as con, self._turns:
+        with driver_connection(self._engine) as con:
             _begin_immediate(con)
             try:
                 yield con
