@@ -16,7 +16,6 @@ prints why and exits 2 with nothing written.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
@@ -29,7 +28,7 @@ from pos.domain.tender import Tender, settle
 from pos.services.checkout import CheckoutService, CompletedSale
 from pos.settings import Settings
 from pos.store import till
-from pos.store.database import driver_connection, open_replica
+from pos.store.database import driver_connection, open_replica, transaction
 
 _QUANTITY_SUFFIX = re.compile(r"^(?P<code>.+?)[x*](?P<quantity>[+-]?\d+)$")
 WIDTH = 56
@@ -115,13 +114,8 @@ def _ensure_till(engine: Engine, device_id: str) -> None:
     with driver_connection(engine) as con:
         if con.execute("SELECT 1 FROM till WHERE id = 1").fetchone():
             return
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(con):
             till.ensure_till(con, device_id)
-            con.execute("COMMIT")
-        except sqlite3.Error:
-            con.execute("ROLLBACK")
-            raise
 
 
 def receipt(sale: CompletedSale, cart: Cart) -> str:

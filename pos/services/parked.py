@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,7 +26,7 @@ from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
 from pos.store import parked as store
-from pos.store.database import driver_connection, read_transaction
+from pos.store.database import read_transaction, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,8 @@ class ParkedCarts:
                 raise ParkedCartError("That parked cart is gone: it was resumed or discarded already.")
         log.info("parked cart %s discarded", cart_id)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with driver_connection(self._engine) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._engine)
 
 
 def _stamp(moment: datetime) -> str:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +38,7 @@ from pos.domain.ids import new_id
 from pos.domain.money import Money
 from pos.store import outbox, till
 from pos.store import returns as store
-from pos.store.database import driver_connection, read_transaction
+from pos.store.database import read_transaction, write_transaction
 from sync.protocol import MUTATION_PAYLOADS
 
 log = logging.getLogger(__name__)
@@ -240,17 +240,8 @@ class ReturnsService:
             created_at, payload, mutation_id,
         )  # fmt: skip
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with driver_connection(self._engine) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._engine)
 
 
 def _returnable(found: store.StoredSale) -> ReturnableSale:

@@ -89,6 +89,26 @@ def read_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
             con.execute("COMMIT")
 
 
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE (the write lock now, not at the first write) ... COMMIT, or ROLLBACK on error."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """A pooled driver connection inside `transaction`: one short write of its own."""
+    with driver_connection(engine) as con, transaction(con):
+        yield con
+
+
 def _build_missing_indexes(engine: Engine, path: Path) -> None:
     # A first sync drops secondary indexes while it loads (pos.store.indexes); a crash part-way
     # must not leave the till without them.
@@ -101,14 +121,8 @@ def _build_missing_indexes(engine: Engine, path: Path) -> None:
 def _drop_leftover_staging(engine: Engine) -> None:
     # A snapshot load killed part-way leaves its staging tables (pos.store.staging); the live rows
     # are as they were, and the next load starts its staging afresh.
-    with driver_connection(engine) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            staging.drop_all(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with write_transaction(engine) as con:
+        staging.drop_all(con)
 
 
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

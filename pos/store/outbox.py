@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from pos.store.database import driver_connection, read_transaction
+from pos.store.database import read_transaction, write_transaction
 from sync.ports import OutboxCounts, OutboxItem
 from sync.protocol import Mutation, MutationResult
 
@@ -134,17 +134,8 @@ class SqliteOutbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with driver_connection(self._engine) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._engine)
 
     # --- the Outbox port -------------------------------------------------------------------------
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Engine
 
 from pos.store import indexes, products, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
-from pos.store.database import driver_connection, read_transaction
+from pos.store.database import driver_connection, read_transaction, transaction, write_transaction
 from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
 from pos.store.outbox import drop_reflected
 from pos.store.tables import LOAD_INDEXED_TABLES
@@ -51,22 +51,10 @@ class SqliteReplica:
     def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
         return driver_connection(self._engine)
 
-    @staticmethod
-    @contextmanager
-    def _transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
+    _transaction = staticmethod(transaction)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as con, self._transaction(con):
-            yield con
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._engine)
 
     # --- state ---------------------------------------------------------------------------------
 
