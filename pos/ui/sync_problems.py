@@ -14,11 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -36,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.ui.rows_model import ModelIndex, RowsTableModel
 from pos.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 HEADERS = ("Parked", "What", "Answer", "Reason")
 STATUS_TEXT = {"rejected": "Refused", "conflict": "Conflict"}
 
@@ -54,31 +51,8 @@ def local_stamp(value: Any) -> str:
     return value.astimezone().strftime("%d %b %H:%M") if isinstance(value, datetime) else ""
 
 
-class ProblemsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
+class ProblemsModel(RowsTableModel):
+    HEADERS = HEADERS
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         problem = self.row_at(index.row()) if index.isValid() else None
@@ -156,7 +130,7 @@ class SyncProblemsDialog(QDialog):
 
     def reload(self) -> None:
         def show(rows: Any) -> None:
-            self.model.set_rows(list(rows))
+            self.model.replace_rows(rows)
             count = self.model.rowCount()
             if count:
                 self.table.setCurrentIndex(self.model.index(0, 0))

@@ -59,7 +59,7 @@ def test_find_edit_and_see_orders_of_every_channel(qtbot, replica, ui_tasks):
         qtbot.keyClick(screen.list, Qt.Key.Key_Return)
     assert screen.form.name_edit.text() == name
     orders = screen.orders_model
-    numbers = [orders.order_at(r).number for r in range(orders.rowCount())]
+    numbers = [orders.row_at(r).number for r in range(orders.rowCount())]
     assert sale.number in numbers and orders.rowCount() == web + 1
     till_row = numbers.index(sale.number)
     assert orders.index(till_row, 2).data() == "Till (not synced yet)"

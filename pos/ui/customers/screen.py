@@ -11,11 +11,8 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -37,46 +34,26 @@ from PySide6.QtWidgets import (
 from pos.ui.customers.form import CustomerForm
 from pos.ui.customers.picker import describe_customer
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.rows_model import ModelIndex, RowsTableModel
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
-ModelIndex = QModelIndex | QPersistentModelIndex
 ORDER_HEADERS = ("Number", "Date", "Channel", "Status", "Items", "Total")
 CHANNELS = {"web": "Web shop", "pos": "Till"}
 
 
-class OrdersModel(QAbstractTableModel):
+class OrdersModel(RowsTableModel):
+    HEADERS = ORDER_HEADERS
+
     def __init__(self, money: MoneyFormatter, parent: Any = None) -> None:
         super().__init__(parent)
         self.money = money
-        self._orders: list[Any] = []
-
-    def set_orders(self, orders: list[Any]) -> None:
-        self.beginResetModel()
-        self._orders = list(orders)
-        self.endResetModel()
-
-    def order_at(self, row: int) -> Any:
-        return self._orders[row] if 0 <= row < len(self._orders) else None
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._orders)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(ORDER_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ORDER_HEADERS[section] if 0 <= section < len(ORDER_HEADERS) else None
-        return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        order = self.order_at(index.row()) if index.isValid() else None
+        order = self.row_at(index.row()) if index.isValid() else None
         if order is None:
             return None
         column = index.column()
@@ -232,7 +209,7 @@ class CustomersScreen(QWidget):
 
         def shown(orders: Any) -> None:
             if self.form.customer is not None and self.form.customer.id == customer.id:
-                self.orders_model.set_orders(list(orders))
+                self.orders_model.replace_rows(orders)
                 self.orders.resizeColumnsToContents()  # a customer's orders: a short table
                 self.orders_shown.emit(self.orders_model.rowCount())
 
@@ -248,7 +225,7 @@ class CustomersScreen(QWidget):
 
     def new_customer(self) -> None:
         self.form.clear()
-        self.orders_model.set_orders([])
+        self.orders_model.replace_rows(())
         self.message_label.setText("")
         self.form.name_edit.setFocus()
 

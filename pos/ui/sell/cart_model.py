@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.rows_model import ModelIndex, RowsTableModel
 from pos.ui.sell.cart_keeper import CartLineView, CartView
 
 log = logging.getLogger(__name__)
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 HEADERS = ("Item", "Qty", "Unit price", "Discount", "Amount")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -30,31 +30,21 @@ def stock_warning(line: CartLineView) -> str | None:
     )
 
 
-class CartTableModel(QAbstractTableModel):
+class CartTableModel(RowsTableModel):
+    HEADERS = HEADERS
+
     def __init__(self, money: MoneyFormatter, parent: Any = None) -> None:
         super().__init__(parent)
         self.money = money
-        self._lines: tuple[CartLineView, ...] = ()
 
     def set_view(self, view: CartView) -> None:
-        self.beginResetModel()
-        self._lines = view.lines
-        self.endResetModel()
-
-    def line_at(self, row: int) -> CartLineView | None:
-        return self._lines[row] if 0 <= row < len(self._lines) else None
+        self.replace_rows(view.lines)
 
     def row_of(self, line_id: str | None) -> int | None:
-        for row, line in enumerate(self._lines):
+        for row, line in enumerate(self._rows):
             if line.line_id == line_id:
                 return row
         return None
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -68,7 +58,7 @@ class CartTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        line = self.line_at(index.row()) if index.isValid() else None
+        line = self.row_at(index.row()) if index.isValid() else None
         if line is None:
             return None
         column = index.column()

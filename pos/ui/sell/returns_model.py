@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.rows_model import ModelIndex, RowsTableModel
 
 log = logging.getLogger(__name__)
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 HEADERS = ("Item", "Sold", "Returned", "Can return", "Amount", "Return now")
 RETURN_COLUMN = 5
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -32,36 +32,31 @@ def returnable(line: Any) -> int:
     return int(value) if value is not None else sold(line) - int(getattr(line, "returned", 0))
 
 
-class ReturnLinesModel(QAbstractTableModel):
+class ReturnLinesModel(RowsTableModel):
+    HEADERS = HEADERS
     refused = Signal(str)
     quantities_changed = Signal()
 
     def __init__(self, money: MoneyFormatter, parent: Any = None) -> None:
         super().__init__(parent)
         self.money = money
-        self._lines: list[Any] = []
         self._quantities: dict[str, int] = {}
 
     def set_lines(self, lines: list[Any]) -> None:
-        self.beginResetModel()
-        self._lines = list(lines)
         self._quantities = {}
-        self.endResetModel()
+        self.replace_rows(lines)
         self.quantities_changed.emit()
-
-    def line_at(self, row: int) -> Any:
-        return self._lines[row] if 0 <= row < len(self._lines) else None
 
     def quantities(self) -> dict[str, int]:
         """Line id -> units coming back now (lines with none left out)."""
         return {line_id: q for line_id, q in self._quantities.items() if q > 0}
 
     def quantity(self, row: int) -> int:
-        line = self.line_at(row)
+        line = self.row_at(row)
         return self._quantities.get(str(line.line_id), 0) if line is not None else 0
 
     def set_quantity(self, row: int, quantity: int) -> bool:
-        line = self.line_at(row)
+        line = self.row_at(row)
         if line is None:
             return False
         limit = returnable(line)
@@ -80,27 +75,14 @@ class ReturnLinesModel(QAbstractTableModel):
         self.quantities_changed.emit()
         return True
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
-
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() == RETURN_COLUMN and returnable(self.line_at(index.row())) > 0:
+        if index.isValid() and index.column() == RETURN_COLUMN and returnable(self.row_at(index.row())) > 0:
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        line = self.line_at(index.row()) if index.isValid() else None
+        line = self.row_at(index.row()) if index.isValid() else None
         if line is None:
             return None
         column = index.column()

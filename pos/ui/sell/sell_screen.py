@@ -218,12 +218,12 @@ class SellScreen(QWidget):
 
     def current_line_id(self) -> str | None:
         index = self.table.currentIndex()
-        line = self.model.line_at(index.row()) if index.isValid() else None
+        line = self.model.row_at(index.row()) if index.isValid() else None
         return line.line_id if line is not None else None
 
     def current_line(self) -> Any:
         index = self.table.currentIndex()
-        return self.model.line_at(index.row()) if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def select_row(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():
