@@ -185,7 +185,7 @@ class CheckoutService:
             location = till.selling_location(con)
             stock = scanning.shown_stock(con, [v.variant_id for v in variants], location)
         grouped: dict[str, list[VariantChoice]] = {}
-        for variant in sorted(variants, key=lambda v: v.variant_id):
+        for variant in variants:  # in the shop's order (position), as the query returns them
             grouped.setdefault(variant.product_id, []).append(_choice(variant, currency, stock))
         return [
             ProductMatch(row.id, row.title, tuple(grouped.get(row.id, ())))
