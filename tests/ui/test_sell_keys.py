@@ -247,6 +247,7 @@ def test_f4_bad_discounts_say_why_and_change_nothing(qtbot, replica, ui_tasks):
         enter(qtbot, prompt, f"{Decimal(too_much) / 100}")
     assert screen.message_state == "error"
     assert "is more than the line" in screen.message and item["title"] in screen.message
+    assert screen.message[0].isupper(), screen.message  # a sentence, as the screen's other messages
     qtbot.waitUntil(lambda: screen.dialog is None and screen.focusWidget() is screen.scan_edit)
     assert cart_rows(screen) == before and screen.totals.total_label.text() == total
 

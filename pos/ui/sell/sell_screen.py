@@ -187,7 +187,8 @@ class SellScreen(QWidget):
     def show_failure(self, exc: BaseException) -> None:
         if not isinstance(exc, ValueError):
             log.error("sell screen action failed", exc_info=exc)
-        self.show_message(str(exc) or type(exc).__name__, "error")
+        text = str(exc) or type(exc).__name__
+        self.show_message(text[:1].upper() + text[1:], "error")  # domain messages start lower-case
         self.focus_scan()
 
     def show_message(self, text: str, state: str = "info") -> None:
