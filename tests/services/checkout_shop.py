@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from pos.domain.barcode import gtin_check_digit
+from pos.domain.money import Money
 from pos.store import till
 from pos.store.database import driver_connection, open_replica
 from pos.store.replica import SqliteReplica
@@ -95,6 +96,10 @@ def load_shop(engine: Engine, *, prices_include_tax: bool = True, till_code: str
         else:
             till.record_till(con, DEVICE_ID, till_code)
         con.execute("COMMIT")
+
+
+def eur(minor: int) -> Money:
+    return Money(minor, "EUR")
 
 
 def open_shop(path: Path, **kwargs) -> Engine:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,22 +10,11 @@ from sqlalchemy import Engine
 
 from pos.domain.embedded import DEFAULT_LAYOUTS, EmbeddedLayout
 from pos.domain.errors import DomainError
-from pos.domain.money import Money
 from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutError, CheckoutService
 from pos.settings import Settings
 from tests.services import checkout_shop as shop
-
-
-def eur(minor: int) -> Money:
-    return Money(minor, "EUR")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = shop.open_shop(tmp_path / "replica.sqlite3")
-    yield engine
-    engine.dispose()
+from tests.services.checkout_shop import eur
 
 
 @pytest.fixture

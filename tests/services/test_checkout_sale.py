@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,19 +20,9 @@ from pos.store import outbox
 from pos.store.database import driver_connection
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
+from tests.services.checkout_shop import eur
 
 NOON = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-def eur(minor: int) -> Money:
-    return Money(minor, "EUR")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = shop.open_shop(tmp_path / "replica.sqlite3")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -12,7 +10,6 @@ from sqlalchemy import Engine
 
 from pos.domain.embedded import DEFAULT_LAYOUTS
 from pos.domain.errors import DomainError
-from pos.domain.money import Money
 from pos.domain.returns import Refund
 from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutService, CompletedSale
@@ -22,18 +19,8 @@ from pos.store.outbox import shown_stock
 from pos.store.replica import SqliteReplica
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
+from tests.services.checkout_shop import eur
 from tests.store.catalog_docs import change
-
-
-def eur(minor: int) -> Money:
-    return Money(minor, "EUR")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = shop.open_shop(tmp_path / "replica.sqlite3")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
