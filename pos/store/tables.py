@@ -218,7 +218,11 @@ pending_stock = Table(
 )
 
 # Tables whose secondary indexes a load into an empty table drops and rebuilds at its end.
-LOAD_INDEXED_TABLES = {"product": ("product", "variant"), "inventory_level": ("inventory_level",)}
+LOAD_INDEXED_TABLES = {
+    "product": ("product", "variant"),
+    "inventory_level": ("inventory_level",),
+    "customer": ("customer",),  # 100k customers: 0.56 s instead of 1.17 s (benchmarks/customer_search.py)
+}
 
 # --- selling (migration 0006, H-CHECKOUT: pos.store.till, pos.store.sales) -----------------------
 

@@ -191,3 +191,28 @@ def test_a_first_load_listing_a_product_twice_is_refused(replica, replica_path) 
     with pytest.raises(ProtocolError, match="listed twice"):
         replica.load_snapshot("product", 5, iter([docs[:20], docs[15:]]))
     assert replica.sync_state().snapshot_done == {}
+
+
+def test_a_first_load_of_customers_ends_with_their_search_indexes(small_chunks, replica_path) -> None:
+    before = _index_names(replica_path)
+    assert {"ix_customer_name_nocase", "ix_customer_phone_digits"} <= before
+    customers = [
+        {
+            "id": f"c{n:04d}", "version": 1, "name": f"Customer {n}", "email": f"c{n}@example.com",
+            "phone": f"+44 20 7946 {n:04d}", "loyalty_code": f"L{n:06d}",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }
+        for n in range(250)
+    ]  # fmt: skip
+    assert small_chunks.load_snapshot("customer", 5, cd.batched(iter(customers), 40)) == 250
+    assert _index_names(replica_path) == before
+    con = sqlite3.connect(replica_path)
+    plan = " ".join(
+        row[-1]
+        for row in con.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name >= 'Cust' COLLATE NOCASE "
+            "AND name < 'Cusu' COLLATE NOCASE"
+        )
+    )
+    con.close()
+    assert "ix_customer_name_nocase" in plan
