@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from pos.ui.catalog.detail import DetailPane
 from pos.ui.catalog.model import ProductTableModel
+from pos.ui.debounce import search_as_you_type
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.tasks import Tasks
 
@@ -88,11 +89,7 @@ class CatalogBrowser(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.search_now)
-        self.search_edit.textChanged.connect(self._debounce.start)
+        self._debounce = search_as_you_type(self.search_edit, self.search_now, SEARCH_DEBOUNCE_MS, self)
         self.search_edit.installEventFilter(self)
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QStackedWidget, QVBoxLayout, QWidget
 
 from pos.ui.customers.form import CustomerForm
+from pos.ui.debounce import search_as_you_type
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.tasks import Tasks
 
@@ -70,11 +71,7 @@ class CustomerPicker(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.status)
         self.resize(640, 420)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.search_now)
-        self.edit.textChanged.connect(self._debounce.start)
+        self._debounce = search_as_you_type(self.edit, self.search_now, DEBOUNCE_MS, self)
         for widget in (
             self.edit,
             self.list,

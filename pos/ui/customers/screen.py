@@ -14,7 +14,6 @@ from PySide6.QtCore import (
     QEvent,
     QObject,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from pos.ui.customers.form import CustomerForm
 from pos.ui.customers.picker import describe_customer
+from pos.ui.debounce import search_as_you_type
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.rows_model import ModelIndex, RowsTableModel
 from pos.ui.sell.choice_list import ChoiceListModel
@@ -117,11 +117,7 @@ class CustomersScreen(QWidget):
         self.orders.verticalHeader().hide()
         self.orders.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self._build()
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.search_now)
-        self.search_edit.textChanged.connect(self._debounce.start)
+        self._debounce = search_as_you_type(self.search_edit, self.search_now, DEBOUNCE_MS, self)
         self.search_edit.installEventFilter(self)
         self.list.installEventFilter(self)
         self.list.selectionModel().currentRowChanged.connect(

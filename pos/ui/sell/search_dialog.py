@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from pos.ui.debounce import search_as_you_type
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.sell.variant_picker import choice_id
@@ -68,11 +69,7 @@ class ProductSearchDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
         self.resize(640, 420)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.search_now)
-        self.edit.textChanged.connect(self._debounce.start)
+        self._debounce = search_as_you_type(self.edit, self.search_now, DEBOUNCE_MS, self)
         self.edit.installEventFilter(self)
         self.list.installEventFilter(self)
         self.edit.setFocus()
