@@ -35,6 +35,7 @@ from sqlalchemy import Engine
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.sale import format_timestamp
 from pos.store import customers as store
 from pos.store import outbox
 from pos.store.database import read_transaction, write_transaction
@@ -138,7 +139,7 @@ class CustomerService:
         malformed, or the loyalty code belongs to another customer.
         """
         fields = _checked(draft)
-        now = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = format_timestamp(self._clock())
         with self._write() as con:
             customer_id, base_version, version = _versions(con, draft.id)
             code = fields["loyalty_code"]

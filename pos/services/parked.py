@@ -25,6 +25,7 @@ from pos.domain.cart import Cart, item_count
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.sale import format_timestamp
 from pos.store import parked as store
 from pos.store.database import read_transaction, write_transaction
 
@@ -62,7 +63,7 @@ class ParkedCarts:
         cart_id = new_id()
         with self._write() as con:
             store.insert(
-                con, cart_id=cart_id, parked_at=_stamp(self._clock()), label=cleaned,
+                con, cart_id=cart_id, parked_at=format_timestamp(self._clock()), label=cleaned,
                 customer_id=cart.customer_id, item_count=item_count(cart.items), total=total.minor,
                 doc=cart.to_dict(),
             )  # fmt: skip
@@ -96,8 +97,6 @@ class ParkedCarts:
         return write_transaction(self._engine)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _label(label: str | None) -> str | None:

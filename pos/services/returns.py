@@ -36,6 +36,7 @@ from pos.domain import returns as rules
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.sale import format_timestamp
 from pos.store import outbox, till
 from pos.store import returns as store
 from pos.store.database import read_transaction, write_transaction
@@ -340,7 +341,7 @@ def _payload(
             {"id": new_id(), "method": r.method, "amount": r.amount.minor, "reference": None} for r in refunds
         ],
         "total": sum(r.amount.minor for r in plan),
-        "created_at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "created_at": format_timestamp(created_at),
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
+from pos.domain.sale import format_timestamp
 from pos.store.database import read_transaction, write_transaction
 from sync.ports import OutboxCounts, OutboxItem
 from sync.protocol import Mutation, MutationResult
@@ -52,7 +53,7 @@ LAST_ERROR_CHARS = 1000  # a shop's error text is kept for a person, not in full
 
 
 def utc_stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_timestamp(datetime.now(UTC))
 
 
 def enqueue(
