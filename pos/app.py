@@ -147,7 +147,7 @@ def _open_replica_file(path: Path) -> Engine:
         return open_replica(path)
     except ReplicaSchemaError:
         raise
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
         raise ReplicaUnreadable(
             f"The replica {path} cannot be opened ({reason}). Nothing was changed. Move the file "

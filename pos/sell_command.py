@@ -29,6 +29,7 @@ from pos.services.checkout import CheckoutService, CompletedSale
 from pos.settings import Settings
 from pos.store import till
 from pos.store.database import driver_connection, open_replica, transaction
+from pos.store.till_file import till_engine
 
 _QUANTITY_SUFFIX = re.compile(r"^(?P<code>.+?)[x*](?P<quantity>[+-]?\d+)$")
 WIDTH = 56
@@ -111,7 +112,7 @@ def _amount(text: str, currency: str, option: str) -> Money:
 
 def _ensure_till(engine: Engine, device_id: str) -> None:
     """A till that synced before it learned its code still sells, under the device id's code."""
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         if con.execute("SELECT 1 FROM till WHERE id = 1").fetchone():
             return
         with transaction(con):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pos.settings import TOKEN_ENV, Settings
+from pos.store import outbox
+from pos.store.till_file import connect_both
 from tests.fixtures.shop_server import LiveShop
 from tests.sync.push_support import server_stock
 from tests.test_cli import countertop
@@ -79,7 +80,8 @@ def sell_command(data: Path, *args: str) -> str:
 
 
 def rows(replica: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    con = sqlite3.connect(replica)
+    """Rows of a query over the replica and its till file (pos.store.till_file)."""
+    con = connect_both(replica)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -117,15 +119,12 @@ def sold_quantities(sales: Sequence[Doc]) -> Counter[str]:
 
 
 def shown_stock(replica: Path, variant_id: str, location_id: str) -> int:
-    """What the till shows: the pulled level (0 when none) plus its pending deltas."""
-    ((shown,),) = rows(
-        replica,
-        "SELECT coalesce((SELECT quantity FROM inventory_level WHERE variant_id = ?1 AND location_id = ?2),"
-        " 0) + (SELECT coalesce(sum(delta), 0) FROM pending_stock"
-        " WHERE variant_id = ?1 AND location_id = ?2)",
-        (variant_id, location_id),
-    )
-    return int(shown)
+    """What the till shows: the pulled level (0 when none) plus its deltas the level does not show yet."""
+    con = connect_both(replica)
+    try:
+        return outbox.shown_stock(con, variant_id, location_id)
+    finally:
+        con.close()
 
 
 def outbox_size(replica: Path) -> int:

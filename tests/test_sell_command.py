@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import orjson
@@ -11,6 +10,7 @@ import pytest
 
 from pos.__main__ import main
 from pos.settings import TOKEN_ENV, Settings
+from pos.store.till_file import connect_both
 from sync.protocol import MUTATION_PAYLOADS
 from tests.fixtures.shop_server import LiveShop
 from tests.test_cli import connect_in_process, countertop
@@ -23,7 +23,7 @@ def _sync(data: Path, shop: LiveShop) -> Path:
 
 
 def _table(replica: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(replica)
+    con = connect_both(replica)
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from pos.store import search
 from pos.store.database import read_transaction
+from pos.store.outbox import UNREFLECTED_DELTAS
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class ShopSummary:
     product_count: int
 
 
-_ROWS_SQL = """
+_ROWS_SQL = f"""
 SELECT p.key, p.id, p.title, p.category, p.status,
        (SELECT v.sku FROM variant v WHERE v.product_id = p.id ORDER BY v.position LIMIT 1),
        (SELECT count(*) FROM variant v WHERE v.product_id = p.id),
@@ -100,7 +101,7 @@ SELECT p.key, p.id, p.title, p.category, p.status,
        (SELECT max(v.price) FROM variant v WHERE v.product_id = p.id),
        (SELECT coalesce(sum(l.quantity), 0) FROM variant v JOIN inventory_level l ON l.variant_id = v.id
          WHERE v.product_id = p.id)
-       + (SELECT coalesce(sum(d.delta), 0) FROM variant v JOIN pending_stock d ON d.variant_id = v.id
+       + (SELECT coalesce(sum(d.delta), 0) FROM variant v JOIN {UNREFLECTED_DELTAS} d ON d.variant_id = v.id
          WHERE v.product_id = p.id)
 FROM product p WHERE p.key IN (SELECT value FROM json_each(?))
 """
@@ -220,7 +221,7 @@ class CatalogService:
                 levels.setdefault(variant_id, {})[location_id] = quantity
             # Shown stock: this till's sales and returns the pulled levels do not include yet.
             for variant_id, location_id, delta in con.execute(
-                "SELECT d.variant_id, d.location_id, sum(d.delta) FROM pending_stock d "
+                f"SELECT d.variant_id, d.location_id, sum(d.delta) FROM {UNREFLECTED_DELTAS} d "
                 "JOIN variant v ON v.id = d.variant_id WHERE v.product_id = ? "
                 "GROUP BY d.variant_id, d.location_id",
                 (product_id,),

@@ -59,6 +59,7 @@ from pos.services.scanning import VariantRow
 from pos.settings import Settings
 from pos.store import outbox, sales, till
 from pos.store.database import BUSY_TIMEOUT_MS, driver_connection, read_transaction
+from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class CheckoutService:
     ) -> None:
         """`settings_or_layouts`: the Settings (its `embedded_barcodes`) or the layouts themselves."""
         self._engine = engine
+        self._till = till_engine(engine)  # sales, receipt numbers and the outbox live there
         if isinstance(settings_or_layouts, Settings):
             layouts: Sequence[EmbeddedLayout] = settings_or_layouts.embedded_barcodes
         else:
@@ -274,7 +276,7 @@ class CheckoutService:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with driver_connection(self._engine) as con:
+        with driver_connection(self._till) as con:
             _begin_immediate(con)
             try:
                 yield con

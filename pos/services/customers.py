@@ -38,7 +38,7 @@ from pos.domain.money import Money
 from pos.domain.sale import format_timestamp
 from pos.store import customers as store
 from pos.store import outbox
-from pos.store.database import read_transaction, write_transaction
+from pos.store.database import read_transaction, write_both_files
 from sync.protocol import MUTATION_PAYLOADS
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,8 @@ class CustomerService:
         ]
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        return write_transaction(self._engine)
+        # The customer row is the replica's, its mutation the till file's: one transaction for both.
+        return write_both_files(self._engine)
 
 
 def _versions(con: sqlite3.Connection, customer_id: str | None) -> tuple[str, int | None, int]:

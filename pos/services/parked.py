@@ -28,6 +28,7 @@ from pos.domain.money import Money
 from pos.domain.sale import format_timestamp
 from pos.store import parked as store
 from pos.store.database import read_transaction, write_transaction
+from pos.store.till_file import till_engine
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class ParkedCarts:
         log.info("parked cart %s discarded", cart_id)
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        return write_transaction(self._engine)
+        return write_transaction(till_engine(self._engine))
 
 
 

@@ -40,6 +40,7 @@ from pos.domain.sale import format_timestamp
 from pos.store import outbox, till
 from pos.store import returns as store
 from pos.store.database import read_transaction, write_transaction
+from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ class ReturnsService:
         )  # fmt: skip
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        return write_transaction(self._engine)
+        return write_transaction(till_engine(self._engine))
 
 
 def _returnable(found: store.StoredSale) -> ReturnableSale:

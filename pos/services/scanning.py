@@ -18,6 +18,7 @@ import orjson
 
 from pos.domain.errors import DomainError
 from pos.domain.tax import TaxRate
+from pos.store.outbox import UNREFLECTED_DELTAS
 
 MAX_HITS = 50
 
@@ -28,11 +29,11 @@ FROM variant v JOIN product p ON p.id = v.product_id LEFT JOIN tax_rate t ON t.i
 WHERE {where}
 ORDER BY p.status = 'active' DESC, v.position, v.id LIMIT {limit}
 """
-_STOCK_SQL = """
+_STOCK_SQL = f"""
 SELECT v.value,
        coalesce((SELECT l.quantity FROM inventory_level l
                  WHERE l.variant_id = v.value AND l.location_id = ?), 0)
-       + coalesce((SELECT sum(s.delta) FROM pending_stock s
+       + coalesce((SELECT sum(s.delta) FROM {UNREFLECTED_DELTAS} s
                    WHERE s.variant_id = v.value AND s.location_id = ?), 0)
 FROM json_each(?) v
 """

@@ -52,6 +52,6 @@ class BackgroundCheckpoints:
         try:
             with self._connect() as con:
                 while not self._stop.wait(INTERVAL_S):
-                    con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    con.execute("PRAGMA main.wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:  # only speed is lost: the next commits checkpoint as usual
             log.warning("background checkpoints stopped: %s", exc)

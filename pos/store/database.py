@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 
-from pos.store import staging
+from pos.store import staging, till_file
 from pos.store.indexes import missing_indexes
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,11 @@ CACHE_KIB = 32_768
 # (benchmarks/first_sync.py: ~0.3 s of 4.7 s at 100k products; benchmarks/lookup.py stays within
 # its noise). SQLite fixes the size when the file is created, so an existing replica keeps its own.
 PAGE_SIZE = 8192
+TILL_PAGE_SIZE = 4096  # small rows written one sale at a time
+TILL_CACHE_KIB = 8_192
+TILL_MIGRATIONS_DIR = Path(__file__).with_name("till_migrations")
+# The replica schemas whose file still held the till's own tables (migration 0009 moves them out).
+_TILL_TABLES_IN_REPLICA = ("0005", "0006", "0007", "0008")
 
 
 class ReplicaSchemaError(RuntimeError):
@@ -43,27 +48,57 @@ class ReplicaSchemaError(RuntimeError):
 
 
 def open_replica(path: Path) -> Engine:
-    """Create or open the replica at `path`, bring its schema to the current version, return an engine.
+    """Create or open the replica at `path` and its till file, bring both schemas to the current
+    version, return the replica's engine (`pos.store.till_file.till_engine` gives the till file's).
 
     An existing file whose schema is behind is copied to `<name>.backup-<revision>-<UTC time>` first.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    till = till_file.till_path(path)
+    # Each connection attaches the other file read-only, so both must exist first.
+    _create_wal_file(path, PAGE_SIZE)
+    _create_wal_file(till, TILL_PAGE_SIZE)
+    till_engine = _engine(till, attach=(till_file.REPLICA_ATTACHED, path), cache_kib=TILL_CACHE_KIB)
+    engine = _engine(path, attach=(till_file.ATTACHED, till), cache_kib=CACHE_KIB)
+    try:
+        _upgrade(till_engine, till, TILL_MIGRATIONS_DIR)
+        _upgrade(engine, path, MIGRATIONS_DIR, till=till)
+        _build_missing_indexes(engine, path)
+        _drop_leftover_staging(engine)
+    except Exception:
+        engine.dispose()
+        till_engine.dispose()
+        raise
+    till_file.remember_till_engine(engine, till_engine)
+    event.listen(engine, "engine_disposed", lambda _engine: till_engine.dispose())
+    return engine
+
+
+def _create_wal_file(path: Path, page_size: int) -> None:
+    con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        con.execute(f"PRAGMA page_size={page_size}")  # only an empty file takes it
+        con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
+def _engine(path: Path, *, attach: tuple[str, Path], cache_kib: int) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(path)),
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         pool_size=4,
         max_overflow=8,
     )
-    event.listen(engine, "connect", _configure_connection)
+    schema, other = attach
+
+    def configure(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        _configure_connection(dbapi_connection, cache_kib)
+        dbapi_connection.execute(f"ATTACH DATABASE ? AS {schema}", (till_file.read_only_uri(other),))
+
+    event.listen(engine, "connect", configure)
     event.listen(engine, "begin", _begin)
-    try:
-        _upgrade(engine, path)
-        _build_missing_indexes(engine, path)
-        _drop_leftover_staging(engine)
-    except Exception:
-        engine.dispose()
-        raise
     return engine
 
 
@@ -109,6 +144,38 @@ def write_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
         yield con
 
 
+@contextmanager
+def write_both_files(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """One transaction writing the replica and its till file (a customer saved at the till).
+
+    Its own connection, with the till file as `main` and the replica attached writable. The
+    replica's write lock is taken first (it may wait behind a sync) and the till's only after it,
+    so no checkout ever waits for the sync through this transaction. SQLite commits `main` first:
+    see pos.store.till_file for what a kill between the two commits leaves.
+    """
+    replica = Path(str(engine.url.database))
+    con = sqlite3.connect(
+        str(till_file.till_path(replica)), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    try:
+        _configure_connection(con, TILL_CACHE_KIB)
+        con.execute(f"ATTACH DATABASE ? AS {till_file.REPLICA_ATTACHED}", (str(replica),))
+        con.execute(f"PRAGMA {till_file.REPLICA_ATTACHED}.synchronous=FULL")
+        con.execute("BEGIN")
+        try:
+            # A write that changes nothing takes a file's write lock: the replica's, then the till's.
+            con.execute(f"UPDATE {till_file.REPLICA_ATTACHED}.sync_state SET id = id WHERE 0")
+            con.execute("UPDATE main.till SET id = id WHERE 0")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+
+
 def _build_missing_indexes(engine: Engine, path: Path) -> None:
     # A first sync drops secondary indexes while it loads (pos.store.indexes); a crash part-way
     # must not leave the till without them.
@@ -125,17 +192,16 @@ def _drop_leftover_staging(engine: Engine) -> None:
         staging.drop_all(con)
 
 
-def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _configure_connection(dbapi_connection: sqlite3.Connection, cache_kib: int) -> None:
     dbapi_connection.isolation_level = None
     for pragma in (
-        f"page_size={PAGE_SIZE}",  # before journal_mode: only an empty file takes it
         "journal_mode=WAL",
         # A sale or outbox row the cashier saw committed must survive a power cut.
         "synchronous=FULL",
         "foreign_keys=ON",
         f"busy_timeout={BUSY_TIMEOUT_MS}",
         "temp_store=MEMORY",
-        f"cache_size=-{CACHE_KIB}",
+        f"cache_size=-{cache_kib}",
     ):
         dbapi_connection.execute(f"PRAGMA {pragma}")
 
@@ -148,35 +214,36 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def alembic_config() -> Config:
+def alembic_config(directory: Path = MIGRATIONS_DIR) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(directory))
     return config
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "pos/store/migrations has no revisions"
+def head_revision(directory: Path = MIGRATIONS_DIR) -> str:
+    head = ScriptDirectory.from_config(alembic_config(directory)).get_current_head()
+    assert head is not None, f"{directory} has no revisions"
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the engine's own file (`main`, never the attached one)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table_schema": "main"})
+        return context.get_current_revision()
 
 
-def upgrade_to(engine: Engine, revision: str) -> None:
+def upgrade_to(engine: Engine, revision: str, directory: Path = MIGRATIONS_DIR) -> None:
     """Run migrations up to `revision` in one transaction (tests build old databases with it)."""
-    config = alembic_config()
+    config = alembic_config(directory)
     with engine.connect() as plain, plain.execution_options(begin_mode="IMMEDIATE").begin() as tx:
         config.attributes["connection"] = tx.connection
         command.upgrade(config, revision)
 
 
-def _upgrade(engine: Engine, path: Path) -> None:
-    config = alembic_config()
-    scripts = ScriptDirectory.from_config(config)
-    head = head_revision()
+def _upgrade(engine: Engine, path: Path, directory: Path, *, till: Path | None = None) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config(directory))
+    head = head_revision(directory)
     current = current_revision(engine)
     if current == head:
         return
@@ -185,14 +252,17 @@ def _upgrade(engine: Engine, path: Path) -> None:
             scripts.get_revision(current)
         except Exception as exc:
             raise ReplicaSchemaError(
-                f"The replica {path} has schema version {current!r}, which this version of Countertop "
+                f"The file {path} has schema version {current!r}, which this version of Countertop "
                 "does not know (was it written by a newer version?). Update Countertop, or remove the "
                 "file to load the shop again from scratch."
             ) from exc
         backup = backup_file(path, current)
-        log.info("replica %s is at schema %s; backed up to %s before upgrading", path, current, backup)
-    upgrade_to(engine, head)
-    log.info("replica %s upgraded from %s to %s", path, current, head)
+        log.info("%s is at schema %s; backed up to %s before upgrading", path, current, backup)
+    if till is not None and current in _TILL_TABLES_IN_REPLICA:
+        upgrade_to(engine, _TILL_TABLES_IN_REPLICA[-1], directory)
+        till_file.move_rows(till, path, BUSY_TIMEOUT_MS / 1000)
+    upgrade_to(engine, head, directory)
+    log.info("%s upgraded from %s to %s", path, current, head)
 
 
 def backup_file(path: Path, revision: str) -> Path:

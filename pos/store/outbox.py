@@ -7,9 +7,11 @@ order through `SqliteOutbox` (sync.ports.Outbox).
 Stock deltas ride along: `enqueue(..., stock=[(variant_id, location_id, delta)])` records what the
 till changed locally; `shown_stock` adds them to the pulled inventory levels until the shop's
 change for them has been pulled. A delta learns the seq at which the shop applied it when its
-mutation is acknowledged (`SqliteOutbox.settle`) and goes once the pull cursor reaches that seq
-(`drop_reflected`, called in the transaction that moves the cursor), so it is counted exactly once:
-before, by the delta; after, by the pulled level.
+mutation is acknowledged (`SqliteOutbox.settle`); from then on it counts only while the levels are
+older than that seq (`UNREFLECTED_DELTAS`, read in the same read transaction as the levels), so it
+is counted exactly once: before, by the delta; after, by the pulled level. The outbox and the
+deltas live in the till file and the levels in the replica (pos.store.till_file), so rows the
+levels already show are deleted after the pull commits (`drop_reflected`), not with it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import Engine
 
 from pos.domain.sale import format_timestamp
 from pos.store.database import read_transaction, write_transaction
+from pos.store.till_file import till_engine
 from sync.ports import OutboxCounts, OutboxItem
 from sync.protocol import Mutation, MutationResult
 
@@ -48,6 +51,13 @@ _PARKED_COLUMNS = (
 _LEVELS_CURSOR = (
     "SELECT coalesce((SELECT cursor FROM sync_state WHERE id = 1), "
     "(SELECT cursor FROM sync_snapshot WHERE entity = 'inventory_level'))"
+)
+# The deltas the pulled levels do not show yet, as a table for queries: (variant_id, location_id,
+# delta). With no levels cursor (a snapshot run before its levels) every delta left counts:
+# SqliteReplica drops the reflected ones before a snapshot run clears the cursor.
+UNREFLECTED_DELTAS = (
+    "(SELECT variant_id, location_id, delta FROM pending_stock "
+    f"WHERE applied_seq IS NULL OR applied_seq > coalesce(({_LEVELS_CURSOR}), -1))"
 )
 LAST_ERROR_CHARS = 1000  # a shop's error text is kept for a person, not in full
 
@@ -84,7 +94,7 @@ def enqueue(
 def pending_delta(con: sqlite3.Connection, variant_id: str, location_id: str) -> int:
     """This till's stock change for a variant at a location that pulled levels do not show yet."""
     row = con.execute(
-        "SELECT coalesce(sum(delta), 0) FROM pending_stock WHERE variant_id = ? AND location_id = ?",
+        f"SELECT coalesce(sum(delta), 0) FROM {UNREFLECTED_DELTAS} WHERE variant_id = ? AND location_id = ?",
         (variant_id, location_id),
     ).fetchone()
     return int(row[0])
@@ -102,11 +112,24 @@ def shown_stock(con: sqlite3.Connection, variant_id: str, location_id: str) -> i
 def drop_reflected(con: sqlite3.Connection, cursor: int) -> int:
     """Forget deltas the shop applied at or before `cursor` (the pulled levels now include them).
 
-    Runs in the transaction that moves the pull cursor; returns how many rows went.
+    Runs on a connection with the till file writable; returns how many rows went.
     """
     return con.execute(
         "DELETE FROM pending_stock WHERE applied_seq IS NOT NULL AND applied_seq <= ?", (cursor,)
     ).rowcount
+
+
+def forget_reflected(till: Engine, cursor: int) -> int:
+    """`drop_reflected` in a transaction of its own on the till file, taken only when a row is due
+    (a pull must not queue behind checkouts for nothing)."""
+    with read_transaction(till) as con:
+        due = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM pending_stock WHERE applied_seq <= ?)", (cursor,)
+        ).fetchone()[0]
+    if not due:
+        return 0
+    with write_transaction(till) as con:
+        return drop_reflected(con, cursor)
 
 
 @dataclass(frozen=True)
@@ -127,13 +150,14 @@ class ParkedRow:
 
 
 class SqliteOutbox:
-    """`sync.ports.Outbox` over the replica file, plus what the sync problems list needs.
+    """`sync.ports.Outbox` over the till file, plus what the sync problems list needs.
 
     Every method is one short transaction of its own on a pooled driver connection.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        """`engine`: the replica's, from open_replica; the outbox itself is in its till file."""
+        self._engine = till_engine(engine)
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(self._engine)
@@ -170,6 +194,8 @@ class SqliteOutbox:
                     _acknowledge(con, result, cursor)
                 else:
                     _park(con, result, now)
+            if cursor is not None:
+                drop_reflected(con, cursor)
             return _counts(con)
 
     def counts(self) -> OutboxCounts:

@@ -23,8 +23,9 @@ from pos.store import indexes, products, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
 from pos.store.database import driver_connection, read_transaction, transaction, write_transaction
 from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
-from pos.store.outbox import drop_reflected
+from pos.store.outbox import forget_reflected
 from pos.store.tables import LOAD_INDEXED_TABLES
+from pos.store.till_file import till_engine
 from sync.ports import AppliedChanges, ProtocolError, SyncState
 from sync.protocol import Change, ShopInfo
 
@@ -56,6 +57,9 @@ class SqliteReplica:
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(self._engine)
 
+    def _till(self) -> Engine:
+        return till_engine(self._engine)
+
     # --- state ---------------------------------------------------------------------------------
 
     def sync_state(self) -> SyncState:
@@ -67,6 +71,11 @@ class SqliteReplica:
         return SyncState(cursor=cursor, snapshot_done=done, last_success_at=success_at, last_error=error)
 
     def begin_snapshot(self) -> None:
+        # Deltas the current levels show must go while the cursor still says so: until the new
+        # levels are in, every delta left counts (pos.store.outbox.UNREFLECTED_DELTAS).
+        cursor = self.sync_state().cursor
+        if cursor is not None:
+            forget_reflected(self._till(), cursor)
         with self._write() as con:
             con.execute("UPDATE sync_state SET cursor = NULL WHERE id = 1")
             con.execute("DELETE FROM sync_snapshot")
@@ -88,6 +97,7 @@ class SqliteReplica:
                 "prices_include_tax = excluded.prices_include_tax",
                 (info.shop_name, info.currency, info.prices_include_tax),
             )
+        with write_transaction(self._till()) as con:
             till.record_till(con, info.device_id, info.till_code)
 
     def record_sync_result(self, *, success_at: str | None, error: str | None) -> None:
@@ -114,6 +124,9 @@ class SqliteReplica:
             else:
                 loaded = self._load_staged(con, entity, cursor, batches)
         log.info("snapshot of %s loaded: %d documents at cursor %d", entity, loaded, cursor)
+        if entity == "inventory_level":
+            # Levels loaded at this cursor include every stock movement the shop logged up to it.
+            forget_reflected(self._till(), cursor)
         return loaded
 
     def _discard_unfinished_first_load(self, con: sqlite3.Connection) -> None:
@@ -221,7 +234,7 @@ class SqliteReplica:
                     target = applied.upserted if change["op"] == "upsert" else applied.deleted
                     target.setdefault(change["entity"], set()).add(change["id"])
             con.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
-            drop_reflected(con, cursor)
+        forget_reflected(self._till(), cursor)
         return applied
 
 
@@ -247,9 +260,6 @@ def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
         "ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor",
         (entity, cursor),
     )
-    if entity == "inventory_level":
-        # Levels loaded at this cursor include every stock movement the shop logged up to it.
-        drop_reflected(con, cursor)
 
 
 def _plain_writer(entity: str) -> Writer:

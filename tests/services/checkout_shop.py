@@ -16,6 +16,7 @@ from pos.domain.money import Money
 from pos.store import till
 from pos.store.database import driver_connection, open_replica
 from pos.store.replica import SqliteReplica
+from pos.store.till_file import till_engine
 from sync.protocol import ShopInfo
 from tests.store import catalog_docs as cd
 
@@ -89,7 +90,7 @@ def load_shop(engine: Engine, *, prices_include_tax: bool = True, till_code: str
     replica.load_snapshot("inventory_level", 10, [copy.deepcopy(LEVELS)])
     replica.finish_snapshot()
     replica.record_shop(shop_info(prices_include_tax=prices_include_tax, till_code=till_code or None))
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         if till_code == "":  # a till that never heard its code (record_shop may have made a row)
             con.execute("DELETE FROM till")

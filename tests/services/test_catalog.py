@@ -15,6 +15,7 @@ from pos.services.catalog import CatalogService, StockAtLocation
 from pos.store.database import driver_connection, open_replica
 from pos.store.outbox import SqliteOutbox, enqueue
 from pos.store.replica import SqliteReplica
+from pos.store.till_file import till_engine
 from sync.protocol import MutationResult, ShopInfo
 from tests.store import catalog_docs as cd
 from tests.store.catalog_docs import change
@@ -266,7 +267,7 @@ def test_stock_shown_includes_this_tills_sales_until_the_shop_sends_them_back(
     level = {"id": "lvl0-p3v1", "version": 2, "variant_id": "p3v1", "location_id": shop, "quantity": 11}
     replica.apply_changes([change(11, "inventory_level", level)], cursor=11)
     before = catalog.rows([catalog.find_by_code("HOOD-M").product_key])
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         enqueue(con, mutation_id="m1", type="sale.create", payload={}, stock=[("p3v1", shop, -3)])
         con.execute("COMMIT")

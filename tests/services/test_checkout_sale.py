@@ -18,6 +18,7 @@ from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutError, CheckoutService
 from pos.store import outbox
 from pos.store.database import driver_connection
+from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
 from tests.services.checkout_shop import eur
@@ -31,7 +32,7 @@ def service(engine: Engine) -> CheckoutService:
 
 
 def _rows(engine: Engine, sql: str, *params: object) -> list[tuple]:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         return con.execute(sql, params).fetchall()
 
 
@@ -180,7 +181,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(
     cart = service.new_cart()
     service.scan(cart, "SPN-1")
     service.checkout(cart, [Tender("cash", eur(450))])
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("UPDATE till SET next_sale = 1")
     before = shop.counts(engine)
     with pytest.raises(sqlite3.IntegrityError):
@@ -194,7 +195,7 @@ def test_the_sale_is_sold_at_the_chosen_location(engine: Engine, service: Checko
     service.scan(cart, "KNF-1")
     sale = service.checkout(cart, [Tender("card", eur(2999))])
     assert sale.payload["location_id"] == shop.WAREHOUSE
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         assert outbox.pending_delta(con, "p1v0", shop.WAREHOUSE) == -1
         assert outbox.pending_delta(con, "p1v0", shop.SHOP) == 0
 

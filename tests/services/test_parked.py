@@ -17,6 +17,7 @@ from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutService
 from pos.services.parked import ParkedCartError, ParkedCarts
 from pos.store.database import driver_connection, open_replica
+from pos.store.till_file import till_engine
 from tests.services import checkout_shop as shop
 
 KNIFE, SPOON, HAM_12_34 = "4006381333931", "4006381333948", shop.PRICE_SCAN
@@ -62,7 +63,7 @@ def a_cart(checkout: CheckoutService, *codes: str):
 
 
 def parked_rows(engine: Engine) -> int:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         return con.execute("SELECT count(*) FROM parked_cart").fetchone()[0]
 
 
@@ -136,7 +137,7 @@ def test_an_empty_cart_or_a_silly_label_is_refused_and_nothing_is_kept(engine, c
 def test_a_broken_parked_cart_stays_parked_when_it_cannot_be_resumed(engine, checkout) -> None:
     parked = ParkedCarts(engine)
     cart_id = parked.park(a_cart(checkout, KNIFE))
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("UPDATE parked_cart SET doc = json_set(doc, '$.currency', 'XXXX') WHERE id = ?",
                     (cart_id,))
     with pytest.raises(DomainError):

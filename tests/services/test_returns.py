@@ -17,6 +17,7 @@ from pos.services.returns import ReturnError, ReturnsService, number_candidates
 from pos.store.database import driver_connection
 from pos.store.outbox import shown_stock
 from pos.store.replica import SqliteReplica
+from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
 from tests.services.checkout_shop import eur
@@ -42,7 +43,7 @@ def sell(checkout: CheckoutService, scans: list[str], tenders: list[tuple[str, i
 
 def written(engine: Engine) -> dict[str, object]:
     """Everything a return writes: a refused one must leave all of it as it was."""
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         found: dict[str, object] = {
             table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("sale_return", "sale_return_line", "outbox", "pending_stock")
@@ -52,13 +53,13 @@ def written(engine: Engine) -> dict[str, object]:
 
 
 def outbox_rows(engine: Engine, type_: str) -> list[tuple[str, dict]]:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         rows = con.execute("SELECT id, payload FROM outbox WHERE type = ? ORDER BY position", (type_,))
         return [(mid, orjson.loads(payload)) for mid, payload in rows]
 
 
 def stock(engine: Engine, variant_id: str) -> int:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         return shown_stock(con, variant_id, shop.SHOP)
 
 
@@ -207,11 +208,11 @@ def test_a_return_receipt_is_not_a_sale(checkout, returns) -> None:
 def test_a_till_that_never_heard_its_code_cannot_take_returns(engine, checkout, returns) -> None:
     sale = sell(checkout, [KNIFE], [("cash", 3000)])
     found = returns.find_sale(sale.number)
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("DELETE FROM till")
     with pytest.raises(ReturnError, match="no till code yet"):
         returns.create_return(found, {found.lines[0].line_id: 1})
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         assert con.execute("SELECT count(*) FROM sale_return").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM outbox WHERE type = 'return.create'").fetchone() == (0,)
 

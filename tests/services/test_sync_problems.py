@@ -14,6 +14,7 @@ from pos.services.sync_problems import SyncProblemError, SyncProblems, summary
 from pos.store.database import driver_connection, open_replica
 from pos.store.outbox import SqliteOutbox, enqueue
 from pos.store.replica import SqliteReplica
+from pos.store.till_file import till_engine
 from sync.ports import OutboxCounts
 from sync.protocol import MUTATION_PAYLOADS, MutationResult, ShopInfo
 from tests.fixtures.sales import VariantRow, sale_payload
@@ -40,7 +41,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def park(engine: Engine, mutation_id: str, type: str, payload: dict[str, Any], **answer: Any) -> None:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         enqueue(con, mutation_id=mutation_id, type=type, payload=payload, stock=[("v", "l", -1)])
         con.execute("COMMIT")
@@ -142,5 +143,5 @@ def test_send_again_and_discard_act_once_and_say_so_otherwise(engine: Engine) ->
     SqliteOutbox(engine).settle([MutationResult(id="m1", status="rejected", reason="still bad")])
     problems.discard("m1")
     assert problems.list() == [] and problems.counts() == OutboxCounts(0, 0)
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         assert con.execute("SELECT count(*) FROM pending_stock").fetchone() == (0,)

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from pos.store.database import driver_connection, read_transaction
-from pos.store.outbox import SqliteOutbox, drop_reflected, enqueue, pending_delta, shown_stock
+from pos.store.database import driver_connection, read_transaction, write_both_files
+from pos.store.outbox import SqliteOutbox, enqueue, forget_reflected, pending_delta, shown_stock
+from pos.store.till_file import till_engine
 from sync.ports import OutboxCounts
 from sync.protocol import MutationResult
 
@@ -18,15 +19,14 @@ SHIRT, MUG, SHOP_FLOOR = "variant-shirt", "variant-mug", "location-1"
 
 
 def write(engine: Engine, sql: str, *params: Any) -> None:
-    with driver_connection(engine) as con:
-        con.execute("BEGIN IMMEDIATE")
+    """One statement on either file (the test plays the replica's part too)."""
+    with write_both_files(engine) as con:
         con.execute(sql, params)
-        con.execute("COMMIT")
 
 
 def add(engine: Engine, mutation_id: str, *stock: tuple[str, str, int], type: str = "sale.create") -> int:
     payload = {"id": f"sale-{mutation_id}", "number": f"T1-{mutation_id}", "lines": [], "total": 1250}
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         position = enqueue(con, mutation_id=mutation_id, type=type, payload=payload, stock=stock)
         con.execute("COMMIT")
@@ -95,9 +95,9 @@ def test_during_a_snapshot_run_the_levels_own_cursor_decides(engine: Engine, out
     set_cursor(engine, None)  # a snapshot run is under way, the levels not loaded yet
     outbox.settle([result("m1", "applied", seq=50)])
     write(engine, "INSERT INTO sync_snapshot (entity, cursor) VALUES ('inventory_level', 60)")
-    # Levels loaded at 60 include a movement logged at 55, not one logged at 70.
+    # Levels loaded at 60 include movements logged at 50 and 55, not one logged at 70.
     outbox.settle([result("m2", "applied", seq=55), result("m3", "applied", seq=70)])
-    assert pending(engine) == [("m1", SHIRT, -2, 50), ("m3", SHIRT, -5, 70)]
+    assert pending(engine) == [("m3", SHIRT, -5, 70)]
 
 
 def test_shown_stock_counts_a_sale_once_from_checkout_to_pull(engine: Engine, outbox: SqliteOutbox) -> None:
@@ -115,13 +115,16 @@ def test_shown_stock_counts_a_sale_once_from_checkout_to_pull(engine: Engine, ou
     outbox.settle([result("m1", "applied", seq=130)])
     assert shown(engine) == 7  # the shop has it at 130; the till has not pulled it yet
 
-    with driver_connection(engine) as con:  # what the replica does with a page up to 129, then 130
-        con.execute("BEGIN IMMEDIATE")
-        assert drop_reflected(con, 129) == 0
-        con.execute("UPDATE inventory_level SET quantity = 7, version = 2 WHERE id = 'level-1'")
-        assert drop_reflected(con, 130) == 1
-        con.execute("COMMIT")
+    set_cursor(engine, 129)  # a pull up to 129: the shop's movement at 130 is not in the levels
+    assert shown(engine) == 7 and forget_reflected(till_engine(engine), 129) == 0
 
+    # The page up to 130 brings the level with the sale in it. The delta stops counting in that
+    # same commit of the replica, before anything deletes it from the till file.
+    with write_both_files(engine) as con:
+        con.execute("UPDATE inventory_level SET quantity = 7, version = 2 WHERE id = 'level-1'")
+        con.execute("UPDATE sync_state SET cursor = 130 WHERE id = 1")
+    assert shown(engine) == 7 and len(pending(engine)) == 1
+    assert forget_reflected(till_engine(engine), 130) == 1
     assert shown(engine) == 7 and pending(engine) == []
     assert shown(engine, "unknown-variant") == 0
 
@@ -222,7 +225,8 @@ def test_discard_drops_only_a_parked_row_and_its_deltas(engine: Engine, outbox: 
 def test_enqueue_outside_a_transaction_is_refused_and_writes_nothing(
     engine: Engine, outbox: SqliteOutbox
 ) -> None:
-    with driver_connection(engine) as con, pytest.raises(RuntimeError, match="inside the transaction"):
+    till = till_engine(engine)
+    with driver_connection(till) as con, pytest.raises(RuntimeError, match="inside the transaction"):
         enqueue(con, mutation_id="m1", type="sale.create", payload={}, stock=[(SHIRT, SHOP_FLOOR, -1)])
     assert outbox.counts() == OutboxCounts(0, 0) and pending(engine) == []
 

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 from pos.services.customers import CustomerService
 from pos.store import parked, returns
 from pos.store.database import current_revision, driver_connection, head_revision, open_replica, upgrade_to
+from pos.store.till_file import till_engine
 
 NEW_INDEXES = {
     "ix_customer_name_nocase", "ix_customer_surname_nocase", "ix_customer_email_nocase",
@@ -47,9 +48,13 @@ def test_a_0006_replica_gets_the_new_tables_and_indexes_and_keeps_its_customers(
     engine = open_replica(path)
     try:
         assert current_revision(engine) == head_revision()
-        with driver_connection(engine) as con:
-            names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-            tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        with driver_connection(engine) as con:  # the replica and, since 0009, its till file
+            schema = (
+                "SELECT type, name FROM main.sqlite_master "
+                "UNION ALL SELECT type, name FROM till.sqlite_master"
+            )
+            names = {n for (kind, n) in con.execute(schema) if kind == "index"}
+            tables = {n for (kind, n) in con.execute(schema) if kind == "table"}
         assert names >= NEW_INDEXES
         assert {"sale_return", "sale_return_line", "parked_cart"} <= tables
         customers = CustomerService(engine)
@@ -67,8 +72,8 @@ def test_0007_downgrades_cleanly(tmp_path: Path) -> None:
     from pos.store.database import alembic_config
 
     path = tmp_path / "replica.sqlite3"
-    open_replica(path).dispose()
     engine = create_engine(f"sqlite:///{path}")
+    upgrade_to(engine, "0007")
     try:
         config = alembic_config()
         with engine.begin() as connection:
@@ -97,7 +102,7 @@ def test_store_writers_refuse_to_run_outside_a_transaction(tmp_path: Path) -> No
 def test_a_return_line_must_take_something_back(tmp_path: Path) -> None:
     engine = open_replica(tmp_path / "replica.sqlite3")
     try:
-        with driver_connection(engine) as con:
+        with driver_connection(till_engine(engine)) as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute(
                 "INSERT INTO sale_return (id, number, order_id, created_at, location_id, total, doc) "

@@ -13,6 +13,7 @@ from pos.domain.sale import build_sale
 from pos.domain.tender import Tender, settle
 from pos.store import sales
 from pos.store.database import driver_connection
+from pos.store.till_file import till_engine
 
 
 def _payload(number: str) -> dict:
@@ -30,7 +31,7 @@ def _payload(number: str) -> dict:
 
 def test_write_then_read_by_number_and_id(engine: Engine) -> None:
     payload = _payload("T1-000001")
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         sales.write_sale(con, payload)
         con.execute("COMMIT")
@@ -49,14 +50,14 @@ def test_write_then_read_by_number_and_id(engine: Engine) -> None:
 
 
 def test_a_sale_is_written_only_inside_a_transaction(engine: Engine) -> None:
-    with driver_connection(engine) as con, pytest.raises(RuntimeError, match="transaction"):
+    with driver_connection(till_engine(engine)) as con, pytest.raises(RuntimeError, match="transaction"):
         sales.write_sale(con, _payload("T1-000001"))
 
 
 def test_a_receipt_number_is_unique(engine: Engine) -> None:
     import sqlite3
 
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         sales.write_sale(con, _payload("T1-000001"))
         second = {**_payload("T1-000001"), "id": "another"}

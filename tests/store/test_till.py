@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 
 from pos.store import till
 from pos.store.database import driver_connection
+from pos.store.till_file import till_engine
 from tests.services import checkout_shop as shop
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _in_transaction(engine: Engine, work):
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
             result = work(con)
@@ -34,7 +35,7 @@ def test_record_till_takes_the_shops_code_and_keeps_the_sequences(engine: Engine
     assert _in_transaction(engine, till.take_return_number) == "T7-R000001"
     _in_transaction(engine, lambda con: till.record_till(con, "dev-1", "T8"))
     assert _in_transaction(engine, till.take_sale_number) == "T8-000002"
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         info = till.read_till(con)
     assert (info.till_code, info.device_id, info.next_sale, info.next_return) == ("T8", "dev-1", 3, 2)
 
@@ -64,9 +65,10 @@ def test_no_till_row_means_no_number_and_nothing_changes(engine: Engine) -> None
 
 def test_numbers_are_taken_only_inside_a_transaction(engine: Engine) -> None:
     _in_transaction(engine, lambda con: till.record_till(con, "dev", "T1"))
-    with driver_connection(engine) as con, pytest.raises(RuntimeError, match="inside the transaction"):
+    till_file = till_engine(engine)
+    with driver_connection(till_file) as con, pytest.raises(RuntimeError, match="inside the transaction"):
         till.take_sale_number(con)
-    with driver_connection(engine) as con, pytest.raises(RuntimeError):
+    with driver_connection(till_engine(engine)) as con, pytest.raises(RuntimeError):
         till.record_till(con, "dev", "T1")
 
 
@@ -85,10 +87,10 @@ def test_a_rolled_back_sale_gives_its_number_back(engine: Engine) -> None:
 def test_the_default_location_is_the_lowest_code(tmp_path: Path) -> None:
     engine = shop.open_shop(tmp_path / "r.sqlite3")
     try:
-        with driver_connection(engine) as con:
+        with driver_connection(till_engine(engine)) as con:
             assert till.selling_location(con) == shop.SHOP
         _in_transaction(engine, lambda con: till.set_location(con, shop.WAREHOUSE))
-        with driver_connection(engine) as con:
+        with driver_connection(till_engine(engine)) as con:
             assert till.selling_location(con) == shop.WAREHOUSE
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from pos.domain.ids import new_id
 from pos.services.sync_problems import SyncProblemError, SyncProblems
 from pos.store.database import driver_connection
 from pos.store.outbox import enqueue
+from pos.store.till_file import till_engine
 from sync.events import OutboxChanged
 from sync.ports import OutboxCounts
 from tests.fixtures.sales import Till, record_sale, sale_payload
@@ -37,7 +38,7 @@ def enqueue_customer(till: Till, customer_id: str, name: str, base_version: int 
     mutation_id = new_id()
     payload = {"id": customer_id, "name": name, "email": None, "phone": "+44 20 7946 0000"}
     payload["loyalty_code"] = None
-    with driver_connection(till.db) as con:
+    with driver_connection(till_engine(till.db)) as con:
         con.execute("BEGIN IMMEDIATE")
         enqueue(
             con, mutation_id=mutation_id, type="customer.upsert", payload=payload, base_version=base_version

@@ -7,7 +7,6 @@ file, so sales written by one test never show in another. Screens get the real s
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from PySide6.QtCore import Qt
 from pos.services.checkout import CheckoutService
 from pos.store.database import driver_connection, open_replica
 from pos.store.till import ensure_till
+from pos.store.till_file import connect_both, till_engine, till_path
 from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.sell_screen import SellScreen
@@ -47,11 +47,13 @@ def sell_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SellShop]:
         _report, currency, _name = sync_into(shop, folder / "replica.sqlite3")
         engine = open_replica(folder / "replica.sqlite3")
         try:
-            with driver_connection(engine) as con:  # the till row record_shop writes (no-op once it does)
+            with driver_connection(till_engine(engine)) as con:  # the till row record_shop writes
                 con.execute("BEGIN IMMEDIATE")
                 ensure_till(con, shop.device_id)
                 con.execute("COMMIT")
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                con.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
+            with driver_connection(engine) as con:
+                con.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
         finally:
             engine.dispose()
         yield SellShop(shop, folder / "replica.sqlite3", currency)
@@ -80,9 +82,10 @@ def _web_customers(shop: LiveShop) -> None:
 
 @pytest.fixture
 def replica(sell_shop: SellShop, tmp_path: Path) -> Iterator[Any]:
-    """An engine on this test's own copy of the synced replica."""
+    """An engine on this test's own copy of the synced replica and its till file."""
     path = tmp_path / "replica.sqlite3"
     shutil.copy(sell_shop.replica_path, path)
+    shutil.copy(till_path(sell_shop.replica_path), till_path(path))
     engine = open_replica(path)
     engine.replica_path = path  # type: ignore[attr-defined]
     yield engine
@@ -128,7 +131,7 @@ def scan(qtbot: Any, screen: SellScreen, code: str) -> None:
 
 
 def query(engine: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(engine.replica_path)
+    con = connect_both(engine.replica_path)
     try:
         return con.execute(sql, params).fetchall()
     finally:
