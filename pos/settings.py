@@ -19,6 +19,7 @@ import platformdirs
 
 from pos.domain.embedded import DEFAULT_LAYOUTS, EmbeddedLayout, check_layouts
 from pos.domain.errors import DomainError
+from pos.printing.config import PrinterSettingsError, PrintingSettings
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class Settings:
     extra: dict[str, object] = field(default_factory=dict)  # keys written by newer versions, kept as is
     # How this shop's scales print price- and weight-embedded EAN-13s (pos.domain.embedded).
     embedded_barcodes: tuple[EmbeddedLayout, ...] = DEFAULT_LAYOUTS
+    # Printers, receipt header/footer and which document goes to which printer (pos.printing.config).
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
 
     @property
     def path(self) -> Path:
@@ -141,6 +144,7 @@ class Settings:
         doc["connection"] = asdict(self.connection) if self.connection else None
         doc["demo_products"] = self.demo_products
         doc["embedded_barcodes"] = [layout.to_dict() for layout in self.embedded_barcodes]
+        doc["printing"] = self.printing.to_dict()
         tmp = self.path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
@@ -151,12 +155,17 @@ class Settings:
 
 def _from_json(settings: Settings, raw: dict[str, object]) -> Settings:
     conn = raw.get("connection")
-    known = {"version", "connection", "demo_products", "embedded_barcodes"}
+    known = {"version", "connection", "demo_products", "embedded_barcodes", "printing"}
     settings.extra = {k: v for k, v in raw.items() if k not in known}
     if isinstance(raw.get("demo_products"), int) and raw["demo_products"] > 0:
         settings.demo_products = raw["demo_products"]  # type: ignore[assignment]
     if "embedded_barcodes" in raw:
         settings.embedded_barcodes = parse_embedded_layouts(raw["embedded_barcodes"], settings.path)
+    if "printing" in raw:
+        try:
+            settings.printing = PrintingSettings.from_dict(raw["printing"])
+        except PrinterSettingsError as exc:
+            raise SettingsError(f"{settings.path}: 'printing': {exc}") from None
     if conn is None:
         return settings
     if not isinstance(conn, dict):

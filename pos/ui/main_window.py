@@ -75,6 +75,11 @@ class MainWindow(QMainWindow):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush_snapshot)
         self._install_shortcuts()
+        self.printer_dialog: Any = None
+        if selling is not None and selling.printing is not None:
+            menu = self.menuBar().addMenu("&Settings")
+            action = menu.addAction("&Printers…")
+            action.triggered.connect(self.open_printer_settings)
         if bridge is not None:
             self.connect_bridge(bridge)
         self._remember_geometry = restore_geometry
@@ -184,6 +189,24 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: self._problems_closed(dialog))
         self.problems_dialog = dialog
         dialog.open()
+
+    def open_printer_settings(self) -> None:
+        """Settings > Printers…: the till's printers, receipt header and footer, document routes."""
+        from pos.ui.printing.settings_dialog import PrinterSettingsDialog
+
+        if self.selling is None or self.selling.printing is None:
+            return
+        dialog = PrinterSettingsDialog(self.selling.printing, self)
+        dialog.finished.connect(lambda _r: self._printer_settings_closed(dialog))
+        self.printer_dialog = dialog
+        dialog.open()
+
+    def _printer_settings_closed(self, dialog: Any) -> None:
+        if self.printer_dialog is dialog:
+            self.printer_dialog = None
+        dialog.deleteLater()
+        if self.tabs is not None:
+            self._focus_screen(self.tabs.currentWidget())
 
     def _problems_closed(self, dialog: Any) -> None:
         if self.problems_dialog is dialog:

@@ -196,6 +196,7 @@ def open_return(screen: SellScreen) -> None:
         )
         screen.outbox_touched.emit()
         screen.selling.nudge()
+        screen.print_return(completed.payload)
         screen.tasks.run(screen.keeper.forget_stock, lane="db")  # the keeper lives on the db lane
 
     dialog.return_completed.connect(returned)
@@ -233,4 +234,32 @@ def open_payment(screen: SellScreen) -> None:
         screen.run(screen.keeper.checkout, tenders, then=paid, failed=refused)
 
     dialog.commit_requested.connect(commit)
+    screen.show_dialog(dialog)
+
+
+def open_reprint(screen: SellScreen) -> None:
+    """F10: reprint a receipt by number (sale or return); Enter alone reprints the last one."""
+    printing = screen.printing
+    if printing is None:
+        screen.refuse("Printing is not set up on this till.")
+        return
+
+    def requested(number: str) -> None:
+        if number == "held":
+            printing.print_held()
+        elif number:
+            printing.reprint(number)
+        else:
+            printing.reprint_last()
+        screen.show_message("Reprinting…" if number != "held" else "Printing held receipts…", "info")
+
+    dialog = PromptDialog(
+        "Reprint",
+        "Receipt or return number to reprint",
+        lambda text: text.strip(),
+        "",
+        "Enter alone: the last receipt · “held”: receipts kept for later · Esc: cancel",
+        screen,
+    )
+    dialog.accepted_value.connect(requested)
     screen.show_dialog(dialog)

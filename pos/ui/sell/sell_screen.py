@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from pos.ui.formatting import MoneyFormatter
+from pos.ui.printing.problem_bar import PrintProblemBar
+from pos.ui.printing.receipt_printing import ReceiptPrinting
 from pos.ui.sell import actions
 from pos.ui.sell.cart_keeper import CartKeeper, CartView, ScanOutcome
 from pos.ui.sell.cart_model import CartTableModel
@@ -53,6 +55,7 @@ FUNCTION_KEYS = (
     ("F7", "Park", "park_cart"),
     ("F8", "Parked carts", "open_parked"),
     ("F9", "Return", "open_return"),
+    ("F10", "Reprint", "open_reprint"),
     ("F12", "Pay", "open_payment"),
 )
 COLUMN_WIDTHS = (None, 70, 120, 150, 130)
@@ -97,6 +100,10 @@ class SellScreen(QWidget):
         self.totals = TotalsPanel(money, self)
         self.totals.setMinimumWidth(300)
         self.buttons: dict[str, QPushButton] = {}
+        self.print_bar = PrintProblemBar(self)
+        self.printing: ReceiptPrinting | None = None
+        if selling.printing is not None:
+            self._setup_printing(ReceiptPrinting(selling.printing, self))
         self._build_layout()
         self._install_keys()
         self.scan_edit.returnPressed.connect(self.submit_scan)
@@ -141,6 +148,7 @@ class SellScreen(QWidget):
         layout.setContentsMargins(10, 10, 10, 10)
         layout.addLayout(top)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.print_bar)
         layout.addLayout(middle, 1)
         layout.addLayout(keys)
 
@@ -154,6 +162,34 @@ class SellScreen(QWidget):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(getattr(self, method))
+        for key, slot in (("Ctrl+R", self.print_bar.retry), ("Ctrl+L", self.print_bar.later)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    # --- receipts (pos.ui.printing: printed off the UI thread, after the sale is committed) --------
+
+    def _setup_printing(self, printing: ReceiptPrinting) -> None:
+        self.printing = printing
+        self.sale_completed.connect(lambda completed: printing.print_sale(completed.payload))
+        printing.printed.connect(self._receipt_printed)
+        printing.failed.connect(self.print_bar.show_failure)
+        printing.refused.connect(lambda text: self.show_message(text, "error"))
+        printing.held_changed.connect(self._receipts_held)
+        self.print_bar.retry_requested.connect(printing.retry)
+        self.print_bar.later_requested.connect(printing.hold)
+
+    def _receipt_printed(self, text: str) -> None:
+        if self.message_state != "error":  # a refusal on screen is worth more than "printed"
+            self.show_message(f"{self.message}  ·  {text}" if self.message_state == "success" else text,
+                              "success")
+
+    def _receipts_held(self, count: int) -> None:
+        self.show_message(f"{count} receipt(s) wait to be printed: F10, then “held”, prints them.", "info")
+
+    def print_return(self, payload: dict[str, Any]) -> None:
+        if self.printing is not None:
+            self.printing.print_return(payload)
 
     # --- start and focus -------------------------------------------------------------------------
 
@@ -324,6 +360,9 @@ class SellScreen(QWidget):
 
     def open_payment(self) -> None:
         actions.open_payment(self)
+
+    def open_reprint(self) -> None:
+        actions.open_reprint(self)
 
     # --- keys in the scan field -------------------------------------------------------------------
 

@@ -24,4 +24,5 @@ class Selling:
     customers: Any = None  # pos.services.customers.CustomerService
     parked: Any = None  # pos.services.parked.ParkedCarts
     problems: Any = None  # pos.services.sync_problems.SyncProblems
+    printing: Any = None  # pos.services.printing.PrintService: receipts after sales and returns
     nudge: Callable[[], None] = _nothing

@@ -1,0 +1,140 @@
+"""Getting bytes to a printer: raw TCP (port 9100), USB, serial, a file or device, the OS print queue.
+
+Every failure becomes a PrinterError whose message a cashier can act on ("is it switched on?"),
+never a traceback. The network backend waits for the printer to take the whole receipt: after
+sending it half-closes the connection and reads until the printer closes its side, so a printer
+that drops the connection part-way through is reported, not taken for a success.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from pos.printing.config import PrinterConfig, parse_host_port
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 3.0
+SEND_TIMEOUT_S = 10.0
+DRAIN_TIMEOUT_S = 2.0  # some printers keep the socket open after the job; that is not a failure
+QUEUE_TIMEOUT_S = 15.0
+
+
+class PrinterError(Exception):
+    """The printer did not take the job; the message says what to check. The sale is never affected."""
+
+
+def send_raw(printer: PrinterConfig, data: bytes) -> None:
+    """Send ESC/POS bytes to `printer` by its kind; PrinterError if it did not take them all."""
+    kind = printer.kind
+    if kind == "network":
+        host, port = parse_host_port(printer.address)
+        send_tcp(host, port, data, name=printer.name)
+    elif kind == "file":
+        send_file(Path(printer.address).expanduser(), data, name=printer.name)
+    elif kind == "queue":
+        send_queue(printer.address, data, raw=True)
+    elif kind in ("usb", "serial"):
+        _send_escpos_device(printer, data)
+    else:
+        raise PrinterError(f"Printer “{printer.name}” ({kind}) does not take ESC/POS bytes.")
+
+
+def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
+             connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
+    where = f"“{name}” at {host}:{port}"
+    try:
+        sock = socket.create_connection((host, port), timeout=connect_timeout)
+    except ConnectionRefusedError:
+        raise PrinterError(f"The printer {where} refused the connection: is it switched on, and is "
+                           "it the right address?") from None
+    except TimeoutError:
+        raise PrinterError(f"The printer {where} did not answer within {connect_timeout:g} s: check that "
+                           "it is switched on and connected to the network.") from None
+    except OSError as exc:
+        raise PrinterError(f"The printer {where} cannot be reached: {exc.strerror or exc}.") from None
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the first bytes go out at once
+        sock.settimeout(SEND_TIMEOUT_S)
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        _drain(sock)
+    except TimeoutError:
+        raise PrinterError(f"The printer {where} stopped taking the receipt: check its paper and "
+                           "cover.") from None
+    except OSError as exc:
+        raise PrinterError(f"The printer {where} closed the connection part-way through the receipt "
+                           f"({exc.strerror or exc}): check its paper, then retry.") from None
+    finally:
+        sock.close()
+
+
+def _drain(sock: socket.socket) -> None:
+    """Read until the printer closes (it has the whole job) or goes quiet; a reset is a failure."""
+    sock.settimeout(DRAIN_TIMEOUT_S)
+    try:
+        while sock.recv(1024):
+            pass  # status bytes some printers send back; nothing asked them
+    except TimeoutError:
+        log.debug("printer kept the connection open after the job; taken as printed")
+
+
+def send_file(path: Path, data: bytes, *, name: str = "printer") -> None:
+    try:
+        with path.open("ab") as device:
+            device.write(data)
+            device.flush()
+    except OSError as exc:
+        raise PrinterError(f"Cannot write to printer “{name}” at {path}: {exc.strerror or exc}.") from None
+
+
+def send_queue(queue: str, data: bytes, *, raw: bool) -> None:
+    """Hand the job to the OS print queue with `lp` (CUPS); raw ESC/POS or a PDF file's bytes."""
+    lp = shutil.which("lp")
+    if lp is None:
+        raise PrinterError("This computer has no `lp` command: install CUPS to print to OS print queues.")
+    command = [lp, "-d", queue, *(["-o", "raw"] if raw else []), "-"]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=QUEUE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise PrinterError(f"The print queue {queue!r} did not take the job within "
+                           f"{QUEUE_TIMEOUT_S:g} s.") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip() or f"lp exited with {done.returncode}"
+        raise PrinterError(f"The print queue {queue!r} refused the job: {reason}")
+
+
+def escpos_device(printer: PrinterConfig) -> object:
+    """The python-escpos printer object for a USB or serial printer (not opened yet)."""
+    if printer.kind == "usb":
+        from escpos.printer import Usb
+
+        vendor, product = (int(part.removeprefix("0x"), 16) for part in printer.address.split(":"))
+        return Usb(idVendor=vendor, idProduct=product, timeout=int(SEND_TIMEOUT_S * 1000))
+    if printer.kind == "serial":
+        from escpos.printer import Serial
+
+        return Serial(devfile=printer.address, baudrate=printer.baudrate, timeout=SEND_TIMEOUT_S)
+    raise PrinterError(f"Printer “{printer.name}” is not a USB or serial printer.")
+
+
+def _send_escpos_device(printer: PrinterConfig, data: bytes) -> None:
+    device = escpos_device(printer)
+    try:
+        device.open(raise_not_found=True)  # type: ignore[attr-defined]
+        device._raw(data)  # type: ignore[attr-defined]
+    except Exception as exc:  # pyusb / pyserial raise their own types, all meaning "not printed"
+        reason = " ".join(str(exc).split())
+        raise PrinterError(
+            f"The {printer.kind} printer “{printer.name}” ({printer.address}) did not take the receipt: "
+            f"{reason}. Check that it is plugged in and switched on."
+        ) from None
+    finally:
+        try:
+            device.close()  # type: ignore[attr-defined]
+        except Exception:
+            log.debug("closing %s printer failed", printer.kind, exc_info=True)

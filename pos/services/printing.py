@@ -1,0 +1,193 @@
+"""Printing jobs: receipts after sales and returns, reprints, reports, test prints. No Qt.
+
+The sale is committed before anything here runs, and nothing here writes to the sale: a printer
+that is off, out of paper or unreachable yields a PrintResult with `ok=False` and a message for
+the cashier; the job can be run again ("Retry") or held ("Print later") and printed afterwards.
+Call these methods off the UI thread (the sell screen uses a print worker thread)::
+
+    service = PrintService.for_settings(engine, settings)  # or PrintService(engine, PrintingSettings(...))
+    result = service.print_sale(completed.payload)    # None when no receipt printer is set up
+    if result and not result.ok:
+        print(result.message); service.hold(result.job)  # or service.run(result.job) to retry
+    service.reprint("T1-000042")
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pos.printing.backends import PrinterError
+from pos.printing.config import PrinterConfig, PrinterSettingsError, PrintingSettings, check_printing
+from pos.printing.document import PrintDocument
+from pos.printing.printers import DocumentPrinter, Printed, SystemPrint, test_document
+from pos.services.receipts import ReceiptNotFound, ReceiptSource
+from pos.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    id: int
+    purpose: str  # "receipt", "report", "labels", "test"
+    document: PrintDocument
+    printer: str  # the printer's name when the job was made
+
+    @property
+    def label(self) -> str:
+        return f"{self.document.title} {self.document.number}".strip()
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    job: PrintJob
+    ok: bool
+    message: str  # "Receipt T1-000042 printed on Counter" or what went wrong
+    printed: Printed | None = None
+
+
+class PrintService:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: PrintingSettings,
+        save: Callable[[PrintingSettings], None] | None = None,
+        *,
+        tz: tzinfo | None = None,
+        system: SystemPrint | None = None,
+    ) -> None:
+        self._settings = settings
+        self.receipts = ReceiptSource(engine, lambda: self._settings.look)
+        self._save = save
+        self._tz = tz
+        self._system = system  # draws on an OS printer (Qt); given by the UI, None headless
+        self._renderer = DocumentPrinter(settings.look.locale, tz, system)
+        self._ids = itertools.count(1)
+        self._held: list[PrintJob] = []
+        self._lock = threading.Lock()  # held jobs: held on the UI thread, printed on the worker
+
+    @classmethod
+    def for_settings(
+        cls, engine: Engine, settings: Settings, *, tz: tzinfo | None = None,
+        system: SystemPrint | None = None,
+    ) -> PrintService:  # fmt: skip
+        """Wired to the till's settings file: changes are saved there (Settings.save)."""
+
+        def save(printing: PrintingSettings) -> None:
+            settings.printing = printing
+            settings.save()
+
+        return cls(engine, settings.printing, save, tz=tz, system=system)
+
+    # --- settings --------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> PrintingSettings:
+        return self._settings
+
+    def update_settings(self, new: PrintingSettings) -> PrintingSettings:
+        """Check and save; PrinterSettingsError (nothing saved, nothing changed) if anything is wrong."""
+        checked = check_printing(new)
+        if self._save is not None:
+            self._save(checked)
+        self._settings = checked
+        self._renderer = DocumentPrinter(checked.look.locale, self._tz, self._system)
+        return checked
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    def sale_job(self, payload: dict[str, Any]) -> PrintJob | None:
+        """The receipt job of a just-committed sale; None when receipts are not printed automatically."""
+        if not self._settings.auto_print or self._settings.printer_for("receipt") is None:
+            return None
+        return self.job(self.receipts.for_sale(payload), "receipt")
+
+    def return_job(self, payload: dict[str, Any]) -> PrintJob | None:
+        if not self._settings.auto_print or self._settings.printer_for("receipt") is None:
+            return None
+        return self.job(self.receipts.for_return(payload), "receipt")
+
+    def job(self, document: PrintDocument, purpose: str = "receipt") -> PrintJob:
+        printer = self._settings.printer_for(purpose)
+        if printer is None:
+            raise PrinterSettingsError(f"No printer is set up for the {purpose}: choose one in Printers.")
+        return PrintJob(next(self._ids), purpose, document, printer.name)
+
+    def print_sale(self, payload: dict[str, Any]) -> PrintResult | None:
+        job = self.sale_job(payload)
+        return None if job is None else self.run(job)
+
+    def print_return(self, payload: dict[str, Any]) -> PrintResult | None:
+        job = self.return_job(payload)
+        return None if job is None else self.run(job)
+
+    def reprint(self, number: str) -> PrintResult:
+        """A copy of the sale or return with this number; ReceiptNotFound / PrinterSettingsError if not."""
+        return self.run(self.job(self.receipts.find(number), "receipt"))
+
+    def reprint_last(self) -> PrintResult:
+        number = self.receipts.last_number()
+        if number is None:
+            raise ReceiptNotFound("There is no receipt to reprint yet: this till has not sold anything.")
+        return self.reprint(number)
+
+    def run(self, job: PrintJob) -> PrintResult:
+        """Print `job` now on the printer its purpose goes to (settings may have changed since)."""
+        printer = self._settings.printer_for(job.purpose) or self._settings.printer(job.printer)
+        if printer is None:
+            return PrintResult(job, False, f"{job.label} was not printed: no printer is set up for the "
+                               f"{job.purpose}. Choose one in Printer settings.")
+        try:
+            printed = self._renderer.print(job.document, printer)
+        except PrinterError as exc:
+            log.warning("%s not printed on %s: %s", job.label, printer.name, exc)
+            # A retry prints the rest as a new receipt: the drawer opened (or not) the first time.
+            retry = replace(job, document=replace(job.document, opens_drawer=False))
+            return PrintResult(retry, False, f"{job.label} was not printed. {exc}")
+        where = f" ({printed.path})" if printed.path else ""
+        return PrintResult(job, True, f"{job.label} printed on {printer.name}{where}.", printed)
+
+    # --- print later --------------------------------------------------------------------------------
+
+    def hold(self, job: PrintJob) -> int:
+        """Keep `job` to print later; the number of jobs held."""
+        with self._lock:
+            self._held.append(job)
+            return len(self._held)
+
+    def held(self) -> list[PrintJob]:
+        with self._lock:
+            return list(self._held)
+
+    def print_held(self) -> list[PrintResult]:
+        """Print every held job in order; those that fail again stay held."""
+        with self._lock:
+            jobs, self._held = self._held, []
+        results = [self.run(job) for job in jobs]
+        with self._lock:
+            self._held[:0] = [r.job for r in results if not r.ok]
+        return results
+
+    # --- settings screen ------------------------------------------------------------------------
+
+    def test_print(self, printer: PrinterConfig) -> PrintResult:
+        with_header = self.receipts.header_now()
+        job = PrintJob(next(self._ids), "test", test_document(with_header, printer), printer.name)
+        try:
+            printed = self._renderer.print(job.document, printer)
+        except PrinterError as exc:
+            return PrintResult(job, False, f"The test print did not come out. {exc}")
+        return PrintResult(job, True, f"Test print sent to {printer.name}.", printed)
+
+    def drawer_test(self, printer: PrinterConfig) -> str:
+        """Open the drawer; PrinterError if the printer or its drawer is not there."""
+        self._renderer.open_drawer(printer)
+        return f"Drawer kick sent to {printer.name}."

@@ -1,0 +1,93 @@
+"""Receipts printed off the UI thread, after the sale is committed.
+
+`ReceiptPrinting` owns its own single-thread task runner (pos.ui.tasks.TaskRunner), so a printer
+that takes seconds to time out never delays the "db" lane the cart and the next scan run on. Results
+come back on the UI thread as signals: `printed(message)` or `failed(PrintResult)`; the sell
+screen shows a failure with "Retry" and "Print later" and keeps selling.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from pos.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+LANE = "net"  # the print runner's own "net" lane: one worker thread just for printers
+
+
+class ReceiptPrinting(QObject):
+    printed = Signal(str)  # a message for the status line
+    failed = Signal(object)  # PrintResult with ok=False: its job can be retried or held
+    refused = Signal(str)  # a reprint that could not even start (unknown number, no printer set up)
+    held_changed = Signal(int)  # how many receipts wait to be printed later
+
+    def __init__(self, service: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service  # pos.services.printing.PrintService
+        self.runner = TaskRunner(self)
+        self.busy = 0  # jobs sent to the worker and not answered yet (tests wait on this)
+
+    def shutdown(self, wait_ms: int = 3000) -> None:
+        self.runner.shutdown(wait_ms)
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    def print_sale(self, payload: dict[str, Any]) -> None:
+        self._run(self.service.print_sale, payload)
+
+    def print_return(self, payload: dict[str, Any]) -> None:
+        self._run(self.service.print_return, payload)
+
+    def retry(self, job: Any) -> None:
+        self._run(self.service.run, job)
+
+    def reprint(self, number: str) -> None:
+        self._run(self.service.reprint, number)
+
+    def reprint_last(self) -> None:
+        self._run(self.service.reprint_last)
+
+    def hold(self, job: Any) -> None:
+        self.held_changed.emit(self.service.hold(job))
+
+    def print_held(self) -> None:
+        def done(results: list[Any]) -> None:
+            self._settled()
+            for result in results:
+                self._answer(result)
+            self.held_changed.emit(len(self.service.held()))
+
+        self.busy += 1
+        self.runner.run(self.service.print_held, lane=LANE, on_success=done, on_failure=self._crashed)
+
+    # --- answers on the UI thread ------------------------------------------------------------------
+
+    def _run(self, fn: Any, *args: Any) -> None:
+        self.busy += 1
+        self.runner.run(fn, *args, lane=LANE, on_success=self._done, on_failure=self._crashed)
+
+    def _done(self, result: Any) -> None:
+        self._settled()
+        self._answer(result)
+
+    def _answer(self, result: Any) -> None:
+        if result is None:  # no receipt printer set up, or automatic receipts are off
+            return
+        if result.ok:
+            self.printed.emit(result.message)
+        else:
+            self.failed.emit(result)
+
+    def _crashed(self, exc: BaseException) -> None:
+        self._settled()
+        if not isinstance(exc, LookupError | ValueError):
+            log.error("printing failed", exc_info=exc)
+        self.refused.emit(str(exc) or type(exc).__name__)
+
+    def _settled(self) -> None:
+        self.busy = max(0, self.busy - 1)

@@ -1,0 +1,100 @@
+"""A printer that is off or drops the connection mid-receipt: the sale stays, the cashier is told,
+and the receipt prints once the printer is back (retry, print later, reprint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pos.store.database import read_transaction
+from pos.store.sales import sale_by_number
+from tests.printing.conftest import network_printer, sell, service_for
+from tests.printing.printer_server import PrinterServer
+
+CUT = b"\x1dV\x00"
+KICK = b"\x1bp\x00"
+
+
+def sale_and_outbox(engine: Any, number: str) -> tuple[Any, int]:
+    with read_transaction(engine) as con:
+        sale = sale_by_number(con, number)
+        waiting = con.execute("SELECT count(*) FROM outbox WHERE type = 'sale.create'").fetchone()[0]
+    return sale, waiting
+
+
+def test_printer_switched_off_then_on(replica: Any) -> None:
+    server = PrinterServer(mode="off")  # bound, not listening: connections are refused
+    try:
+        service = service_for(replica, network_printer(server))
+        sale = sell(replica, cash=True)
+        result = service.print_sale(sale.payload)
+        assert result is not None and not result.ok
+        assert f"Receipt {sale.number} was not printed" in result.message
+        assert "refused the connection: is it switched on" in result.message
+        assert sale_and_outbox(replica, sale.number) == (sale.payload, 1)
+        server.switch_on()
+        again = service.run(result.job)
+        assert again.ok, again.message
+        (job,) = server.wait_jobs(1)
+        assert sale.number.encode() in job.data and job.data.endswith(CUT)
+        assert KICK not in job.data  # the drawer is not kicked again by a retry
+    finally:
+        server.stop()
+
+
+def test_connection_closed_mid_receipt_is_an_error_and_reprint_works_after(replica: Any) -> None:
+    server = PrinterServer(mode="cut_off", cut_after=24)
+    try:
+        service = service_for(replica, network_printer(server))
+        sale = sell(replica, cash=False, items=5)
+        result = service.print_sale(sale.payload)
+        assert result is not None and not result.ok
+        assert "closed the connection part-way through the receipt" in result.message
+        assert server.jobs == []  # the printer got a fragment, never a whole job
+        assert sale_and_outbox(replica, sale.number) == (sale.payload, 1)
+        server.mode = "ok"
+        reprinted = service.reprint(sale.number)
+        assert reprinted.ok, reprinted.message
+        (job,) = server.wait_jobs(1)
+        assert f"Receipt (copy) {sale.number}".encode() in job.data
+    finally:
+        server.stop()
+
+
+def test_print_later_holds_receipts_until_the_printer_is_back(replica: Any) -> None:
+    server = PrinterServer(mode="off")
+    try:
+        service = service_for(replica, network_printer(server))
+        sales = [sell(replica, cash=False, items=1) for _ in range(2)]
+        for sale in sales:
+            result = service.print_sale(sale.payload)
+            assert not result.ok
+            service.hold(result.job)
+        assert [job.document.number for job in service.held()] == [s.number for s in sales]
+        still_off = service.print_held()
+        assert [r.ok for r in still_off] == [False, False] and len(service.held()) == 2
+        server.switch_on()
+        results = service.print_held()
+        assert [r.ok for r in results] == [True, True] and service.held() == []
+        jobs = server.wait_jobs(2)
+        assert [s.number.encode() in j.data for s, j in zip(sales, jobs, strict=True)] == [True, True]
+    finally:
+        server.stop()
+
+
+def test_unknown_number_and_no_receipt_printer_are_clear(replica: Any, printer_server: Any) -> None:
+    import pytest
+
+    from pos.printing.config import PrintingSettings
+    from pos.services.printing import PrintService
+    from pos.services.receipts import ReceiptNotFound
+
+    service = service_for(replica, network_printer(printer_server))
+    with pytest.raises(ReceiptNotFound, match="No sale or return made on this till has number T1-009999"):
+        service.reprint("T1-9999")
+    with pytest.raises(ReceiptNotFound, match="is not a receipt number"):
+        service.reprint("hello world")
+    with pytest.raises(ReceiptNotFound, match="no receipt to reprint yet"):
+        service.reprint_last()
+    unrouted = PrintService(replica, PrintingSettings())
+    assert unrouted.print_sale(sell(replica).payload) is None  # no printer: the sale is simply done
+    assert printer_server.jobs == []
