@@ -42,6 +42,7 @@ from pos.services.checkout import CheckoutService  # noqa: E402
 from pos.store import till  # noqa: E402
 from pos.store.database import driver_connection, open_replica  # noqa: E402
 from pos.store.replica import CHUNK_DOCS, SqliteReplica  # noqa: E402
+from pos.store.till_file import till_engine  # noqa: E402
 from sync.connectors.countertop import CountertopConnector  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
 from sync.protocol import ShopInfo  # noqa: E402
@@ -62,7 +63,7 @@ def summary(label: str, samples: list[float]) -> str:
 
 
 def _till_row(engine, location_id: str | None = None) -> None:
-    with driver_connection(engine) as con:
+    with driver_connection(till_engine(engine)) as con:
         con.execute("BEGIN IMMEDIATE")
         till.record_till(con, "0193bench-0000-7000-8000-000000000001", "B1")
         if location_id:

@@ -40,6 +40,7 @@ from pos.services.checkout import CheckoutService  # noqa: E402
 from pos.store.database import driver_connection, open_replica  # noqa: E402
 from pos.store.replica import SqliteReplica  # noqa: E402
 from pos.store.till import ensure_till  # noqa: E402
+from pos.store.till_file import till_engine  # noqa: E402
 from pos.ui import launcher  # noqa: E402
 from pos.ui.formatting import MoneyFormatter  # noqa: E402
 from pos.ui.sell.sell_screen import SellScreen  # noqa: E402
@@ -70,7 +71,7 @@ def replica_path(products: int) -> Path:
                 head=1,
             )
         )
-        with driver_connection(engine) as con:
+        with driver_connection(till_engine(engine)) as con:
             con.execute("BEGIN IMMEDIATE")
             ensure_till(con, "bench-device")
             con.execute("COMMIT")
