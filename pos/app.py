@@ -138,8 +138,27 @@ def selling_services(session: ShopSession, settings: Settings) -> Any:
         customers=CustomerService(db),
         parked=ParkedCarts(db),
         problems=SyncProblems(db, nudge=session.nudge),
+        printing=print_service(session.ui_db, settings, window=True),
         nudge=session.nudge,
     )
+
+
+def print_service(db: Engine, settings: Settings, *, window: bool = False) -> Any:
+    """Receipts and the Printers settings for this till (pos.services.printing.PrintService).
+
+    Built from the till's settings (pos.services.printing.till_printing: the saved printers, or PDF
+    receipts in the data folder on the demo shop); what a person saves in Printers goes to the
+    settings file and applies from the next receipt on. `window`: system printers draw through Qt
+    (pos.printing.qt_render), which needs the app's QApplication; headless commands go without.
+    """
+    from pos.services.printing import PrintService
+
+    system = None
+    if window:
+        from pos.printing.qt_render import print_blocks
+
+        system = print_blocks
+    return PrintService.for_settings(db, settings, system=system)
 
 
 def _open_replica_file(path: Path) -> Engine:

@@ -8,19 +8,24 @@ for N of it. Tenders: every `--card AMOUNT` (paid on an external terminal; `--re
 references in the same order), then every `--cash AMOUNT` (change comes only from cash). It sells
 from the local replica, with or without a network; the sync sends the sale to the shop.
 
-Prints the receipt: number, lines, totals, tax per rate, payments and change. Bad input (an
-unknown item, a tender below the total, an amount that is not a number, a quantity below 1)
-prints why and exits 2 with nothing written.
+Prints the receipt on stdout: number, lines, totals, tax per rate, payments and change; and, when
+this till has a receipt printer set up (Settings > Printers in the app, or the demo shop's PDF
+receipts), on that printer too, saying on stderr where it went. The sale is committed before the
+printer is tried: a printer that fails is reported on stderr and the command still exits 0, because
+the sale stands (reprint it from the till with F10). Bad input (an unknown item, a tender below the
+total, an amount that is not a number, a quantity below 1) prints why and exits 2 with nothing written.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from pos.app import EXIT_OK, CommandError
+from pos.app import EXIT_OK, CommandError, print_service
 from pos.domain.cart import Cart, check_quantity
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
@@ -30,6 +35,8 @@ from pos.settings import Settings
 from pos.store import till
 from pos.store.database import driver_connection, open_replica, transaction
 from pos.store.till_file import till_engine
+
+log = logging.getLogger(__name__)
 
 _QUANTITY_SUFFIX = re.compile(r"^(?P<code>.+?)[x*](?P<quantity>[+-]?\d+)$")
 WIDTH = 56
@@ -62,10 +69,28 @@ def sell_command(
             sale = service.checkout(cart, tenders, staff_id=staff_id)
         except DomainError as exc:
             raise CommandError(_nothing_sold(str(exc))) from None
-        print(receipt(sale, cart))
+        print(receipt(sale, cart), flush=True)
+        print_on_printer(engine, settings, sale)
         return EXIT_OK
     finally:
         engine.dispose()
+
+
+def print_on_printer(engine: Engine, settings: Settings, sale: CompletedSale) -> None:
+    """The committed sale's receipt on the till's receipt printer, if one is set up; never raises."""
+    try:
+        result = print_service(engine, settings).print_sale(sale.payload)
+    except Exception as exc:  # the sale is committed: a printing fault must not look like a failed sale
+        log.exception("receipt %s: printing failed", sale.number)
+        print(f"Receipt {sale.number} was not printed ({exc}). The sale is recorded.", file=sys.stderr)
+        return
+    if result is None:
+        return  # no receipt printer set up, or automatic receipts are off
+    if result.ok:
+        print(result.message, file=sys.stderr)
+    else:
+        print(f"{result.message} The sale is recorded: reprint it from the till (F10) once the printer "
+              "is back.", file=sys.stderr)
 
 
 def _add(service: CheckoutService, cart: Cart, spec: str) -> None:

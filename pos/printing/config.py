@@ -76,6 +76,9 @@ class PrintingSettings:
     routes: Mapping[str, str] = field(default_factory=dict)  # document -> printer name
     look: ReceiptLook = ReceiptLook()
     auto_print: bool = True  # print the receipt after every sale and return
+    # A person saved these in Printers; until then the demo shop prints PDF receipts to a folder
+    # (pos.services.printing.till_printing). Removing every printer then means "print nothing".
+    configured: bool = False
 
     def printer(self, name: str) -> PrinterConfig | None:
         return next((p for p in self.printers if p.name == name), None)
@@ -90,6 +93,7 @@ class PrintingSettings:
             "routes": dict(self.routes),
             "look": asdict(self.look),
             "auto_print": self.auto_print,
+            "configured": self.configured,
         }
 
     @classmethod
@@ -106,7 +110,7 @@ class PrintingSettings:
         if not isinstance(routes, dict):
             raise PrinterSettingsError("'printing.routes' must map documents to printer names")
         settings = cls(printers, {str(k): str(v) for k, v in routes.items()}, look,
-                       bool(raw.get("auto_print", True)))
+                       bool(raw.get("auto_print", True)), bool(raw.get("configured", False)))
         return check_printing(settings, check_files=False)
 
 
@@ -253,4 +257,4 @@ def check_printing(settings: PrintingSettings, *, check_files: bool = True) -> P
         if name:
             routes[document] = name
     look = check_look(settings.look, check_files=check_files)
-    return PrintingSettings(printers, routes, look, settings.auto_print)
+    return PrintingSettings(printers, routes, look, settings.auto_print, settings.configured)

@@ -161,6 +161,10 @@ def _raster_logo(file: Path, dots: int) -> bytes:
     image = Image.alpha_composite(background, image).convert("L")
     image.thumbnail((dots, LOGO_MAX_HEIGHT))
     printer = Dummy()
+    # The paper's width in dots: without it python-escpos prints a warning to stdout on every
+    # image, which would land in `countertop sell`'s text receipt.
+    profile = printer.profile
+    profile.profile_data = {**profile.profile_data, "media": {"width": {"pixels": dots}}}
     printer.set_with_default(align="center")
     printer.image(image, center=False, impl="bitImageRaster")
     return printer.output

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,6 +33,31 @@ from pos.services.receipts import ReceiptNotFound, ReceiptSource
 from pos.settings import Settings
 
 log = logging.getLogger(__name__)
+
+DEMO_PRINTER = "Receipts (PDF)"
+DEMO_FOLDER = "receipts"  # in the data folder
+
+
+def till_printing(settings: Settings) -> PrintingSettings:
+    """The printing settings this till works with: the saved ones, except on the demo shop before a
+    person has set printers up, where every receipt becomes an 80 mm PDF in `<data dir>/receipts`
+    (so a person trying Countertop sees its receipts). That default is not saved: it is shown in
+    Printers and kept only if a person saves there. A real shop with no printer prints nothing."""
+    printing, connection = settings.printing, settings.connection
+    if printing.printers or printing.configured or connection is None or not connection.demo:
+        return printing
+    folder = demo_receipts_folder(settings.data_dir)
+    printer = PrinterConfig(name=DEMO_PRINTER, kind="pdf", address=str(folder), paper="80mm")
+    return replace(printing, printers=(printer,), routes={"receipt": DEMO_PRINTER, "report": DEMO_PRINTER})
+
+
+def demo_receipts_folder(data_dir: Path) -> Path:
+    folder = data_dir / DEMO_FOLDER
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the PDF printer then reports the missing folder on each receipt
+        log.warning("cannot make the demo receipts folder %s: %s", folder, exc)
+    return folder
 
 
 @dataclass(frozen=True)
@@ -79,13 +105,14 @@ class PrintService:
         cls, engine: Engine, settings: Settings, *, tz: tzinfo | None = None,
         system: SystemPrint | None = None,
     ) -> PrintService:  # fmt: skip
-        """Wired to the till's settings file: changes are saved there (Settings.save)."""
+        """Wired to the till's settings file (till_printing): changes are saved there (Settings.save)
+        and used from the next job on, no restart needed."""
 
         def save(printing: PrintingSettings) -> None:
             settings.printing = printing
             settings.save()
 
-        return cls(engine, settings.printing, save, tz=tz, system=system)
+        return cls(engine, till_printing(settings), save, tz=tz, system=system)
 
     # --- settings --------------------------------------------------------------------------------
 
@@ -94,8 +121,11 @@ class PrintService:
         return self._settings
 
     def update_settings(self, new: PrintingSettings) -> PrintingSettings:
-        """Check and save; PrinterSettingsError (nothing saved, nothing changed) if anything is wrong."""
-        checked = check_printing(new)
+        """Check and save; PrinterSettingsError (nothing saved, nothing changed) if anything is wrong.
+
+        Saved settings are marked `configured`: a person chose them, so no demo default replaces them.
+        """
+        checked = replace(check_printing(new), configured=True)
         if self._save is not None:
             self._save(checked)
         self._settings = checked

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pos.printing.config import PrinterConfig, PrintingSettings
 from pos.services.printing import PrintService
 from pos.settings import Settings
@@ -43,14 +45,17 @@ def test_bad_address_and_logo_are_refused_and_nothing_saved(qtbot: Any, replica:
     dialog.save()
     assert "logo.png is not an image" in dialog.error.text()
     dialog.logo.setText("")
-    dialog.paper.setCurrentText("58mm")  # 48 columns do not fit
+    dialog.paper.setCurrentText("a4")  # a thermal printer takes rolls only
     dialog.save()
-    assert "48 columns do not fit 58mm paper" in dialog.error.text()
+    assert "Paper width 'a4' is not supported: receipt printers take 58mm or 80mm" in dialog.error.text()
+    assert not dialog.columns.isEnabled() and not dialog.code_page.isEnabled()  # no roll: no columns
     save_png(qtbot, dialog, "printer-settings-error")
     assert settings.path.read_text(encoding="utf-8") == before and dialog.isVisible()
-    dialog.columns.setCurrentText("32")
+    dialog.paper.setCurrentText("58mm")  # only the columns that fit are offered
+    assert [dialog.columns.itemText(i) for i in range(dialog.columns.count())] == ["32"]
     dialog.save()
-    assert Settings.load(tmp_path).printing.printer("Counter").address == "10.0.0.6:9100"
+    saved = Settings.load(tmp_path).printing.printer("Counter")
+    assert (saved.address, saved.paper, saved.columns) == ("10.0.0.6:9100", "58mm", 32)
     assert not dialog.isVisible()
 
 
@@ -67,3 +72,49 @@ def test_test_print_reaches_the_printer(qtbot: Any, replica: Any, tmp_path: Path
         qtbot.waitUntil(lambda: "has no cash drawer set" in dialog.error.text(), timeout=5000)
     finally:
         server.stop()
+
+
+def _not_an_image(dialog: Any, folder: Path) -> None:
+    fake = folder / "logo.png"
+    fake.write_bytes(b"%PDF-1.4 this is no picture")
+    dialog.logo.setText(str(fake))
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (lambda d, _f: d.address.setText("10.0.0.300:9100"), "'10.0.0.300' is no host name or IP"),
+        (lambda d, _f: d.address.setText("till printer"), "is not a network address"),
+        (lambda d, _f: d.address.setText("10.0.0.5:91000"), "port must be a number from 1 to 65535"),
+        (_not_an_image, "logo.png is not an image: choose a PNG, JPEG, GIF or BMP file"),
+        (lambda d, _f: d.logo.setText("/nowhere/logo.png"), "There is no logo file"),
+        (lambda d, _f: d.paper.setCurrentText("a4"), "Paper width 'a4' is not supported: receipt printers"),
+        (lambda d, _f: d.kind.setCurrentIndex(d.kind.findData("usb")), "'10.0.0.5' is not a USB printer id"),
+        (lambda d, _f: d.name.setText(" "), "Give the printer a name"),
+    ],
+)
+def test_each_bad_input_says_why_and_nothing_is_saved_or_used(
+    qtbot: Any, replica: Any, tmp_path: Path, typed: Any, message: str
+) -> None:
+    counter = PrinterConfig(name="Counter", address="10.0.0.5")
+    dialog, settings = open_dialog(qtbot, replica, tmp_path, counter)
+    before_file, before_used = settings.path.read_text(encoding="utf-8"), dialog.service.settings
+    typed(dialog, tmp_path)
+    dialog.save_button.click()
+    assert message in dialog.error.text() and dialog.error.text().endswith("Nothing was saved.")
+    assert dialog.isVisible()
+    assert settings.path.read_text(encoding="utf-8") == before_file
+    assert dialog.service.settings == before_used and settings.printing == before_used
+
+
+def test_the_printer_a_message_is_about_is_shown(qtbot: Any, replica: Any, tmp_path: Path) -> None:
+    counter = PrinterConfig(name="Counter", address="10.0.0.5")
+    dialog, settings = open_dialog(qtbot, replica, tmp_path, counter)
+    before = settings.path.read_text(encoding="utf-8")
+    dialog.address.setText("10.0.0.5:0")
+    dialog.add_button.click()  # "Printer 2", shown now; Counter's bad address is out of sight
+    dialog.address.setText("10.0.0.9")
+    dialog.save_button.click()
+    assert dialog.printer_list.currentRow() == 0 and dialog.address.text() == "10.0.0.5:0"
+    assert dialog.error.text().startswith("Counter: '10.0.0.5:0' is not a network address")
+    assert settings.path.read_text(encoding="utf-8") == before

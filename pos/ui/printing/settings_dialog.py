@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from pos.printing.config import (
     CODE_PAGES,
     DOCUMENTS,
+    ESCPOS_KINDS,
     KINDS,
+    ROLL_COLUMNS,
     PrinterConfig,
     PrinterSettingsError,
     PrintingSettings,
@@ -44,6 +46,19 @@ log = logging.getLogger(__name__)
 
 PAPERS = ("80mm", "58mm", "a4")
 NONE = "(none)"
+ADDRESS_HINTS = {
+    "network": "IP or host name and port, such as 192.168.1.50:9100",
+    "usb": "vendor:product id in hex, such as 04b8:0202 (lsusb shows it)",
+    "serial": "serial port, such as /dev/ttyUSB0 or COM3",
+    "file": "file or device, such as /dev/usb/lp0",
+    "queue": "print queue name, as lpstat -p shows it",
+    "system": "printer name as the system knows it (empty: the default printer)",
+    "pdf": "folder the PDF files go to",
+}
+DIALOG_STYLE = """
+QLabel#dialogError { color: #b3261e; font-weight: 600; }
+QLabel#dialogStatus { color: #1f6f5c; font-weight: 600; }
+"""
 
 
 class PrinterSettingsDialog(QDialog):
@@ -51,6 +66,7 @@ class PrinterSettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("printerSettings")
         self.setWindowTitle("Printers")
+        self.setStyleSheet(DIALOG_STYLE)
         self.service = service  # pos.services.printing.PrintService
         self.runner = TaskRunner(self)
         self.printers: list[PrinterConfig] = list(service.settings.printers)
@@ -64,12 +80,11 @@ class PrinterSettingsDialog(QDialog):
         self.printer_list = QListWidget(self)
         self.add_button, self.remove_button = QPushButton("Add", self), QPushButton("Remove", self)
         self.name, self.address = QLineEdit(self), QLineEdit(self)
-        self.address.setPlaceholderText("192.168.1.50:9100 · 04b8:0202 · /dev/usb/lp0 · queue · folder")
         self.kind, self.paper, self.columns, self.code_page = (QComboBox(self) for _ in range(4))
         for key, label in KINDS.items():
             self.kind.addItem(label, key)
         self.paper.addItems(PAPERS)
-        self.columns.addItems(["48", "42", "32"])
+        self.columns.addItems(["48", "42"])
         self.code_page.addItems(CODE_PAGES)
         self.cut = QCheckBox("Cut the paper", self)
         self.drawer = QCheckBox("Cash drawer on this printer", self)
@@ -100,12 +115,20 @@ class PrinterSettingsDialog(QDialog):
         self.error.setObjectName("dialogError")
         self.error.setWordWrap(True)
         self.status = QLabel(self)
+        self.status.setObjectName("dialogStatus")
         self.status.setWordWrap(True)
         self.test_button = QPushButton("Test print", self)
         self.drawer_button = QPushButton("Drawer test", self)
         self.save_button, cancel = QPushButton("Save", self), QPushButton("Cancel", self)
+        others = (self.add_button, self.remove_button, browse, self.test_button, self.drawer_button, cancel)
+        for button in others:
+            button.setAutoDefault(False)  # Enter in a field saves; it never adds a printer
+        self.save_button.setDefault(True)
         self._arrange(form, look, routes, cancel)
         self.printer_list.currentRowChanged.connect(self._select)
+        self.kind.currentIndexChanged.connect(self._fit_fields)
+        self.name.textEdited.connect(self._store_form)
+        self.paper.currentTextChanged.connect(self._paper_changed)
         self.add_button.clicked.connect(self._add)
         self.remove_button.clicked.connect(self._remove)
         self.test_button.clicked.connect(self.test_print)
@@ -176,10 +199,31 @@ class PrinterSettingsDialog(QDialog):
             self.kind.setCurrentIndex(max(0, self.kind.findData(p.kind)))
             self.address.setText(p.address)
             self.paper.setCurrentText(p.paper)
+            self._paper_changed(p.paper)
             self.columns.setCurrentText(str(p.columns))
             self.code_page.setCurrentText(p.code_page)
             self.cut.setChecked(p.cut)
             self.drawer.setChecked(p.drawer)
+
+    def _paper_changed(self, paper: str) -> None:
+        """A roll offers only the columns that fit it (58 mm: 32; 80 mm: 48 or 42)."""
+        fits = ROLL_COLUMNS.get(paper)
+        if fits is not None:
+            chosen = self.columns.currentText()
+            self.columns.clear()
+            self.columns.addItems([str(c) for c in sorted(fits, reverse=True)])
+            if self.columns.findText(chosen) >= 0:
+                self.columns.setCurrentText(chosen)
+        self._fit_fields()
+
+    def _fit_fields(self, *_: object) -> None:
+        """What the kind of printer takes: an address hint; columns, code page, cut and drawer only for
+        ESC/POS printers on a roll (a PDF or a system printer ignores them)."""
+        kind = self.kind.currentData()
+        self.address.setPlaceholderText(ADDRESS_HINTS.get(kind, ""))
+        escpos = kind in ESCPOS_KINDS and self.paper.currentText() != "a4"
+        for widget in (self.columns, self.code_page, self.cut, self.drawer):
+            widget.setEnabled(escpos)
 
     def form_printer(self) -> PrinterConfig | None:
         if not 0 <= self._current < len(self.printers):
@@ -197,10 +241,11 @@ class PrinterSettingsDialog(QDialog):
             old = self.printers[self._current].name
             self.printers[self._current] = printer
             self.printer_list.item(self._current).setText(printer.name)
-            if old != printer.name:
+            if old != printer.name:  # the routes follow a renamed printer as it is typed
                 for combo in self.routes.values():
-                    if combo.currentText() == old:
-                        combo.setItemText(combo.currentIndex(), printer.name)
+                    for index in range(1, combo.count()):
+                        if combo.itemText(index) == old:
+                            combo.setItemText(index, printer.name)
 
     def _add(self) -> None:
         self._store_form()
@@ -234,10 +279,18 @@ class PrinterSettingsDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------------
 
     def save(self) -> None:
+        settings = self.collected()
+        for row, printer in enumerate(settings.printers):  # show the printer a message is about
+            try:
+                check_printer(printer)
+            except PrinterSettingsError as exc:
+                self.printer_list.setCurrentRow(row)
+                self.error.setText(f"{printer.name.strip() or 'Printer'}: {exc}\nNothing was saved.")
+                return
         try:
-            self.service.update_settings(self.collected())
+            self.service.update_settings(settings)
         except PrinterSettingsError as exc:
-            self.error.setText(f"{exc} Nothing was saved.")
+            self.error.setText(f"{exc}\nNothing was saved.")
             return
         self.error.clear()
         self.accept()
