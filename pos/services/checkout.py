@@ -54,6 +54,7 @@ from pos.domain.money import Money
 from pos.domain.sale import build_sale, check_sale
 from pos.domain.tender import Settlement, Tender, settle
 from pos.services import scanning
+from pos.services.cash_sessions import record_sale_takings
 from pos.services.catalog import MAX_CODE_CHARS, CatalogService
 from pos.services.scanning import VariantRow
 from pos.settings import Settings
@@ -234,6 +235,9 @@ class CheckoutService:
             )  # fmt: skip
             _validate(payload)
             sales.write_sale(con, payload)
+            # The shift counts the sale in the sale's own transaction (pos.services.cash_sessions).
+            record_sale_takings(con, payload["payments"], totals.total.currency, ref=number,
+                                at=created_at, staff_id=staff_id)  # fmt: skip
             outbox.enqueue(
                 con, mutation_id=mutation_id, type="sale.create", payload=payload,
                 stock=_stock_deltas(payload, location),

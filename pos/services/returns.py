@@ -37,6 +37,7 @@ from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
 from pos.domain.sale import format_timestamp
+from pos.services.cash_sessions import record_sale_takings
 from pos.store import outbox, till
 from pos.store import returns as store
 from pos.store.database import read_transaction, write_transaction
@@ -232,6 +233,8 @@ class ReturnsService:
             )  # fmt: skip
             _validate(payload)
             store.insert_return(con, payload)
+            record_sale_takings(con, payload["refunds"], fresh.currency, ref=number, at=created_at,
+                                staff_id=staff_id, refund=True)  # fmt: skip
             outbox.enqueue(
                 con, mutation_id=mutation_id, type="return.create", payload=payload,
                 stock=_stock_deltas(fresh, plan, location) if restock else (),

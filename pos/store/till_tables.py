@@ -184,6 +184,69 @@ parked_cart = Table(
 # A customer's orders from this till's own sales, newest first (pos.store.customers).
 Index("ix_sale_customer", sale.c.customer_id, sale.c.created_at)
 
+# --- staff, cash sessions and the audit trail (till migration 0002, issue 5) -----------------------
+
+# One row per shift (pos.store.cash_sessions); z_report is the cash.session payload of its close.
+cash_session = Table(
+    "cash_session",
+    till_metadata,
+    Column("id", String, primary_key=True),
+    Column("opened_at", String, nullable=False),
+    Column("opened_by", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("float_count", Text, nullable=False),  # JSON [{"value", "count"}]
+    Column("closed_at", String),
+    Column("closed_by", String),
+    Column("approved_by", String),
+    Column("z_report", Text),
+    CheckConstraint("(closed_at IS NULL) = (z_report IS NULL)", name="ck_cash_session_closed"),
+    Index("ix_cash_session_closed_at", "closed_at"),
+)
+
+# A session's sales, refunds, pay-ins, pay-outs and drops in order; the session is rebuilt from them.
+cash_event = Table(
+    "cash_event",
+    till_metadata,
+    Column("id", String, primary_key=True),
+    Column("session_id", String, ForeignKey("cash_session.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("staff_id", String),
+    Column("reason", Text),
+    Column("ref", String),  # the receipt or return number of a sale or refund
+    Column("amounts", Text, nullable=False),  # JSON: minor units by tender
+    UniqueConstraint("session_id", "position", name="uq_cash_event_position"),
+    CheckConstraint("kind IN ('sale', 'refund', 'pay_in', 'pay_out', 'drop')", name="ck_cash_event_kind"),
+)
+
+# Append-only (triggers refuse UPDATE and DELETE): who did what, when, why, approved by whom.
+audit_log = Table(
+    "audit_log",
+    till_metadata,
+    Column("id", String, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("staff_id", String),
+    Column("action", String, nullable=False),
+    Column("subject", Text),
+    Column("before", Text),
+    Column("after", Text),
+    Column("reason", Text),
+    Column("approved_by", String),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_staff_at", "staff_id", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+)
+
+# Wrong PINs in a row per person, and until when they are locked out (pos.services.staff).
+sign_in_guard = Table(
+    "sign_in_guard",
+    till_metadata,
+    Column("staff_id", String, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", String),
+)
+
 # Every till table, parents before children: the order rows move in from an older replica.
 TILL_TABLES = (
     "till",
@@ -195,4 +258,8 @@ TILL_TABLES = (
     "sale_return",
     "sale_return_line",
     "parked_cart",
+    "cash_session",
+    "cash_event",
+    "audit_log",
+    "sign_in_guard",
 )

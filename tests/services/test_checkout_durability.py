@@ -22,11 +22,16 @@ from pathlib import Path
 
 import orjson
 
+from pos.domain.permissions import Role
 from pos.domain.sale import check_sale
+from pos.services.audit import Actor
+from pos.services.cash_sessions import CashSessions
+from pos.store.database import open_replica
 from pos.store.till_file import till_path
 from tests.services import checkout_shop as shop
 
 REPO = Path(__file__).resolve().parents[2]
+CARA = Actor("01936f2a-0000-7000-8000-00000000c001", "Cara", Role.CASHIER)
 ROUNDS = int(os.environ.get("COUNTERTOP_KILL_ROUNDS", "12"))
 
 
@@ -59,7 +64,9 @@ def _sell_until_killed(path: Path, rng: random.Random) -> list[str]:
 
 def test_kill_9_during_checkouts_loses_and_doubles_nothing(tmp_path: Path) -> None:
     path = tmp_path / "replica.sqlite3"
-    shop.open_shop(path).dispose()
+    engine = shop.open_shop(path)
+    CashSessions(engine).open(CARA, {1000: 10})  # the shift the killed sales are counted in
+    engine.dispose()
     rng = random.Random(os.environ.get("COUNTERTOP_KILL_SEED", "4"))
     printed: list[str] = []
     for _ in range(ROUNDS):
@@ -91,6 +98,16 @@ def test_kill_9_during_checkouts_loses_and_doubles_nothing(tmp_path: Path) -> No
         assert stock[mutations[number]] == -sold
     # The kill usually lands in a sale that had not returned yet: at most one per round is unprinted.
     assert len(sales) - len(printed) <= ROUNDS
+    # The open shift counted exactly the committed sales, tender by tender, to the cent.
+    engine = open_replica(path)
+    try:
+        session = CashSessions(engine).current()
+    finally:
+        engine.dispose()
+    assert session is not None and session.sale_count == len(sales)
+    for method in ("cash", "card"):
+        paid = sum(p["amount"] for sale in sales.values() for p in sale["payments"] if p["method"] == method)
+        assert session.taken[method].minor == paid
     print(f"{ROUNDS} kills: {len(printed)} sales seen as paid, {len(sales)} committed")
 
 

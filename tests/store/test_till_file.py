@@ -131,3 +131,38 @@ def test_opening_the_moved_replica_again_changes_nothing(tmp_path: Path) -> None
             assert con.execute("SELECT count(*) FROM till.outbox").fetchone() == (1,)
     finally:
         engine.dispose()
+
+
+def test_the_migrated_till_file_matches_the_table_definitions(tmp_path: Path) -> None:
+    from pos.store.till_tables import TILL_TABLES, till_metadata
+
+    path = tmp_path / "replica.sqlite3"
+    open_replica(path).dispose()
+    con = sqlite3.connect(till_path(path))
+    try:
+        tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert set(TILL_TABLES) == set(till_metadata.tables) <= tables
+        for name, table in till_metadata.tables.items():
+            columns = [row[1] for row in con.execute(f"PRAGMA table_info({name})")]
+            assert columns == [c.name for c in table.columns], name
+            indexes = {row[1] for row in con.execute(f"PRAGMA index_list({name})") if row[3] == "c"}
+            assert {i.name for i in table.indexes} <= indexes, name
+    finally:
+        con.close()
+
+
+def test_the_audit_log_refuses_to_be_rewritten(tmp_path: Path) -> None:
+    path = tmp_path / "replica.sqlite3"
+    open_replica(path).dispose()
+    con = sqlite3.connect(till_path(path))
+    try:
+        with con:
+            con.execute(
+                "INSERT INTO audit_log (id, at, action) VALUES ('a1', '2026-12-07T09:00:00Z', 'drawer.open')"
+            )
+        for sql in ("UPDATE audit_log SET action = 'sell'", "DELETE FROM audit_log"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"), con:
+                con.execute(sql)
+        assert con.execute("SELECT action FROM audit_log").fetchall() == [("drawer.open",)]
+    finally:
+        con.close()

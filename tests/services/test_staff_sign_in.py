@@ -1,0 +1,113 @@
+"""Sign-in by PIN offline, the wrong-PIN limit, revoked staff, manager approval on the spot."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from pos.domain.permissions import Permission, Role
+from pos.services.audit import AuditLog
+from pos.services.staff import MAX_FAILURES, SignInRefused, StaffService
+from pos.store.database import driver_connection
+from tests.services import staff_shop as staff
+from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, OTHER_MANAGER_ID, Clock
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(engine: Engine, clock: Clock) -> StaffService:
+    staff.load_staff(engine)
+    return StaffService(engine, clock=clock)
+
+
+def test_members_are_listed_by_name_and_sign_in_with_their_own_pin(service: StaffService) -> None:
+    assert [m.name for m in service.members()] == ["Cara Cashier", "Mo Manager", "Nia Manager", "Pat Packer"]
+    signed = service.sign_in(CASHIER_ID, "1234")
+    assert (signed.id, signed.name, signed.role) == (CASHIER_ID, "Cara Cashier", Role.CASHIER)
+    with pytest.raises(SignInRefused, match="wrong PIN for Cara Cashier"):
+        service.sign_in(CASHIER_ID, "9876")  # the manager's PIN is not hers
+
+
+@pytest.mark.parametrize("pin", ["", "12a4", "  ", "١٢٣٤"])
+def test_a_pin_that_is_not_digits_is_refused_without_counting(service: StaffService, engine, pin) -> None:
+    with pytest.raises(SignInRefused, match="digits only"):
+        service.sign_in(CASHIER_ID, pin)
+    with driver_connection(engine) as con:
+        assert con.execute("SELECT count(*) FROM sign_in_guard").fetchone() == (0,)
+
+
+def test_wrong_pins_lock_the_person_out_and_the_lock_outlives_a_restart(
+    service: StaffService, engine: Engine, clock: Clock
+) -> None:
+    for n in range(1, MAX_FAILURES):
+        with pytest.raises(SignInRefused, match=f"{MAX_FAILURES - n} more tr"):
+            service.sign_in(CASHIER_ID, "0000")
+    with pytest.raises(SignInRefused, match="locked until"):
+        service.sign_in(CASHIER_ID, "0000")
+    again = StaffService(engine, clock=clock)  # the app restarted
+    with pytest.raises(SignInRefused, match="too many wrong PINs for Cara Cashier: try again in 30 s"):
+        again.sign_in(CASHIER_ID, "1234")  # even the right PIN waits
+    clock.advance(31)
+    assert again.sign_in(CASHIER_ID, "1234").name == "Cara Cashier"
+    # A success clears the count: four more wrong PINs do not lock her again.
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(SignInRefused, match="more tr"):
+            again.sign_in(CASHIER_ID, "0000")
+
+
+def test_a_second_lock_lasts_twice_as_long(service: StaffService, clock: Clock) -> None:
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(SignInRefused):
+            service.sign_in(CASHIER_ID, "0000")
+    clock.advance(31)
+    with pytest.raises(SignInRefused, match="locked until"):
+        service.sign_in(CASHIER_ID, "0000")
+    with pytest.raises(SignInRefused, match="try again in 60 s"):
+        service.sign_in(CASHIER_ID, "1234")
+
+
+def test_a_revoked_member_cannot_sign_in_after_the_next_pull(service: StaffService, engine: Engine) -> None:
+    assert service.sign_in(CASHIER_ID, "1234")
+    staff.revoke(engine, CASHIER_ID)
+    with pytest.raises(SignInRefused, match="revoked"):
+        service.sign_in(CASHIER_ID, "1234")
+    assert CASHIER_ID not in [m.id for m in service.members()]
+
+
+def test_an_unknown_person_is_refused(service: StaffService) -> None:
+    with pytest.raises(SignInRefused, match="not on the shop's staff list"):
+        service.sign_in("01936f2a-0000-7000-8000-0000000000ff", "1234")
+
+
+def test_only_another_manager_approves_with_their_pin(service: StaffService) -> None:
+    approval = service.approve(Permission.VOID_SALE, MANAGER_ID, "9876", requested_by=CASHIER_ID)
+    assert (approval.manager_id, approval.permission, approval.requested_by) == (
+        MANAGER_ID, Permission.VOID_SALE, CASHIER_ID,
+    )  # fmt: skip
+    with pytest.raises(SignInRefused, match="not a manager"):
+        service.approve(Permission.VOID_SALE, CASHIER_ID, "1234")
+    with pytest.raises(SignInRefused, match="wrong PIN"):
+        service.approve(Permission.VOID_SALE, MANAGER_ID, "1111")
+    with pytest.raises(SignInRefused, match="another manager"):
+        service.approve(Permission.VOID_SALE, MANAGER_ID, "9876", requested_by=MANAGER_ID)
+    assert service.approve(Permission.OPEN_DRAWER, OTHER_MANAGER_ID, "5555", requested_by=MANAGER_ID)
+
+
+def test_sign_ins_and_lock_outs_are_in_the_audit_log_and_queued_for_the_shop(
+    service: StaffService, engine: Engine
+) -> None:
+    service.sign_in(CASHIER_ID, "1234")
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(SignInRefused):
+            service.sign_in(MANAGER_ID, "0000")
+    entries = AuditLog(engine).entries(staff.actor(OTHER_MANAGER_ID))
+    assert [(e.action, e.staff_id, e.subject) for e in entries] == [
+        ("staff.locked_out", None, "Mo Manager"),
+        ("staff.sign_in", CASHIER_ID, None),
+    ]
+    with driver_connection(engine) as con:
+        assert con.execute("SELECT count(*) FROM outbox WHERE type = 'audit.entry'").fetchone() == (2,)
