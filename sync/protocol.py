@@ -273,6 +273,7 @@ MutationType = Literal[
     "fulfilment.create",
     "order.status",
     "cash.session",
+    "audit.entry",
 ]
 
 
@@ -362,11 +363,80 @@ class CustomerUpsert(TypedDict):
     loyalty_code: Text | None
 
 
+TillCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}$")]
+Count = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class CashTender(TypedDict):
+    """One tender's line of a closed session: expected = taken - refunded (cash: plus the float,
+    pay-ins, minus pay-outs and drops); variance = counted - expected (negative: money missing)."""
+
+    method: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    taken: Minor  # applied by the session's sales (cash: tendered - change)
+    refunded: Minor
+    expected: Minor
+    counted: Minor
+    variance: Minor
+
+
+class CashPieces(TypedDict):
+    value: Annotated[int, Field(ge=1, le=10**9)]  # a note or coin in minor units
+    count: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class CashSessionClose(TypedDict):
+    """Payload of `cash.session`: a closed till session (shift) for the shop's books (its Z report).
+
+    The server checks the arithmetic to the cent: per tender as in CashTender; taken adds up to
+    sales_total, refunded to refunds_total; the cash count adds up to the cash counted.
+    """
+
+    id: Id
+    till_code: TillCode
+    opened_by: Id  # staff ids
+    closed_by: Id
+    approved_by: Id | None  # the manager who accepted a variance above the limit
+    opened_at: Timestamp
+    closed_at: Timestamp
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    float: Annotated[int, Field(ge=0, le=10**15)]
+    sale_count: Count
+    sales_total: Minor
+    refund_count: Count
+    refunds_total: Minor
+    pay_ins: Annotated[int, Field(ge=0, le=10**15)]
+    pay_outs: Annotated[int, Field(ge=0, le=10**15)]
+    drops: Annotated[int, Field(ge=0, le=10**15)]
+    tenders: Annotated[list[CashTender], Field(min_length=1, max_length=20)]
+    cash_count: Annotated[list[CashPieces], Field(max_length=50)]
+
+
+class AuditEntry(TypedDict):
+    """Payload of `audit.entry`: one line of a till's append-only audit log.
+
+    `action` is a pos.domain.permissions.Permission value ("void.sale", "drawer.open", ...) or
+    another dotted name; `before` and `after` are small JSON objects describing what changed.
+    """
+
+    id: Id
+    at: Timestamp
+    till_code: TillCode
+    staff_id: Id | None  # None: nobody signed in (e.g. a till-wide event)
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64)]
+    subject: Text | None  # what it was done to, for a person: "T1-000042", a SKU
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: Text | None
+    approved_by: Id | None  # the manager whose PIN approved it
+
+
 # Validators of the payloads the reference shop applies; a type not listed is `rejected`.
 MUTATION_PAYLOADS: dict[str, TypeAdapter[Any]] = {
     "sale.create": TypeAdapter(SaleCreate),
     "return.create": TypeAdapter(ReturnCreate),
     "customer.upsert": TypeAdapter(CustomerUpsert),
+    "cash.session": TypeAdapter(CashSessionClose),
+    "audit.entry": TypeAdapter(AuditEntry),
 }
 
 

@@ -35,6 +35,7 @@ def create_app(engine: Engine) -> FastAPI:
 
 def _admin_routers() -> list:  # type: ignore[type-arg]
     from sync.server import (
+        routes_admin_books,
         routes_admin_catalog,
         routes_admin_customers,
         routes_admin_orders,
@@ -48,6 +49,7 @@ def _admin_routers() -> list:  # type: ignore[type-arg]
         routes_admin_customers.router,
         routes_admin_orders.router,
         routes_admin_staff.router,
+        routes_admin_books.router,
     ]
 
 

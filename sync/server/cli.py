@@ -1,4 +1,4 @@
-"""`countertop-shop`: serve the reference shop, seed it, manage devices, prune the change log.
+"""`countertop-shop`: serve the reference shop, seed it, manage devices and staff, prune the change log.
 
 Heavy imports happen inside the commands so `device add` and `seed` start quickly.
 """
@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("name")
         _add_db(p)
 
+    from sync.server import cli_staff
+
+    cli_staff.add_parser(sub, _add_db)
+
     changes = sub.add_parser("changes", help="change-log maintenance")
     csub = changes.add_subparsers(dest="action", required=True)
     prune = csub.add_parser("prune", help="drop change-log rows older than an age")
@@ -77,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    from sync.server.cli_staff import PinInputError
     from sync.server.db import BadDatabaseUrl, hide_password
     from sync.server.errors import ShopError
 
@@ -84,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = choose_database_url(args)
     try:
         return _run(args)
-    except (CliError, BadDatabaseUrl, ShopError) as exc:
+    except (CliError, BadDatabaseUrl, ShopError, PinInputError) as exc:
         print(f"countertop-shop: error: {hide_password(str(exc), url)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a database that cannot be reached is a user problem, not a traceback
@@ -130,6 +135,10 @@ def _run(args: argparse.Namespace) -> int:
             f"{report.inventory_levels} stock levels in {report.seconds:.1f} s"
         )
         return 0
+    if args.command == "staff":
+        from sync.server import cli_staff
+
+        return cli_staff.run(args, engine)
     if args.command == "changes":
         from sync.server import changelog
 

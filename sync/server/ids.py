@@ -27,3 +27,13 @@ def utc_now() -> str:
 
 def utc_iso(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fixed_width(timestamp: str) -> str:
+    """A wire timestamp ("...T10:11:12Z" or with a fraction) in the fixed-width form utc_now() writes,
+    so stored timestamps sort and compare as text."""
+    parsed = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # the wire's timestamps are UTC
+    # isoformat, not strftime: glibc's %Y drops the zero padding of years before 1000.
+    return parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

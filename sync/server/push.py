@@ -35,6 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from sync.protocol import MUTATION_PAYLOADS, Mutation
 from sync.server import applied, db, sales_batch
+from sync.server.audit_apply import apply_audit_entry
+from sync.server.cash_apply import apply_cash_session
 from sync.server.customers_apply import apply_customer
 from sync.server.errors import Rejected, Stale
 from sync.server.push_checks import payload_problem
@@ -44,16 +46,18 @@ from sync.server.sales import apply_sale
 logger = logging.getLogger(__name__)
 
 Result = dict[str, Any]
-Handler = Callable[[Connection, dict[str, Any], Mutation], int]
+Handler = Callable[[Connection, dict[str, Any], Mutation, str], int]  # (..., device id) -> seq
 Scope = Callable[[], AbstractContextManager[Any]]
 ATTEMPTS = 4
 # PostgreSQL: serialization_failure, deadlock_detected. Transient, worth one more try at once.
 RETRY_SQLSTATES = {"40001", "40P01"}
 
 HANDLERS: dict[str, Handler] = {
-    "sale.create": lambda conn, payload, _m: apply_sale(conn, payload),
-    "return.create": lambda conn, payload, _m: apply_return(conn, payload),
-    "customer.upsert": lambda conn, payload, m: apply_customer(conn, payload, m.base_version),
+    "sale.create": lambda conn, payload, _m, _d: apply_sale(conn, payload),
+    "return.create": lambda conn, payload, _m, _d: apply_return(conn, payload),
+    "customer.upsert": lambda conn, payload, m, _d: apply_customer(conn, payload, m.base_version),
+    "cash.session": lambda conn, payload, _m, device_id: apply_cash_session(conn, payload, device_id),
+    "audit.entry": lambda conn, payload, _m, device_id: apply_audit_entry(conn, payload, device_id),
 }
 
 
@@ -127,7 +131,7 @@ def _apply_once(
     with scope():
         stored = applied.claim(conn, m.id, device_id, m.type)
         if stored is None:
-            done = result(m.id, "applied", seq=handler(conn, payload, m))
+            done = result(m.id, "applied", seq=handler(conn, payload, m, device_id))
             applied.store(conn, m.id, {"status": "applied", "seq": done["seq"]})
             return done
     if stored["device_id"] != device_id:

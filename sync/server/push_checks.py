@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from sync.server.errors import Rejected
+from sync.server.ids import fixed_width
 
 Doc = dict[str, Any]
 
@@ -161,3 +163,34 @@ def _already(earlier: list[Doc]) -> tuple[dict[str, int], dict[str, int]]:
 def fully_returned(lines: list[Doc], returns: list[Doc]) -> bool:
     returned, _ = _already(returns)
     return all(returned.get(ln["id"], 0) >= ln["quantity"] for ln in lines)
+
+
+def wire_time(payload: Doc, field: str) -> str:
+    """`payload[field]` in the fixed-width form the shop stores, or Rejected naming the field."""
+    try:
+        return fixed_width(payload[field])
+    except ValueError as exc:
+        raise Rejected(f"{field} {payload[field]!r} is not a date and time: {exc}") from None
+
+
+def json_text(value: Any, what: str) -> str:
+    """`value` as the JSON text the shop stores, or Rejected. JSON parsing lets through what the
+    database would refuse with an error that fails the whole push: strings UTF-8 cannot carry
+    ("\\ud800"), NUL characters (PostgreSQL text cannot hold them), nesting too deep, integers too big."""
+    try:
+        text = orjson.dumps(value).decode()  # orjson refuses nesting deeper than 255 levels
+    except orjson.JSONEncodeError as exc:
+        raise Rejected(f"{what} cannot be stored: {exc}") from None
+    if "\\u0000" in text and _has_nul(value):
+        raise Rejected(f"{what} holds a NUL character, which the shop cannot store")
+    return text
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from sync.pin_hash import hash_pin
 from sync.server import changelog, db, devices, records
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes, add_write_routes
-from sync.server.pins import hash_pin
 from sync.server.schemas import DeviceIn, PruneIn, StaffIn, StaffPatch
 
 router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: staff and devices"])

@@ -6,12 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from sync.pin_hash import pin_problem
 from sync.protocol import Percent
 from sync.server.barcodes import barcode_problem
 
 
 def _barcode(value: str | None) -> str | None:
     if value is not None and (why := barcode_problem(value)):
+        raise ValueError(why)
+    return value
+
+
+def _pin(value: str) -> str:
+    # The same rule as `countertop-shop staff add`: a new PIN is 4-8 digits and not trivially guessed.
+    if why := pin_problem(value):
         raise ValueError(why)
     return value
 
@@ -23,7 +31,7 @@ RefId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Barcode = Annotated[str | None, AfterValidator(_barcode)]
 Price = Annotated[int, Field(ge=0, le=10**12, description="minor units, tax as the shop's tax mode says")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=32, strip_whitespace=True)]
-Pin = Annotated[str, StringConstraints(pattern=r"^\d{4,12}$")]
+Pin = Annotated[str, StringConstraints(max_length=64), AfterValidator(_pin)]
 
 
 class Body(BaseModel):
@@ -131,7 +139,9 @@ Role = Literal["cashier", "warehouse", "manager"]
 class StaffIn(Body):
     name: Name
     role: Role
-    pin: Pin | None = Field(None, description="4-12 digits; only a salted scrypt hash is kept")
+    pin: Pin | None = Field(
+        None, description="4-8 digits, not a run or a repeat; only a salted scrypt hash is kept"
+    )
     active: bool = True
 
 

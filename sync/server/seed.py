@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import orjson
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
+from sync.pin_hash import hash_pin
 from sync.server import changelog, db
 from sync.server.barcodes import ean13
 from sync.server.docs import location_doc, staff_doc, tax_rate_doc
 from sync.server.ids import utc_now, uuid7
-from sync.server.pins import hash_pin
 from sync.server.seed_titles import product_title
 from sync.server.seed_words import CATEGORIES, LOCATIONS, STAFF, TAX_RATES, Category
 from sync.server.tables import (

@@ -186,6 +186,55 @@ applied_mutation = Table(
     Column("created_at", TS, nullable=False),
 )
 
+# Closed till sessions (shifts) as the tills pushed them (`cash.session`): the shop's cash books.
+# Not a synced entity: tills never pull these. Per-tender figures and the cash count are JSON text.
+cash_session = Table(
+    "cash_session",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("device_id", ID, nullable=False),
+    Column("till_code", String(12), nullable=False),
+    Column("opened_by", ID, nullable=False),
+    Column("closed_by", ID, nullable=False),
+    Column("approved_by", ID, nullable=True),
+    Column("opened_at", TS, nullable=False),
+    Column("closed_at", TS, nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("float", BigInteger, nullable=False),
+    Column("sale_count", Integer, nullable=False),
+    Column("sales_total", BigInteger, nullable=False),
+    Column("refund_count", Integer, nullable=False),
+    Column("refunds_total", BigInteger, nullable=False),
+    Column("pay_ins", BigInteger, nullable=False),
+    Column("pay_outs", BigInteger, nullable=False),
+    Column("drops", BigInteger, nullable=False),
+    Column("variance", BigInteger, nullable=False),  # counted - expected over every tender
+    Column("tenders", Text, nullable=False),
+    Column("cash_count", Text, nullable=False),
+    Column("received_at", TS, nullable=False),
+)
+
+# The tills' append-only audit log (`audit.entry`): who did what, when, where, why, approved by whom.
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("device_id", ID, nullable=False),
+    Column("till_code", String(12), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("staff_id", ID, nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("approved_by", ID, nullable=True),
+    Column("received_at", TS, nullable=False),
+    Index("ix_audit_entry_at", "at"),
+    Index("ix_audit_entry_staff_id_at", "staff_id", "at"),
+    Index("ix_audit_entry_action_at", "action", "at"),
+)
+
 change_log = Table(
     "change_log",
     metadata,

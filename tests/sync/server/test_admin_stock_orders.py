@@ -109,14 +109,14 @@ def test_order_with_unknown_variant_changes_nothing(shop: LiveShop) -> None:
 def test_staff_pin_is_stored_only_as_a_salted_scrypt_hash(shop: LiveShop) -> None:
     from sync.server.pins import verify_pin
 
-    made = shop.admin_post("staff", json={"name": "Pat", "role": "cashier", "pin": "4321"}).json()
+    made = shop.admin_post("staff", json={"name": "Pat", "role": "cashier", "pin": "4829"}).json()
     # scrypt$N$r$p$salt$hash: the PIN itself is none of the fields (a hex field may contain the
-    # digits 4321 by chance, so no substring check).
+    # digits 4829 by chance, so no substring check).
     fields = made["pin_hash"].split("$")
-    assert fields[0] == "scrypt" and len(fields) == 6 and "4321" not in fields
+    assert fields[0] == "scrypt" and len(fields) == 6 and "4829" not in fields
     assert all(len(part) >= 32 for part in fields[4:])
-    assert verify_pin("4321", made["pin_hash"]) and not verify_pin("4322", made["pin_hash"])
-    again = shop.admin_post("staff", json={"name": "Pat 2", "role": "cashier", "pin": "4321"}).json()
+    assert verify_pin("4829", made["pin_hash"]) and not verify_pin("4828", made["pin_hash"])
+    again = shop.admin_post("staff", json={"name": "Pat 2", "role": "cashier", "pin": "4829"}).json()
     assert again["pin_hash"] != made["pin_hash"]  # salted
     assert shop.admin_post("staff", json={"name": "Bad", "role": "cashier", "pin": "12"}).status_code == 422
     assert shop.admin_post("staff", json={"name": "Bad", "role": "boss"}).status_code == 422
