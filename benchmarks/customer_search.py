@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from pos.services.customers import CustomerService  # noqa: E402
 from pos.store.database import driver_connection, open_replica  # noqa: E402
 from pos.store.replica import SqliteReplica  # noqa: E402
+from tests.staffing import as_cashier  # noqa: E402
 
 FIRST = (
     "Anna", "Ben", "Clara", "David", "Emma", "Finn", "Greta", "Hugo", "Ida", "Jonas", "Karl", "Lena",
@@ -85,8 +86,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--without-indexes", action="store_true",
-                        help="drop the search indexes first: the load figure without them, for comparison")
+    parser.add_argument(
+        "--without-indexes",
+        action="store_true",
+        help="drop the search indexes first: the load figure without them, for comparison",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder:
@@ -102,7 +106,7 @@ def main() -> None:
         kept = "without" if args.without_indexes else "with"
         print(f"{args.customers:,} customers loaded (first sync, {kept} the search indexes) in "
               f"{time.perf_counter() - start:.2f} s")  # fmt: skip
-        service = CustomerService(engine)
+        service = CustomerService(engine, who=as_cashier())
         words = [f.lower()[:3] for f in FIRST] + [ln.lower()[:4] for ln in LAST]
         queries: dict[str, Callable[[], str]] = {
             "name prefix (3 letters)": lambda: rng.choice(FIRST)[:3].lower(),

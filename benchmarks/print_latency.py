@@ -34,6 +34,7 @@ from pos.ui.printing.receipt_printing import ReceiptPrinting
 from tests.fixtures.shop_server import make_live_shop
 from tests.printing.conftest import LOOK, _ensure_till, sell
 from tests.printing.printer_server import PrinterServer
+from tests.staffing import as_cashier
 from tests.ui.conftest import sync_into
 from tests.ui.sell_support import variants
 
@@ -59,7 +60,7 @@ def main() -> None:
             printing = ReceiptPrinting(service)
             failures: list[str] = []
             printing.failed.connect(lambda result: failures.append(result.message))
-            checkout = CheckoutService(engine)
+            checkout = CheckoutService(engine, who=as_cashier())
             codes = [v["barcode"] for v in variants(engine)]
             first_byte, next_scan = [], []
             for index in range(args.sales):

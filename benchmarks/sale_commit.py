@@ -46,9 +46,12 @@ from pos.store.till_file import till_engine  # noqa: E402
 from sync.connectors.countertop import CountertopConnector  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
 from sync.protocol import ShopInfo  # noqa: E402
+from tests.staffing import as_cashier, open_shift  # noqa: E402
 from tests.store import catalog_docs as cd  # noqa: E402
 
 CATALOG = 2000
+BENCH_SHOP = ShopInfo(shop_name="Bench", currency="EUR", prices_include_tax=True, device_id="bench",
+                      device_name="bench", head=10)  # fmt: skip
 
 
 def summary(label: str, samples: list[float]) -> str:
@@ -76,9 +79,9 @@ def quiet_replica(path: Path) -> tuple[object, list[str]]:
     replica = SqliteReplica(engine)
     docs = list(cd.products(CATALOG, seed=3))
     cd.load_catalog(replica, docs)
-    replica.record_shop(ShopInfo(shop_name="Bench", currency="EUR", prices_include_tax=True,
-                                 device_id="bench", device_name="bench", head=10))  # fmt: skip
+    replica.record_shop(BENCH_SHOP)
     _till_row(engine)
+    open_shift(engine)
     codes = [v["barcode"] or v["sku"] for doc in docs for v in doc["variants"]]
     return engine, codes
 
@@ -144,8 +147,10 @@ def busy(args: argparse.Namespace, work: Path, carts: list[Cart]) -> None:
     server = Server(database)
     path = work / "busy.sqlite3"
     ui = open_replica(path)
+    SqliteReplica(ui).record_shop(BENCH_SHOP)  # the shop row a shift needs; the sync rewrites it
     _till_row(ui, location_id="bench-location")
-    service = CheckoutService(ui)
+    open_shift(ui)
+    service = CheckoutService(ui, who=as_cashier())
     try:
         if args.background == "thread":
             sync_db = open_replica(path)
@@ -219,7 +224,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="countertop-sale-commit-") as tmp:
         work = Path(tmp)
         engine, codes = quiet_replica(work / "quiet.sqlite3")
-        service = CheckoutService(engine)
+        service = CheckoutService(engine, who=as_cashier())
         carts = make_carts(service, codes, args.sales, rng)
         print(
             summary("raw SQLite floor (one-row durable commit, same disk)", raw_floor(work / "floor.sqlite3"))

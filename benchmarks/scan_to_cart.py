@@ -47,6 +47,7 @@ from pos.ui.sell.sell_screen import SellScreen  # noqa: E402
 from pos.ui.sell.services import Selling  # noqa: E402
 from pos.ui.tasks import TaskRunner  # noqa: E402
 from sync.protocol import ShopInfo  # noqa: E402
+from tests.staffing import as_cashier  # noqa: E402
 
 CART_LINES = 25
 
@@ -135,7 +136,9 @@ def main() -> None:
     QApplication.instance() or launcher.make_application()
     launcher.quiet_offscreen_messages()
     tasks = TaskRunner()
-    screen = SellScreen(Selling(CheckoutService(engine)), tasks, MoneyFormatter("EUR", "en_GB"))
+    screen = SellScreen(
+        Selling(CheckoutService(engine, who=as_cashier())), tasks, MoneyFormatter("EUR", "en_GB")
+    )
     screen.resize(1280, 760)
     screen.show()
     screen.start()

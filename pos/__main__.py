@@ -4,7 +4,8 @@
     countertop demo [--products N]               start the local demo shop and open the app on it
     countertop connect --shop URL                token from stdin (or COUNTERTOP_DEVICE_TOKEN)
     countertop sync --once                       pull headless until caught up, print what it did
-    countertop sell --item CODE[xN]... --cash A  sell headless from the replica, print the receipt
+    countertop sell --staff NAME --item CODE[xN]... --cash A   sell headless, print the receipt
+    countertop shift open|x|close --staff NAME [--count VALUExN]...   the till's shift, headless
     countertop shop ARGS...                      the reference shop's own CLI (countertop-shop)
 
 Exit status: 0 done, 1 failed at run time (shop unreachable...), 2 bad input (nothing changed).
@@ -69,7 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     sell.add_argument("--card", action="append", default=[], metavar="AMOUNT", help="paid by card")
     sell.add_argument("--ref", action="append", default=[], metavar="REF",
                       help="card terminal reference, one per --card in order")
-    sell.add_argument("--staff", default=None, metavar="ID", help="staff id recorded on the sale")
+    sell.add_argument("--staff", default=None, metavar="NAME",
+                      help="who sells (name or id); PIN in $COUNTERTOP_STAFF_PIN or on stdin")
+    shift = sub.add_parser("shift", parents=[common], help="open a shift, print an X report, or close it")
+    shift.add_argument("action", choices=("open", "x", "close"))
+    shift.add_argument("--staff", default=None, metavar="NAME",
+                       help="who (name or id); PIN in $COUNTERTOP_STAFF_PIN or on stdin")
+    shift.add_argument("--count", action="append", default=[], metavar="VALUExPIECES",
+                       help="notes and coins counted, e.g. 20x3 (open: the float; close: the drawer)")
+    shift.add_argument("--card", action="append", default=[], metavar="AMOUNT",
+                       help="close: the card terminal's total for the shift")
+    shift.add_argument("--manager", default=None, metavar="NAME",
+                       help="close: a manager approving a variance; PIN in $COUNTERTOP_MANAGER_PIN")
     sub.add_parser("shop", help="run the reference shop's command line (countertop shop --help)")
     return parser
 
@@ -130,6 +142,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from pos.sell_command import sell_command
 
         return sell_command(settings, args.item, args.cash, args.card, args.ref, args.staff)
+    if args.command == "shift":
+        from pos.shift_command import shift_command
+
+        return shift_command(settings, args.action, args)
     if args.command == "demo":
         return app.run_gui(settings, demo=True, demo_products=args.products)
     return app.run_gui(settings)

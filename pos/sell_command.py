@@ -1,12 +1,14 @@
 """`countertop sell`: the counter's checkout without the screen, for scripts and tests.
 
-    countertop sell --item 4000000000017 --item KIT-0000002x3 --cash 50.00
-    countertop sell --item KIT-0000002 --card 12.30 --ref AUTH-1 --cash 5
+    COUNTERTOP_STAFF_PIN=1111 countertop sell --staff "Sam Cashier" --item 4000000000017 --cash 50.00
+    countertop sell --staff "Sam Cashier" --item KIT-0000002 --card 12.30 --ref AUTH-1 --cash 5 < pin
 
 Each `--item` is a barcode or SKU, as a scanner would type it, optionally followed by `xN` or `*N`
 for N of it. Tenders: every `--card AMOUNT` (paid on an external terminal; `--ref` gives the
 references in the same order), then every `--cash AMOUNT` (change comes only from cash). It sells
-from the local replica, with or without a network; the sync sends the sale to the shop.
+from the local replica, with or without a network; the sync sends the sale to the shop. As at the
+screen, the seller signs in with their PIN (pos.shift_command.sign_in) and a shift must be open
+(`countertop shift open`).
 
 Prints the receipt on stdout: number, lines, totals, tax per rate, payments and change; and, when
 this till has a receipt printer set up (Settings > Printers in the app, or the demo shop's PDF
@@ -31,9 +33,11 @@ from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.domain.tender import Tender, settle
 from pos.services.checkout import CheckoutService, CompletedSale
+from pos.services.signed_in import SignedIn
 from pos.settings import Settings
+from pos.shift_command import open_till, sign_in
 from pos.store import till
-from pos.store.database import driver_connection, open_replica, transaction
+from pos.store.database import driver_connection, transaction
 from pos.store.till_file import till_engine
 
 log = logging.getLogger(__name__)
@@ -48,17 +52,14 @@ def sell_command(
     cash: Sequence[str] = (),
     card: Sequence[str] = (),
     refs: Sequence[str] = (),
-    staff_id: str | None = None,
+    staff: str | None = None,
 ) -> int:
+    engine = open_till(settings)
     connection = settings.connection
-    if connection is None:
-        raise CommandError("This till is not connected to a shop yet: run `countertop connect --shop URL`.")
-    path = settings.replica_path(connection)
-    if not path.exists():
-        raise CommandError("This till has no copy of the shop yet: run `countertop sync --once` first.")
-    engine = open_replica(path)
+    assert connection is not None
     try:
-        service = CheckoutService(engine, settings)
+        who = SignedIn(sign_in(engine, staff))
+        service = CheckoutService(engine, settings, who=who)
         try:
             cart = service.new_cart()
             for spec in items:
@@ -66,7 +67,7 @@ def sell_command(
             tenders = _tenders(cart.currency, card, refs, cash)
             settle(cart.totals().total, tenders)  # refuse before writing anything
             _ensure_till(engine, connection.device_id)
-            sale = service.checkout(cart, tenders, staff_id=staff_id)
+            sale = service.checkout(cart, tenders)
         except DomainError as exc:
             raise CommandError(_nothing_sold(str(exc))) from None
         print(receipt(sale, cart), flush=True)

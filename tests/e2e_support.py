@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pos.settings import TOKEN_ENV, Settings
+from pos.shift_command import PIN_ENV
 from pos.store import outbox
 from pos.store.till_file import connect_both
 from tests.fixtures.shop_server import LiveShop
@@ -58,11 +59,17 @@ def shop_levels(shop: LiveShop, variant_ids: Sequence[str], location_id: str) ->
 # --- the till side ---------------------------------------------------------------------------------
 
 
+SELLER, SELLER_PIN = "Sam Cashier", "1111"  # the demo shop's cashier (sync/server/seed_words.py)
+
+
 def connect_till(data: Path, shop: LiveShop, token: str) -> Path:
     """`countertop connect` then `countertop sync --once` in child processes; the replica file."""
     connected = countertop("--data-dir", str(data), "connect", "--shop", shop.url, env={TOKEN_ENV: token})
     assert connected.returncode == 0, connected.stderr
     sync_once(data, token)
+    opened = countertop("--data-dir", str(data), "shift", "open", "--staff", SELLER, "--count", "20x10",
+                        env={PIN_ENV: SELLER_PIN})  # fmt: skip
+    assert opened.returncode == 0, opened.stdout + opened.stderr
     return Settings.load(data).replica_path()
 
 
@@ -74,7 +81,7 @@ def sync_once(data: Path, token: str) -> subprocess.CompletedProcess[str]:
 
 def sell_command(data: Path, *args: str) -> str:
     """One real `countertop sell` process; the receipt number it printed."""
-    result = countertop("--data-dir", str(data), "sell", *args)
+    result = countertop("--data-dir", str(data), "sell", "--staff", SELLER, *args, env={PIN_ENV: SELLER_PIN})
     assert result.returncode == 0, result.stdout + result.stderr
     return re.search(r"^Receipt: (\S+)$", result.stdout, re.M)[1]  # type: ignore[index]
 
@@ -128,7 +135,8 @@ def shown_stock(replica: Path, variant_id: str, location_id: str) -> int:
 
 
 def outbox_size(replica: Path) -> int:
-    return rows(replica, "SELECT count(*) FROM outbox")[0][0]
+    """Sales, returns and customers waiting (audit entries of sign-ins and shifts aside)."""
+    return rows(replica, "SELECT count(*) FROM outbox WHERE type != 'audit.entry'")[0][0]
 
 
 def spawn(mode: str, data: Path, *args: str, token: str | None = None, **popen: Any) -> subprocess.Popen[str]:

@@ -29,6 +29,7 @@ from pos.services.checkout import CheckoutService, CompletedSale
 from pos.settings import TOKEN_ENV, Settings
 from pos.store.database import open_replica
 from sync.ports import SyncError
+from tests.staffing import as_cashier, open_shift
 
 
 def tenders(rng: random.Random, total: int, currency: str, index: int) -> list[Tender]:
@@ -63,7 +64,8 @@ def sell_one(
 def sell(data: Path, count: int, seed: int, codes: Sequence[str]) -> int:
     settings = Settings.load(data)
     engine = open_replica(settings.replica_path())
-    checkout = CheckoutService(engine, settings)
+    open_shift(engine)
+    checkout = CheckoutService(engine, settings, who=as_cashier())
     rng = random.Random(seed)
     try:
         for index in range(count):
@@ -80,7 +82,8 @@ def sell_and_push(data: Path, seed: int, codes: Sequence[str]) -> int:
     assert settings.connection is not None
     # The app's own arrangement: the sell screen on one engine, the sync engine on another.
     session = open_session(settings, settings.connection, os.environ[TOKEN_ENV])
-    checkout = CheckoutService(session.ui_db, settings)
+    open_shift(session.ui_db)
+    checkout = CheckoutService(session.ui_db, settings, who=as_cashier())
     rng = random.Random(seed)
     print("ready", flush=True)
     index = 0

@@ -9,9 +9,12 @@ import orjson
 import pytest
 
 from pos.__main__ import main
+from pos.domain.cash import denominations
 from pos.settings import TOKEN_ENV, Settings
+from pos.shift_command import MANAGER_PIN_ENV, PIN_ENV
 from pos.store.till_file import connect_both
 from sync.protocol import MUTATION_PAYLOADS
+from tests.e2e_support import SELLER, SELLER_PIN
 from tests.fixtures.shop_server import LiveShop
 from tests.test_cli import connect_in_process, countertop
 
@@ -31,10 +34,13 @@ def _table(replica: Path, sql: str) -> list[tuple]:
 
 
 def _written(replica: Path) -> dict[str, object]:
-    return {
+    """What a sale writes (the sign-in's own audit entry aside: someone did sign in)."""
+    found: dict[str, object] = {
         table: _table(replica, f"SELECT * FROM {table}")
-        for table in ("sale", "sale_line", "sale_payment", "outbox", "pending_stock", "till")
+        for table in ("sale", "sale_line", "sale_payment", "pending_stock", "till", "cash_event")
     }
+    found["outbox"] = _table(replica, "SELECT * FROM outbox WHERE type != 'audit.entry'")
+    return found
 
 
 @pytest.fixture
@@ -42,6 +48,8 @@ def synced(monkeypatch, tmp_path: Path, live_shop: LiveShop, memory_keyring) -> 
     data = tmp_path / "till"
     assert connect_in_process(monkeypatch, data, live_shop.url, live_shop.device_token) == 0
     replica = _sync(data, live_shop)
+    monkeypatch.setenv(PIN_ENV, SELLER_PIN)
+    assert main(["--data-dir", str(data), "shift", "open", "--staff", SELLER, "--count", "20x10"]) == 0
     products = live_shop.admin_get("products", params={"limit": 1000}).json()
     return data, replica, products
 
@@ -54,7 +62,8 @@ def test_sell_prints_the_receipt_and_writes_the_sale_with_its_mutation(synced, c
     data, replica, products = synced
     first, second = products[0]["variants"][0], products[1]["variants"][0]
     status = main([
-        "--data-dir", str(data), "sell", "--item", first["barcode"], "--item", f"{second['sku'].lower()}x3",
+        "--data-dir", str(data), "sell", "--staff", SELLER,
+        "--item", first["barcode"], "--item", f"{second['sku'].lower()}x3",
         "--card", "1.00", "--ref", "AUTH-9", "--cash", "10000",
     ])  # fmt: skip
     out = capsys.readouterr().out
@@ -79,7 +88,7 @@ def test_sell_prints_the_receipt_and_writes_the_sale_with_its_mutation(synced, c
         (first["id"], 1),
         (second["id"], 3),
     ]
-    ((kind, stored),) = _table(replica, "SELECT type, payload FROM outbox")
+    ((kind, stored),) = _table(replica, "SELECT type, payload FROM outbox WHERE type = 'sale.create'")
     assert kind == "sale.create" and orjson.loads(stored) == payload
     assert sorted(_table(replica, "SELECT variant_id, delta FROM pending_stock")) == sorted(
         [(first["id"], -1), (second["id"], -3)]
@@ -89,10 +98,12 @@ def test_sell_prints_the_receipt_and_writes_the_sale_with_its_mutation(synced, c
 def test_the_real_command_in_a_child_process(synced) -> None:
     data, replica, products = synced
     variant = products[2]["variants"][0]
-    result = countertop("--data-dir", str(data), "sell", "--item", variant["sku"], "--cash", "1000")
+    result = countertop(
+        "--data-dir", str(data), "sell", "--staff", SELLER, "--item", variant["sku"], "--cash", "1000"
+    )
     assert result.returncode == 0, result.stderr
     assert re.search(r"^Receipt: [A-Z0-9]+-000001$", result.stdout, re.M)
-    assert len(_table(replica, "SELECT id FROM outbox")) == 1
+    assert len(_table(replica, "SELECT id FROM outbox WHERE type = 'sale.create'")) == 1
 
 
 def test_bad_input_exits_2_and_writes_nothing(synced, capsys) -> None:
@@ -117,7 +128,7 @@ def test_bad_input_exits_2_and_writes_nothing(synced, capsys) -> None:
         ),
     ]
     for args, words in cases:
-        assert main(["--data-dir", str(data), "sell", *args]) == 2, args
+        assert main(["--data-dir", str(data), "sell", "--staff", SELLER, *args]) == 2, args
         err = capsys.readouterr().err
         assert err.startswith("countertop: ") and words in err and "Nothing was sold" in err, (args, err)
     assert _written(replica) == before
@@ -134,3 +145,62 @@ def test_sell_without_a_shop_or_a_replica_exits_2(tmp_path: Path, capsys) -> Non
     assert main(["--data-dir", str(tmp_path), "sell", "--item", "X", "--cash", "1"]) == 2
     assert "sync --once" in capsys.readouterr().err
     assert not settings.replica_path().exists()
+
+
+def test_selling_needs_the_right_pin_and_an_open_shift(synced, capsys, monkeypatch) -> None:
+    data, replica, products = synced
+    sku = products[0]["variants"][0]["sku"]
+    before = _written(replica)
+    monkeypatch.setenv(PIN_ENV, "9999")
+    assert main(["--data-dir", str(data), "sell", "--staff", SELLER, "--item", sku, "--cash", "1000"]) == 2
+    assert "wrong PIN for Sam Cashier" in capsys.readouterr().err
+    monkeypatch.setenv(PIN_ENV, "2222")  # Jo Warehouse's own PIN: signed in, but may not sell
+    assert (
+        main(["--data-dir", str(data), "sell", "--staff", "Jo Warehouse", "--item", sku, "--cash", "1000"])
+        == 2
+    )
+    assert "A warehouse may not sell. Nothing was sold." in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "sell", "--item", sku, "--cash", "1000"]) == 2
+    assert "--staff NAME" in capsys.readouterr().err
+    assert _written(replica) == before
+
+    monkeypatch.setenv(PIN_ENV, SELLER_PIN)
+    assert main(["--data-dir", str(data), "shift", "close", "--staff", SELLER, "--count", "20x10"]) == 0
+    assert "Z report" in capsys.readouterr().out
+    closed = _written(replica)
+    assert main(["--data-dir", str(data), "sell", "--staff", SELLER, "--item", sku, "--cash", "1000"]) == 2
+    assert "No shift is open" in capsys.readouterr().err
+    assert _written(replica) == closed
+
+
+def test_a_shift_by_command_line_x_report_and_blind_close(synced, capsys, monkeypatch) -> None:
+    data, _replica, products = synced
+    variant = products[0]["variants"][0]
+    base = ["--data-dir", str(data)]
+    assert main([*base, "sell", "--staff", SELLER, "--item", variant["sku"], "--cash", "1000"]) == 0
+    capsys.readouterr()
+    assert main([*base, "shift", "x", "--staff", SELLER]) == 0
+    x = capsys.readouterr().out
+    assert "1 sales" in x and "float 200.00 EUR" in x
+    for bad, words in ((["--count", "20xmany"], "not a whole number"), (["--count", "0.03x1"], "not a note"),
+                       (["--count", "20"], "VALUExPIECES"), (["--count", "20x-1"], "negative")):  # fmt: skip
+        assert main([*base, "shift", "close", "--staff", SELLER, *bad]) == 2, bad
+        assert words in capsys.readouterr().err, bad
+    # 200.00 float + the sale in cash, counted 10.00 short: above the 5.00 limit, a manager approves.
+    short = _counts(20000 + variant["price"] - 1000)
+    assert main([*base, "shift", "close", "--staff", SELLER, *short]) == 2
+    assert "needs a manager's approval" in capsys.readouterr().err
+    monkeypatch.setenv(MANAGER_PIN_ENV, "1234")  # Alex Manager, the demo shop's manager
+    assert main([*base, "shift", "close", "--staff", SELLER, *short, "--manager", "Alex Manager"]) == 0
+    z = capsys.readouterr().out
+    assert "cash: expected" in z and "variance -10.00 EUR" in z and "approved by" in z
+
+
+def _counts(minor: int) -> list[str]:
+    """`--count` options for an amount in euros, largest notes first."""
+    options = []
+    for value in denominations("EUR"):
+        pieces, minor = divmod(minor, value)
+        if pieces:
+            options += ["--count", f"{value / 100:g}x{pieces}"]
+    return options

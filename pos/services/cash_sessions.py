@@ -39,7 +39,7 @@ from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
 from pos.domain.permissions import Approval, Limits, Permission, Size, decide, require
-from pos.services.audit import Actor, record
+from pos.services.audit import Actor, clean_reason, record
 from pos.store import cash_sessions as store
 from pos.store import outbox, till
 from pos.store.database import read_transaction, write_transaction
@@ -87,6 +87,11 @@ class CashSessions:
         """The open session as its events make it, or None."""
         with read_transaction(self._till) as con:
             return store.load_open(con)
+
+    def currency(self) -> str:
+        """The shop's currency, which floats and counts are in."""
+        with read_transaction(self._engine) as con:
+            return _currency(con)
 
     def x_report(self, actor: Actor) -> XReport:
         require(decide(actor.role, Permission.X_REPORT))
@@ -139,6 +144,16 @@ class CashSessions:
                    before={"cash": session.cash_in_drawer.minor}, after={"cash": moved.cash_in_drawer.minor},
                    reason=reason_kept, approval=used)  # fmt: skip
         return moved
+
+    def open_drawer(self, actor: Actor, reason: str, approval: Approval | None = None) -> None:
+        """Allow a drawer opening without a sale (a cashier needs a manager); audited with the reason.
+        The caller kicks the drawer afterwards (pos.services.printing)."""
+        used = require(decide(actor.role, Permission.OPEN_DRAWER), approval)
+        why = clean_reason(reason, required=True)
+        with write_transaction(self._till) as con:
+            session = self._open_one(con, "open the drawer")
+            record(con, actor=actor, action=Permission.OPEN_DRAWER, at=self._clock(), subject=session.id,
+                   reason=why, approval=used)  # fmt: skip
 
     def close(
         self,

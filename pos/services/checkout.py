@@ -8,7 +8,9 @@ The sell screen and the headless API (`countertop sell`, scripts, tests) call th
     from pos.store.database import open_replica
 
     engine = open_replica(settings.replica_path())
-    checkout = CheckoutService(engine, settings)  # or a tuple of EmbeddedLayouts
+    who = SignedIn(StaffService(engine).sign_in(staff_id, pin))  # pos.services.signed_in
+    CashSessions(engine).open(who.actor, {2000: 5})  # once per shift: the float by denomination
+    checkout = CheckoutService(engine, settings, who=who)  # or a tuple of EmbeddedLayouts
     cart = checkout.new_cart()
     result = checkout.scan(cart, "4000000000017")  # .status: "added", "choose_variant", ...
     if result.status == "choose_variant":
@@ -16,11 +18,15 @@ The sell screen and the headless API (`countertop sell`, scripts, tests) call th
     sale = checkout.checkout(cart, [Tender("cash", Money(5000, cart.currency))])
     print(sale.number, sale.totals.total, sale.settlement.change)
 
-Every check happens before anything is written (a DomainError, or its subclass CheckoutError,
-says what is wrong for a person). Then one BEGIN IMMEDIATE transaction on a synchronous=FULL
-connection writes the sale, its lines and payments, takes the receipt number and enqueues the
-`sale.create` mutation with its stock deltas (pos.store.outbox); `checkout` returns only after
-COMMIT, so a sale the cashier sees as paid survives a kill or a power cut.
+Selling needs a signed-in person allowed to sell and an open cash session on the till
+(pos.services.cash_sessions); discounts above the limit and voids go through `set_line_discount`,
+`set_cart_discount`, `void_line` and `void_cart`, which ask for a manager's approval
+(pos.services.cart_controls). Every check happens before anything is written (a DomainError,
+or its subclass CheckoutError, says what is wrong for a person). Then one BEGIN IMMEDIATE
+transaction on a synchronous=FULL connection writes the sale, its lines and payments, takes the
+receipt number, counts the takings into the open shift and enqueues the `sale.create` mutation
+with its stock deltas (pos.store.outbox); `checkout` returns only after COMMIT, so a sale the
+cashier sees as paid survives a kill or a power cut.
 """
 
 from __future__ import annotations
@@ -51,12 +57,15 @@ from pos.domain.embedded import (
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.permissions import Permission
 from pos.domain.sale import build_sale, check_sale
 from pos.domain.tender import Settlement, Tender, settle
 from pos.services import scanning
-from pos.services.cash_sessions import record_sale_takings
+from pos.services.cart_controls import CartControls
+from pos.services.cash_sessions import NoOpenSession, record_sale_takings
 from pos.services.catalog import MAX_CODE_CHARS, CatalogService
 from pos.services.scanning import VariantRow
+from pos.services.signed_in import SignedIn
 from pos.settings import Settings
 from pos.store import outbox, sales, till
 from pos.store.database import BUSY_TIMEOUT_MS, driver_connection, read_transaction
@@ -126,10 +135,13 @@ class CheckoutService:
         engine: Engine,
         settings_or_layouts: Settings | Sequence[EmbeddedLayout] = (),
         *,
+        who: SignedIn,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`settings_or_layouts`: the Settings (its `embedded_barcodes`) or the layouts themselves."""
+        """`settings_or_layouts`: the Settings (its `embedded_barcodes`) or the layouts themselves;
+        `who`: the person at the till, asked before every sale, discount and void."""
         self._engine = engine
+        self._who = who
         self._till = till_engine(engine)  # sales, receipt numbers and the outbox live there
         if isinstance(settings_or_layouts, Settings):
             layouts: Sequence[EmbeddedLayout] = settings_or_layouts.embedded_barcodes
@@ -138,6 +150,11 @@ class CheckoutService:
         self._layouts = check_layouts(layouts)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._catalog = CatalogService(engine)
+        self._controls = CartControls(who, self._till, self._clock)
+        self.set_line_discount = self._controls.set_line_discount
+        self.set_cart_discount = self._controls.set_cart_discount
+        self.void_line = self._controls.void_line
+        self.void_cart = self._controls.void_cart
 
     # --- carts -----------------------------------------------------------------------------------
 
@@ -207,14 +224,15 @@ class CheckoutService:
 
     # --- paying ----------------------------------------------------------------------------------
 
-    def checkout(
-        self, cart: Cart, tenders: Sequence[Tender], *, staff_id: str | None = None
-    ) -> CompletedSale:
+    def checkout(self, cart: Cart, tenders: Sequence[Tender]) -> CompletedSale:
         """Validate, then write the sale durably in one transaction; returns after COMMIT.
 
-        Raises DomainError (CheckoutError for till-level problems) with nothing written. The cart
-        is left as it was: the caller starts a new one (`new_cart`).
+        Raises DomainError (CheckoutError for till-level problems, NotSignedIn, PermissionDenied,
+        NoOpenSession) with nothing written. The cart is left as it was: the caller starts a new
+        one (`new_cart`). The sale is recorded as made by the signed-in person.
         """
+        actor, _ = self._who.require(Permission.SELL)
+        staff_id = actor.id
         if cart.is_empty:
             raise CheckoutError("The cart is empty: scan an item first. Nothing was sold.")
         totals = cart.totals()
@@ -236,8 +254,10 @@ class CheckoutService:
             _validate(payload)
             sales.write_sale(con, payload)
             # The shift counts the sale in the sale's own transaction (pos.services.cash_sessions).
-            record_sale_takings(con, payload["payments"], totals.total.currency, ref=number,
-                                at=created_at, staff_id=staff_id)  # fmt: skip
+            if not record_sale_takings(con, payload["payments"], totals.total.currency, ref=number,
+                                       at=created_at, staff_id=staff_id):  # fmt: skip
+                raise NoOpenSession("No shift is open on this till: open one with a float count first. "
+                                    "Nothing was sold.")  # fmt: skip
             outbox.enqueue(
                 con, mutation_id=mutation_id, type="sale.create", payload=payload,
                 stock=_stock_deltas(payload, location),

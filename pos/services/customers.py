@@ -35,7 +35,9 @@ from sqlalchemy import Engine
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.permissions import Permission
 from pos.domain.sale import format_timestamp
+from pos.services.signed_in import SignedIn
 from pos.store import customers as store
 from pos.store import outbox
 from pos.store.database import read_transaction, write_both_files
@@ -101,8 +103,11 @@ class OrderSummary:
 
 
 class CustomerService:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] | None = None, *, who: SignedIn
+    ) -> None:
         self._engine = engine
+        self._who = who
         self._clock = clock or (lambda: datetime.now(UTC))
 
     # --- finding ---------------------------------------------------------------------------------
@@ -138,6 +143,7 @@ class CustomerService:
         Raises CustomerError with nothing written when the name is empty, the email or phone is
         malformed, or the loyalty code belongs to another customer.
         """
+        self._who.require(Permission.CUSTOMER_CREATE if draft.id is None else Permission.CUSTOMER_EDIT)
         fields = _checked(draft)
         now = format_timestamp(self._clock())
         with self._write() as con:

@@ -25,7 +25,9 @@ from pos.domain.cart import Cart, item_count
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.permissions import Permission
 from pos.domain.sale import format_timestamp
+from pos.services.signed_in import SignedIn
 from pos.store import parked as store
 from pos.store.database import read_transaction, write_transaction
 from pos.store.till_file import till_engine
@@ -51,12 +53,16 @@ class ParkedCart:
 
 
 class ParkedCarts:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] | None = None, *, who: SignedIn
+    ) -> None:
         self._engine = engine
+        self._who = who
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def park(self, cart: Cart, label: str | None = None) -> str:
         """Keep `cart` aside; returns its id. The caller starts a new cart (this one is not cleared)."""
+        self._who.require(Permission.PARK_CART)
         if cart.is_empty:
             raise ParkedCartError("The cart is empty: there is nothing to park.")
         cleaned = _label(label) or _default_label(cart)
@@ -79,6 +85,7 @@ class ParkedCarts:
 
     def resume(self, cart_id: str) -> Cart:
         """The parked cart, as it was parked; its row is deleted in the same transaction."""
+        self._who.require(Permission.RESUME_CART)
         with self._write() as con:
             doc = store.take(con, cart_id)
             if doc is None:

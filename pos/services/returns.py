@@ -36,8 +36,11 @@ from pos.domain import returns as rules
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
+from pos.domain.permissions import Permission
 from pos.domain.sale import format_timestamp
+from pos.services.audit import record
 from pos.services.cash_sessions import record_sale_takings
+from pos.services.signed_in import SignedIn
 from pos.store import outbox, till
 from pos.store import returns as store
 from pos.store.database import read_transaction, write_transaction
@@ -143,8 +146,11 @@ def number_candidates(text: str) -> list[str]:
 
 
 class ReturnsService:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] | None = None, *, who: SignedIn
+    ) -> None:
         self._engine = engine
+        self._who = who
         self._clock = clock or (lambda: datetime.now(UTC))
 
     # --- finding the sale ------------------------------------------------------------------------
@@ -195,7 +201,6 @@ class ReturnsService:
         refund_to: str = "original",
         restock: bool = True,
         reason: str | None = None,
-        staff_id: str | None = None,
     ) -> CompletedReturn:
         """Take back `quantities` (line id -> units) of `sale` and refund them, durably.
 
@@ -203,6 +208,8 @@ class ReturnsService:
         chosen, a quantity is not a whole number from 1 to what the line can still return, the
         refund mode is unknown, or the till cannot take returns yet.
         """
+        actor, _ = self._who.require(Permission.RETURN_WITH_RECEIPT)
+        staff_id = actor.id
         if refund_to not in rules.REFUND_MODES:
             raise ReturnError(f"Refund to {refund_to!r}? Choose the original payment or cash.",
                               field="refund_to")
@@ -235,6 +242,9 @@ class ReturnsService:
             store.insert_return(con, payload)
             record_sale_takings(con, payload["refunds"], fresh.currency, ref=number, at=created_at,
                                 staff_id=staff_id, refund=True)  # fmt: skip
+            record(con, actor=actor, action=Permission.RETURN_WITH_RECEIPT, at=created_at, subject=number,
+                   after={"sale": fresh.number, "total": total.minor, "refund_to": refund_to},
+                   reason=cleaned_reason)  # fmt: skip
             outbox.enqueue(
                 con, mutation_id=mutation_id, type="return.create", payload=payload,
                 stock=_stock_deltas(fresh, plan, location) if restock else (),

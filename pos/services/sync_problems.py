@@ -9,13 +9,18 @@ it; the till's own record of the sale stays). No Qt; each action is one transact
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from pos.domain.money import Money
+from pos.domain.permissions import Approval, Permission
+from pos.services.audit import Actor, record
+from pos.services.signed_in import SignedIn
 from pos.store.database import read_transaction
 from pos.store.outbox import ParkedRow, SqliteOutbox
 from sync.ports import OutboxCounts
@@ -40,9 +45,14 @@ class ParkedMutation:
 
 
 class SyncProblems:
-    def __init__(self, engine: Engine, *, nudge: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, who: SignedIn, nudge: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:  # fmt: skip
         """`nudge` is called after "send again" so the sync loop sends it at once (SyncEngine.nudge)."""
         self._engine = engine
+        self._who = who
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._outbox = SqliteOutbox(engine)
         self._nudge = nudge
 
@@ -62,17 +72,35 @@ class SyncProblems:
 
     def send_again(self, mutation_id: str) -> None:
         """Queue it again with the same id; raises SyncProblemError if it is not parked."""
-        if not self._outbox.unpark(mutation_id):
+        actor, _ = self._who.require(Permission.SYNC_SEND_AGAIN)
+        audit = self._audit(actor, Permission.SYNC_SEND_AGAIN, mutation_id)
+        if not self._outbox.unpark(mutation_id, audit):
             raise SyncProblemError(_not_parked(mutation_id))
         log.info("parked mutation %s queued again by a person", mutation_id)
         if self._nudge is not None:
             self._nudge()
 
-    def discard(self, mutation_id: str) -> None:
-        """Drop it and its pending stock deltas; raises SyncProblemError if it is not parked."""
-        if not self._outbox.discard(mutation_id):
+    def discard(self, mutation_id: str, approval: Approval | None = None) -> None:
+        """Drop it and its pending stock deltas; raises SyncProblemError if it is not parked.
+
+        What the till did is lost to the shop: a cashier needs a manager's approval, and it is audited.
+        """
+        actor, used = self._who.require(Permission.SYNC_DISCARD, None, approval)
+        audit = self._audit(actor, Permission.SYNC_DISCARD, mutation_id, used)
+        if not self._outbox.discard(mutation_id, audit):
             raise SyncProblemError(_not_parked(mutation_id))
         log.warning("parked mutation %s discarded by a person", mutation_id)
+
+
+    def _audit(
+        self, actor: Actor, action: Permission, mutation_id: str, approval: Approval | None = None
+    ) -> Callable[[sqlite3.Connection], None]:
+        def write(con: sqlite3.Connection) -> None:
+            kind = con.execute("SELECT type FROM outbox WHERE id = ?", (mutation_id,)).fetchone()
+            record(con, actor=actor, action=action, at=self._clock(), subject=mutation_id,
+                   before={"type": kind[0]} if kind else None, approval=approval)  # fmt: skip
+
+        return write
 
 
 def _not_parked(mutation_id: str) -> str:

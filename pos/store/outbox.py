@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +59,7 @@ UNREFLECTED_DELTAS = (
     "(SELECT variant_id, location_id, delta FROM pending_stock "
     f"WHERE applied_seq IS NULL OR applied_seq > coalesce(({_LEVELS_CURSOR}), -1))"
 )
+Also = Callable[[sqlite3.Connection], None]  # more work in the same transaction
 LAST_ERROR_CHARS = 1000  # a shop's error text is kept for a person, not in full
 
 
@@ -229,9 +230,10 @@ class SqliteOutbox:
             ).fetchone()
         return _parked_row(row) if row else None
 
-    def unpark(self, mutation_id: str) -> bool:
+    def unpark(self, mutation_id: str, then: Also | None = None) -> bool:
         """Queue a parked mutation again, in its original place and with its original id (a copy
-        the shop did apply comes back `duplicate`). False when no parked mutation has that id."""
+        the shop did apply comes back `duplicate`). False when no parked mutation has that id.
+        `then` runs in the same transaction when it did (the audit entry)."""
         with self._write() as con:
             changed = con.execute(
                 "UPDATE outbox SET parked_status = NULL, parked_reason = NULL, parked_current = NULL, "
@@ -239,21 +241,27 @@ class SqliteOutbox:
                 "WHERE id = ? AND parked_status IS NOT NULL",
                 (mutation_id,),
             ).rowcount
+            if changed and then is not None:
+                then(con)
         return changed > 0
 
-    def discard(self, mutation_id: str) -> bool:
+    def discard(self, mutation_id: str, then: Also | None = None) -> bool:
         """Drop a parked mutation and its pending stock deltas: the shop will never hear of it.
 
         Only parked rows: a waiting one may be on its way to the shop right now, and dropping its
         deltas then would leave a gap in the shown stock. False when no parked mutation has that id.
         """
         with self._write() as con:
-            gone = con.execute(
-                "DELETE FROM outbox WHERE id = ? AND parked_status IS NOT NULL", (mutation_id,)
-            ).rowcount
-            if gone:
-                con.execute("DELETE FROM pending_stock WHERE mutation_id = ?", (mutation_id,))
-        return gone > 0
+            parked = con.execute(
+                "SELECT 1 FROM outbox WHERE id = ? AND parked_status IS NOT NULL", (mutation_id,)
+            ).fetchone()
+            if parked is None:
+                return False
+            if then is not None:
+                then(con)  # while the row is still there to describe
+            con.execute("DELETE FROM outbox WHERE id = ?", (mutation_id,))
+            con.execute("DELETE FROM pending_stock WHERE mutation_id = ?", (mutation_id,))
+        return True
 
 
 def _acknowledge(con: sqlite3.Connection, result: MutationResult, cursor: int | None) -> None:

@@ -21,14 +21,16 @@ from pos.store.till import ensure_till
 from pos.store.till_file import till_engine
 from tests.fixtures.shop_server import make_live_shop
 from tests.printing.printer_server import PrinterServer
+from tests.staffing import as_cashier, open_shift
 from tests.ui.conftest import sync_into
 from tests.ui.sell_support import _web_customers, variants
 
 SHOP_PRODUCTS = 20
 
 ARTIFACTS = Path(tempfile.gettempdir()) / "countertop-printing"
-LOOK = ReceiptLook(address="Café Zentral\nHauptstraße 1, 10115 Berlin", tax_id="DE123456789",
-                   footer="Merci, à bientôt!")
+LOOK = ReceiptLook(
+    address="Café Zentral\nHauptstraße 1, 10115 Berlin", tax_id="DE123456789", footer="Merci, à bientôt!"
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,8 @@ def _ensure_till(path: Path, device_id: str) -> None:
             con.execute("BEGIN IMMEDIATE")
             ensure_till(con, device_id)
             con.execute("COMMIT")
+        open_shift(engine)  # every copy of this till sells in the same open shift
+        with driver_connection(till_engine(engine)) as con:
             con.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
         with driver_connection(engine) as con:
             con.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
@@ -92,7 +96,7 @@ def service_for(engine: Any, printer: PrinterConfig, look: ReceiptLook = LOOK) -
 
 def sell(engine: Any, *, cash: bool = True, items: int = 3) -> CompletedSale:
     """A real checkout of `items` different products (two of the first), paid cash or card."""
-    checkout = CheckoutService(engine)
+    checkout = CheckoutService(engine, who=as_cashier())
     cart = checkout.new_cart()
     for number, variant in enumerate(variants(engine)[:items]):
         checkout.add_variant(cart, variant["id"], 2 if number == 0 else 1)

@@ -9,13 +9,14 @@ from pos.printing.config import PrinterConfig
 from pos.services.returns import ReturnsService
 from tests.printing.conftest import sell, service_for
 from tests.printing.test_pdf_receipts import money, pdf_text
+from tests.staffing import as_cashier
 
 
 def test_return_receipt_prints_refund_and_reprints_by_return_number(replica: Any, tmp_path: Path) -> None:
     printer = PrinterConfig(name="Files", kind="pdf", address=str(tmp_path), paper="80mm")
     service = service_for(replica, printer)
     sale = sell(replica, cash=True, items=2)
-    returns = ReturnsService(replica)
+    returns = ReturnsService(replica, who=as_cashier())
     found = returns.find_sale(sale.number)
     line = found.lines[0]
     done = returns.create_return(found, {line.line_id: 1}, refund_to="cash", reason="Too small")

@@ -4,12 +4,14 @@ nothing at all on a real shop without a printer. A printer that fails never undo
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from PIL import Image
@@ -18,7 +20,9 @@ from pos.printing.config import PrinterConfig, PrintingSettings
 from pos.sell_command import sell_command
 from pos.services.printing import DEMO_PRINTER, PrintService, till_printing
 from pos.settings import Settings, ShopConnection
+from pos.shift_command import PIN_ENV
 from pos.store.till_file import connect_both
+from tests.e2e_support import SELLER, SELLER_PIN
 from tests.printing.conftest import LOOK
 from tests.printing.printer_server import PrinterServer
 from tests.ui.sell_support import variants
@@ -41,7 +45,8 @@ def till(printing_shop: Path, folder: Path, printing: PrintingSettings | None = 
 def sell(settings: Settings, engine: Any, capsys: Capture) -> tuple[str, str, str]:
     """`countertop sell` of two items paid in cash: (receipt number, stdout, stderr)."""
     codes = [v["barcode"] for v in variants(engine)[:2]]
-    assert sell_command(settings, codes, cash=["1000"]) == 0
+    with patch.dict(os.environ, {PIN_ENV: SELLER_PIN}):  # the PIN a script would pass
+        assert sell_command(settings, codes, cash=["1000"], staff=SELLER) == 0
     out, err = capsys.readouterr()
     number = re.search(r"^Receipt: (\S+)$", out, re.M)
     assert number is not None and "Total:" in out and "Change:" in out, out  # the text receipt stays

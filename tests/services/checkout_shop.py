@@ -18,6 +18,7 @@ from pos.store.database import driver_connection, open_replica
 from pos.store.replica import SqliteReplica
 from pos.store.till_file import till_engine
 from sync.protocol import ShopInfo
+from tests.staffing import open_shift
 from tests.store import catalog_docs as cd
 
 DEVICE_ID = "01936f2a-7b5c-7def-8abc-0123456789ab"
@@ -80,8 +81,11 @@ def shop_info(*, prices_include_tax: bool = True, till_code: str | None = "T1") 
                     device_id=DEVICE_ID, device_name="till", head=10, till_code=till_code)  # fmt: skip
 
 
-def load_shop(engine: Engine, *, prices_include_tax: bool = True, till_code: str | None = "T1") -> None:
-    """A first sync of CATALOG, then the shop row and (unless `till_code` is "") the till row."""
+def load_shop(
+    engine: Engine, *, prices_include_tax: bool = True, till_code: str | None = "T1", shift: bool = True
+) -> None:
+    """A first sync of CATALOG, then the shop row and (unless `till_code` is "") the till row and,
+    with `shift`, an open shift to sell in (tests.staffing)."""
     replica = SqliteReplica(engine)
     replica.begin_snapshot()
     replica.load_snapshot("location", 10, [cd.locations()])
@@ -97,6 +101,8 @@ def load_shop(engine: Engine, *, prices_include_tax: bool = True, till_code: str
         else:
             till.record_till(con, DEVICE_ID, till_code)
         con.execute("COMMIT")
+    if shift and till_code != "":
+        open_shift(engine)
 
 
 def eur(minor: int) -> Money:

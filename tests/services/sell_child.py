@@ -13,13 +13,14 @@ from pos.domain.money import Money
 from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutService
 from pos.store.database import open_replica
+from tests.staffing import as_cashier
 
 CODES = ("4006381333931", "SPN-1", "4006381333931", "96385074")
 
 
 def main(path: str, count: int) -> None:
     engine = open_replica(Path(path))
-    service = CheckoutService(engine)
+    service = CheckoutService(engine, who=as_cashier())
     sold = 0
     while count == 0 or sold < count:
         cart = service.new_cart()

@@ -14,9 +14,11 @@ from pos.services.audit import AuditLog
 from pos.services.cash_sessions import CashSessions, NoOpenSession
 from pos.services.checkout import CheckoutService
 from pos.services.returns import ReturnsService
+from pos.services.signed_in import SignedIn
 from pos.services.staff import StaffService
 from pos.store.database import driver_connection
 from sync.protocol import MUTATION_PAYLOADS
+from tests.services import checkout_shop as shop
 from tests.services import staff_shop as staff
 from tests.services.checkout_shop import eur
 from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, PACKER_ID, Clock
@@ -24,6 +26,14 @@ from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, PACKER_ID, Clock
 MUG = "4006381333931"  # 29.99
 SPOON = "SPN-1"  # 4.50
 CARA = staff.actor(CASHIER_ID)
+
+
+@pytest.fixture
+def engine(tmp_path) -> Engine:
+    """The small shop without an open shift: these tests open their own."""
+    engine = shop.open_shop(tmp_path / "replica.sqlite3", shift=False)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -38,11 +48,11 @@ def cash(engine: Engine, clock: Clock) -> CashSessions:
 
 
 def _sell(engine: Engine, clock: Clock, codes: list[str], tenders: list[Tender]):
-    service = CheckoutService(engine, clock=clock)
+    service = CheckoutService(engine, clock=clock, who=SignedIn(CARA))
     cart = service.new_cart()
     for code in codes:
         service.scan(cart, code)
-    return service.checkout(cart, tenders, staff_id=CASHIER_ID)
+    return service.checkout(cart, tenders)
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple]:
@@ -58,9 +68,9 @@ def test_a_whole_shift_adds_up_to_the_cent_and_the_z_report_goes_to_the_shop(
     _sell(engine, clock, [MUG, SPOON], [Tender("card", eur(2000)), Tender("cash", eur(1500))])  # 34.49
     sold = _sell(engine, clock, [SPOON], [Tender("card", eur(450))])
     line = sold.payload["lines"][0]["id"]
-    returns = ReturnsService(engine, clock=clock)
+    returns = ReturnsService(engine, clock=clock, who=SignedIn(CARA))
     returns.create_return(
-        returns.find_sale_or_explain(sold.number), {line: 1}, refund_to="cash", staff_id=CASHIER_ID
+        returns.find_sale_or_explain(sold.number), {line: 1}, refund_to="cash"
     )
     cash.move(CARA, "pay_in", eur(1000), "change from the bank")
     cash.move(CARA, "pay_out", eur(1250), "window cleaner")
@@ -130,7 +140,7 @@ def test_money_cannot_leave_a_drawer_that_does_not_hold_it(engine: Engine, cash:
     with pytest.raises(DomainError, match="more than zero"):
         cash.move(CARA, "pay_in", eur(-100), "negative")
     sold = _sell(engine, clock, [MUG], [Tender("card", eur(2999))])
-    returns = ReturnsService(engine, clock=clock)
+    returns = ReturnsService(engine, clock=clock, who=SignedIn(CARA))
     with pytest.raises(DomainError, match="cannot refund"):
         returns.create_return(
             returns.find_sale_or_explain(sold.number), {sold.payload["lines"][0]["id"]: 1}, refund_to="cash"

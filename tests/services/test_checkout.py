@@ -15,11 +15,12 @@ from pos.services.checkout import CheckoutError, CheckoutService
 from pos.settings import Settings
 from tests.services import checkout_shop as shop
 from tests.services.checkout_shop import eur
+from tests.staffing import as_cashier
 
 
 @pytest.fixture
 def service(engine: Engine) -> CheckoutService:
-    return CheckoutService(engine, DEFAULT_LAYOUTS)
+    return CheckoutService(engine, DEFAULT_LAYOUTS, who=as_cashier())
 
 
 def test_new_cart_takes_the_shops_currency_and_tax_mode(service: CheckoutService) -> None:
@@ -33,7 +34,7 @@ def test_new_cart_before_the_first_sync_says_so(tmp_path: Path) -> None:
     engine = open_replica(tmp_path / "empty.sqlite3")
     try:
         with pytest.raises(CheckoutError, match="sync first"):
-            CheckoutService(engine).new_cart()
+            CheckoutService(engine, who=as_cashier()).new_cart()
     finally:
         engine.dispose()
 
@@ -145,7 +146,7 @@ def test_a_weight_embedded_code_prices_the_weight_from_the_price_per_kg(service:
 def test_the_layouts_come_from_the_settings(engine: Engine, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     settings.embedded_barcodes = (EmbeddedLayout("21", "weight", 5, 5, 3),)
-    cart_service = CheckoutService(engine, settings)
+    cart_service = CheckoutService(engine, settings, who=as_cashier())
     cart = cart_service.new_cart()
     assert cart_service.scan(cart, shop.PRICE_SCAN).status == "added"
     # read as 1.234 kg of an item whose price per kg is 0.00

@@ -22,13 +22,14 @@ from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
 from tests.services.checkout_shop import eur
+from tests.staffing import CASHIER, as_cashier
 
 NOON = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
 def service(engine: Engine) -> CheckoutService:
-    return CheckoutService(engine, DEFAULT_LAYOUTS, clock=lambda: NOON)
+    return CheckoutService(engine, DEFAULT_LAYOUTS, clock=lambda: NOON, who=as_cashier())
 
 
 def _rows(engine: Engine, sql: str, *params: object) -> list[tuple]:
@@ -43,7 +44,7 @@ def test_a_cash_sale_writes_sale_lines_payments_outbox_and_stock_in_one_go(
     service.scan(cart, "4006381333931")  # 29.99 at 20 % inclusive
     service.scan(cart, "4006381333931")
     service.scan(cart, "SPN-1")  # 4.50 at 5 %
-    sale = service.checkout(cart, [Tender("cash", eur(10000))], staff_id="staff-1")
+    sale = service.checkout(cart, [Tender("cash", eur(10000))])  # by the signed-in cashier
 
     assert sale.number == "T1-000001"
     assert (sale.totals.total, sale.settlement.change) == (eur(6448), eur(3552))
@@ -57,7 +58,7 @@ def test_a_cash_sale_writes_sale_lines_payments_outbox_and_stock_in_one_go(
         6448,
         3552,
     )
-    assert p["created_at"] == "2026-11-25T12:00:00.123456Z" and p["staff_id"] == "staff-1"
+    assert p["created_at"] == "2026-11-25T12:00:00.123456Z" and p["staff_id"] == CASHIER.id
     priced = [(ln["variant_id"], ln["quantity"], ln["unit_price"], ln["tax_rate"], ln["tax"], ln["total"])
               for ln in p["lines"]]  # fmt: skip
     assert priced == [("p1v0", 2, 2999, "20", 1000, 5998), ("p2v0", 1, 450, "5", 21, 450)]
@@ -66,13 +67,13 @@ def test_a_cash_sale_writes_sale_lines_payments_outbox_and_stock_in_one_go(
     ]
 
     assert _rows(engine, "SELECT id, number, location_id, staff_id, total, change FROM sale") == [
-        (sale.sale_id, "T1-000001", shop.SHOP, "staff-1", 6448, 3552)
+        (sale.sale_id, "T1-000001", shop.SHOP, CASHIER.id, 6448, 3552)
     ]
     assert _rows(engine, "SELECT position, variant_id, quantity, total FROM sale_line ORDER BY position") == [
         (0, "p1v0", 2, 5998), (1, "p2v0", 1, 450)
     ]  # fmt: skip
     assert _rows(engine, "SELECT method, amount, tendered FROM sale_payment") == [("cash", 6448, 10000)]
-    stored = _rows(engine, "SELECT id, type, payload FROM outbox")
+    stored = _rows(engine, "SELECT id, type, payload FROM outbox WHERE type != 'audit.entry'")
     assert [(i, t) for i, t, _ in stored] == [(sale.mutation_id, "sale.create")]
     assert orjson.loads(stored[0][2]) == p == orjson.loads(_rows(engine, "SELECT doc FROM sale")[0][0])
     assert sorted(_rows(engine, "SELECT mutation_id, variant_id, location_id, delta FROM pending_stock")) == [
@@ -105,7 +106,7 @@ def test_a_split_tender_with_card_reference_and_change_from_cash(service: Checko
 def test_discounts_and_tax_exclusive_prices_reach_the_payload(tmp_path: Path) -> None:
     engine = shop.open_shop(tmp_path / "excl.sqlite3", prices_include_tax=False)
     try:
-        service = CheckoutService(engine, DEFAULT_LAYOUTS)
+        service = CheckoutService(engine, DEFAULT_LAYOUTS, who=as_cashier())
         cart = service.new_cart()
         knife = service.add_variant(cart, "p1v0", 1)  # 29.99 net at 20 %
         service.add_variant(cart, "p2v0", 2)  # 9.00 net at 5 %
@@ -163,7 +164,7 @@ def test_zero_or_negative_tenders_are_refused_before_checkout(amount: int) -> No
 def test_a_till_without_a_code_sells_nothing(tmp_path: Path) -> None:
     engine = shop.open_shop(tmp_path / "r.sqlite3", till_code="")
     try:
-        service = CheckoutService(engine)
+        service = CheckoutService(engine, who=as_cashier())
         cart = service.new_cart()
         service.scan(cart, "SPN-1")
         before = shop.counts(engine)

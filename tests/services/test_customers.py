@@ -21,11 +21,18 @@ from pos.store.database import driver_connection
 from pos.store.replica import SqliteReplica
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
+from tests.staffing import as_cashier
 from tests.store.catalog_docs import change
 
 
-def person(number: int, name: str, email: str | None = None, phone: str | None = None,
-           code: str | None = None, version: int = 1) -> dict:
+def person(
+    number: int,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    code: str | None = None,
+    version: int = 1,
+) -> dict:
     return {"id": f"c{number}", "version": version, "name": name, "email": email, "phone": phone,
             "loyalty_code": code, "updated_at": "2026-11-01T09:00:00Z"}  # fmt: skip
 
@@ -51,7 +58,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def customers(engine: Engine) -> CustomerService:
-    return CustomerService(engine)
+    return CustomerService(engine, who=as_cashier())
 
 
 def names(found) -> list[str]:
@@ -110,11 +117,21 @@ def test_search_uses_an_index_for_every_kind_of_prefix(engine) -> None:
     from pos.store import customers as store
 
     with driver_connection(engine) as con:
-        plan = " ".join(row[-1] for row in con.execute("EXPLAIN QUERY PLAN " + store._SEARCH, (
-            "x", 50, "x", "x", 50, "x", "x", 50, "x", "x", 50, "1", "1", 50, "x", "x", 50, 50)))
+        plan = " ".join(
+            row[-1]
+            for row in con.execute(
+                "EXPLAIN QUERY PLAN " + store._SEARCH,
+                ("x", 50, "x", "x", 50, "x", "x", 50, "x", "x", 50, "1", "1", 50, "x", "x", 50, 50),
+            )
+        )
     assert "SCAN customer" not in plan
-    for index in ("ix_customer_loyalty_nocase", "ix_customer_name_nocase", "ix_customer_surname_nocase",
-                  "ix_customer_email_nocase", "ix_customer_phone_digits"):
+    for index in (
+        "ix_customer_loyalty_nocase",
+        "ix_customer_name_nocase",
+        "ix_customer_surname_nocase",
+        "ix_customer_email_nocase",
+        "ix_customer_phone_digits",
+    ):
         assert index in plan
 
 
@@ -129,7 +146,11 @@ def test_a_customer_made_offline_is_in_the_replica_and_the_outbox_at_once(engine
                                         loyalty_code="LC-7"))  # fmt: skip
     assert uuid7_time_ms(__import__("uuid").UUID(jane.id)) > 0  # a till-made UUIDv7
     assert (jane.name, jane.email, jane.phone, jane.loyalty_code, jane.version) == (
-        "Mary Poppins", "mary@example.com", None, "LC-7", 0
+        "Mary Poppins",
+        "mary@example.com",
+        None,
+        "LC-7",
+        0,
     )
     assert names(customers.search("popp")) == ["Mary Poppins"]
     assert customers.get(jane.id).waiting
@@ -204,7 +225,7 @@ def test_orders_from_every_channel_newest_first(engine, customers) -> None:
         "updated_at": "2026-10-02T10:00:00Z",
     }  # fmt: skip
     SqliteReplica(engine).apply_changes([change(40, "order", web)], cursor=40)
-    checkout = CheckoutService(engine, DEFAULT_LAYOUTS)
+    checkout = CheckoutService(engine, DEFAULT_LAYOUTS, who=as_cashier())
     cart = checkout.new_cart()
     checkout.scan(cart, "4006381333948")
     checkout.scan(cart, "4006381333948")

@@ -19,6 +19,7 @@ from pos.services.parked import ParkedCartError, ParkedCarts
 from pos.store.database import driver_connection, open_replica
 from pos.store.till_file import till_engine
 from tests.services import checkout_shop as shop
+from tests.staffing import as_cashier
 
 KNIFE, SPOON, HAM_12_34 = "4006381333931", "4006381333948", shop.PRICE_SCAN
 
@@ -52,7 +53,7 @@ def engine(path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def checkout(engine: Engine) -> CheckoutService:
-    return CheckoutService(engine, DEFAULT_LAYOUTS)
+    return CheckoutService(engine, DEFAULT_LAYOUTS, who=as_cashier())
 
 
 def a_cart(checkout: CheckoutService, *codes: str):
@@ -73,29 +74,34 @@ def test_a_parked_cart_comes_back_exactly_and_survives_a_restart(path, engine, c
     cart.set_line_discount(cart.items[1].line_id, Discount.percent("10"))
     cart.set_discount(Discount.amount(eur(500)))
     expected_total = cart.totals().total
-    cart_id = ParkedCarts(engine).park(cart, label="  red   coat ")
+    cart_id = ParkedCarts(engine, who=as_cashier()).park(cart, label="  red   coat ")
     engine.dispose()  # the app closes; a new process opens the replica
 
     reopened = open_replica(path)
     try:
-        parked = ParkedCarts(reopened)
+        parked = ParkedCarts(reopened, who=as_cashier())
         (listed,) = parked.list()
         assert (listed.id, listed.label, listed.item_count, listed.total) == (
-            cart_id, "red coat", 4, expected_total
+            cart_id,
+            "red coat",
+            4,
+            expected_total,
         )
         resumed = parked.resume(cart_id)
         assert resumed.to_dict() == cart.to_dict()
         assert resumed.totals().total == expected_total
         assert parked.list() == []
         # The resumed cart sells like any other.
-        sale = CheckoutService(reopened, DEFAULT_LAYOUTS).checkout(resumed, [Tender("cash", expected_total)])
+        sale = CheckoutService(reopened, DEFAULT_LAYOUTS, who=as_cashier()).checkout(
+            resumed, [Tender("cash", expected_total)]
+        )
         assert sale.totals.total == expected_total
     finally:
         reopened.dispose()
 
 
 def test_the_list_is_newest_first_with_a_label_items_and_total(engine, checkout) -> None:
-    parked = ParkedCarts(engine, clock=Clock())
+    parked = ParkedCarts(engine, clock=Clock(), who=as_cashier())
     first = parked.park(a_cart(checkout, KNIFE))
     second = parked.park(a_cart(checkout, SPOON, SPOON, KNIFE))
     listed = parked.list()
@@ -108,7 +114,7 @@ def test_the_list_is_newest_first_with_a_label_items_and_total(engine, checkout)
 
 
 def test_a_cart_can_be_resumed_only_once(engine, checkout) -> None:
-    parked = ParkedCarts(engine)
+    parked = ParkedCarts(engine, who=as_cashier())
     cart_id = parked.park(a_cart(checkout, KNIFE))
     parked.resume(cart_id)
     with pytest.raises(ParkedCartError, match="resumed or discarded already"):
@@ -118,7 +124,7 @@ def test_a_cart_can_be_resumed_only_once(engine, checkout) -> None:
 
 
 def test_discard_forgets_the_cart(engine, checkout) -> None:
-    parked = ParkedCarts(engine)
+    parked = ParkedCarts(engine, who=as_cashier())
     keep = parked.park(a_cart(checkout, KNIFE))
     drop = parked.park(a_cart(checkout, SPOON))
     parked.discard(drop)
@@ -126,7 +132,7 @@ def test_discard_forgets_the_cart(engine, checkout) -> None:
 
 
 def test_an_empty_cart_or_a_silly_label_is_refused_and_nothing_is_kept(engine, checkout) -> None:
-    parked = ParkedCarts(engine)
+    parked = ParkedCarts(engine, who=as_cashier())
     with pytest.raises(DomainError, match="empty"):
         parked.park(checkout.new_cart())
     with pytest.raises(DomainError, match="too long"):
@@ -135,11 +141,12 @@ def test_an_empty_cart_or_a_silly_label_is_refused_and_nothing_is_kept(engine, c
 
 
 def test_a_broken_parked_cart_stays_parked_when_it_cannot_be_resumed(engine, checkout) -> None:
-    parked = ParkedCarts(engine)
+    parked = ParkedCarts(engine, who=as_cashier())
     cart_id = parked.park(a_cart(checkout, KNIFE))
     with driver_connection(till_engine(engine)) as con:
-        con.execute("UPDATE parked_cart SET doc = json_set(doc, '$.currency', 'XXXX') WHERE id = ?",
-                    (cart_id,))
+        con.execute(
+            "UPDATE parked_cart SET doc = json_set(doc, '$.currency', 'XXXX') WHERE id = ?", (cart_id,)
+        )
     with pytest.raises(DomainError):
         parked.resume(cart_id)
     assert parked_rows(engine) == 1

@@ -21,17 +21,18 @@ from pos.store.till_file import till_engine
 from sync.protocol import MUTATION_PAYLOADS
 from tests.services import checkout_shop as shop
 from tests.services.checkout_shop import eur
+from tests.staffing import as_cashier
 from tests.store.catalog_docs import change
 
 
 @pytest.fixture
 def checkout(engine: Engine) -> CheckoutService:
-    return CheckoutService(engine, DEFAULT_LAYOUTS)
+    return CheckoutService(engine, DEFAULT_LAYOUTS, who=as_cashier())
 
 
 @pytest.fixture
 def returns(engine: Engine) -> ReturnsService:
-    return ReturnsService(engine)
+    return ReturnsService(engine, who=as_cashier())
 
 
 def sell(checkout: CheckoutService, scans: list[str], tenders: list[tuple[str, int]]) -> CompletedSale:
@@ -126,8 +127,9 @@ def test_returning_everything_piece_by_piece_refunds_the_sale_to_the_cent(engine
     knife, spoon = returns.find_sale(sale.number).lines
     refunded, taxes = eur(0), eur(0)
     for quantities in ({knife.line_id: 1}, {knife.line_id: 1, spoon.line_id: 1}, {knife.line_id: 1}):
-        done = returns.create_return(returns.find_sale(sale.number), quantities, refund_to="original",
-                                     restock=False)
+        done = returns.create_return(
+            returns.find_sale(sale.number), quantities, refund_to="original", restock=False
+        )
         refunded = refunded + done.total
         taxes = taxes + sum((r.tax for r in done.lines), eur(0))
     assert refunded == sale.totals.total
@@ -289,10 +291,10 @@ def test_orders_that_took_no_money_cannot_be_refunded(engine, returns, status, m
 def test_two_screens_cannot_return_the_same_unit_twice(engine, checkout, returns) -> None:
     sale = sell(checkout, [KNIFE], [("cash", 3000)])
     on_screen_one = returns.find_sale(sale.number)
-    on_screen_two = ReturnsService(engine).find_sale(sale.number)  # both show 1 returnable
+    on_screen_two = ReturnsService(engine, who=as_cashier()).find_sale(sale.number)  # both show 1 returnable
     knife = on_screen_one.lines[0].line_id
     returns.create_return(on_screen_one, {knife: 1})
     before = written(engine)
     with pytest.raises(DomainError, match="all 1 sold have been returned already"):
-        ReturnsService(engine).create_return(on_screen_two, {knife: 1})
+        ReturnsService(engine, who=as_cashier()).create_return(on_screen_two, {knife: 1})
     assert written(engine) == before

@@ -22,13 +22,13 @@ from pos.domain.returns import Refund
 from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutService
 from pos.services.returns import ReturnsService
-from pos.store import till
 from pos.store.database import driver_connection, open_replica
 from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncEngine
 from tests.fixtures.shop_server import LiveShop
+from tests.staffing import as_cashier, open_shift
 
 
 @dataclass
@@ -39,14 +39,8 @@ class Till:
     returns: ReturnsService
 
     def pull(self) -> None:
-        self.sync.pull_once()
-        # Until SqliteReplica.record_shop records the till row itself (lead), do what it will do.
-        with driver_connection(self.engine) as con:
-            if till.read_till(con) is None:
-                info = self.sync.connector.shop_info()
-                con.execute("BEGIN IMMEDIATE")
-                till.record_till(con, info.device_id, info.till_code)
-                con.execute("COMMIT")
+        self.sync.pull_once()  # records the shop and the till row (SqliteReplica.record_shop)
+        open_shift(self.engine)
 
     def push(self) -> None:
         report = self.sync.push_once()
@@ -63,7 +57,9 @@ def till_factory(tmp_path: Path) -> Iterator[Callable[[LiveShop, str, str], Till
         connector = CountertopConnector(shop.url, token, session=session)
         sync = SyncEngine(SqliteReplica(engine), connector, outbox=SqliteOutbox(engine))
         cleanups.extend([engine.dispose, session.close])
-        return Till(engine, sync, CheckoutService(engine), ReturnsService(engine))
+        return Till(
+            engine, sync, CheckoutService(engine, who=as_cashier()), ReturnsService(engine, who=as_cashier())
+        )
 
     yield make
     for cleanup in cleanups:

@@ -18,6 +18,7 @@ from pos.store.till_file import till_engine
 from sync.ports import OutboxCounts
 from sync.protocol import MUTATION_PAYLOADS, MutationResult, ShopInfo
 from tests.fixtures.sales import VariantRow, sale_payload
+from tests.staffing import as_manager
 
 SHIRT = VariantRow("variant-shirt", "TS-M-BLU", "T-shirt / M / Blue", 1250, "20")
 MUG = VariantRow("variant-mug", "MUG-1", "Mug", 799, "20")
@@ -90,7 +91,7 @@ def test_each_parked_mutation_reads_as_a_person_would_say_it(engine: Engine) -> 
         current={"id": "c1", "version": 3},
     )
 
-    problems = SyncProblems(engine).list()
+    problems = SyncProblems(engine, who=as_manager()).list()
 
     assert [(p.id, p.type, p.status) for p in problems] == [
         ("m-sale", "sale.create", "rejected"),
@@ -106,7 +107,7 @@ def test_each_parked_mutation_reads_as_a_person_would_say_it(engine: Engine) -> 
     assert problems[1].reason == "The shop answered rejected without a reason."
     assert problems[2].current == {"id": "c1", "version": 3}
     assert all(p.parked_at.endswith("Z") and p.created_at.endswith("Z") for p in problems)
-    assert SyncProblems(engine).counts() == OutboxCounts(waiting=0, parked=3)
+    assert SyncProblems(engine, who=as_manager()).counts() == OutboxCounts(waiting=0, parked=3)
 
 
 @pytest.mark.parametrize(
@@ -131,17 +132,21 @@ def test_a_summary_never_fails_on_an_odd_payload(kind: str, payload: dict[str, A
 def test_send_again_and_discard_act_once_and_say_so_otherwise(engine: Engine) -> None:
     sale = sale_payload([(SHIRT, 1)], number="T1-000001", location_id="l1", currency="GBP")
     park(engine, "m1", "sale.create", sale)
-    problems = SyncProblems(engine)
+    problems = SyncProblems(engine, who=as_manager())
 
     problems.send_again("m1")
     with pytest.raises(SyncProblemError, match=r"No sync problem with id 'm1'.*Nothing was changed"):
         problems.send_again("m1")
     with pytest.raises(SyncProblemError):
         problems.discard("m1")  # waiting again: not the person's to discard now
-    assert problems.counts() == OutboxCounts(waiting=1, parked=0)
+    assert problems.counts() == OutboxCounts(waiting=2, parked=0)  # m1 and the audit entry of "send again"
 
     SqliteOutbox(engine).settle([MutationResult(id="m1", status="rejected", reason="still bad")])
     problems.discard("m1")
-    assert problems.list() == [] and problems.counts() == OutboxCounts(0, 0)
+    assert problems.list() == [] and problems.counts() == OutboxCounts(2, 0)  # two audit entries
+    with driver_connection(till_engine(engine)) as con:
+        audited = con.execute("SELECT action, subject, before FROM audit_log ORDER BY at").fetchall()
+    assert audited == [("sync.send_again", "m1", '{"type":"sale.create"}'),
+                       ("sync.discard", "m1", '{"type":"sale.create"}')]  # fmt: skip
     with driver_connection(till_engine(engine)) as con:
         assert con.execute("SELECT count(*) FROM pending_stock").fetchone() == (0,)

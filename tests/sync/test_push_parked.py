@@ -18,6 +18,7 @@ from sync.events import OutboxChanged
 from sync.ports import OutboxCounts
 from tests.fixtures.sales import Till, record_sale, sale_payload
 from tests.fixtures.shop_server import LiveShop
+from tests.staffing import as_manager
 from tests.sync.push_support import pos_orders, server_stock
 
 
@@ -65,7 +66,7 @@ def test_a_sale_of_a_deleted_variant_is_parked_and_the_rest_go_through(
     assert sorted(o["id"] for o in pos_orders(live_shop)) == sorted([before["id"], after["id"]])
     assert till.outbox.counts() == OutboxCounts(waiting=0, parked=1)
     assert [e for e in till.events if isinstance(e, OutboxChanged)][-1] == OutboxChanged(0, 1, 2)
-    problems = SyncProblems(till.db)
+    problems = SyncProblems(till.db, who=as_manager())
     [problem] = problems.list()
     total = f"{refused['total'] // 100}.{refused['total'] % 100:02d} EUR"
     assert (problem.id, problem.type, problem.status) == (parked_id, "sale.create", "rejected")
@@ -81,10 +82,10 @@ def test_a_sale_of_a_deleted_variant_is_parked_and_the_rest_go_through(
 
     problems.discard(parked_id)
 
-    assert problems.list() == [] and problems.counts() == OutboxCounts(0, 0)
+    assert problems.list() == [] and problems.counts() == OutboxCounts(1, 0)  # the discard's audit entry
     assert parked_id not in {m for m, _, _ in till.pending()}
     assert till.shown(gone.id) == level
-    assert till.sync.push_once().sent == 0
+    assert till.sync.push_once().applied == 1  # only the audit entry goes: the shop records who discarded
     assert refused["id"] not in {o["id"] for o in pos_orders(live_shop)}
 
 
@@ -105,17 +106,18 @@ def test_send_again_after_the_cause_is_fixed_applies_it_with_the_same_id(
 
     first = till.sync.push_once()
     assert (first.applied, first.parked) == (1, 1)
-    problems = SyncProblems(till.db)
+    problems = SyncProblems(till.db, who=as_manager())
     [problem] = problems.list()
     assert problem.id == sale_mutation and "unknown customer" in problem.reason
 
     nudged: list[bool] = []
-    SyncProblems(till.db, nudge=lambda: nudged.append(True)).send_again(sale_mutation)
+    SyncProblems(till.db, nudge=lambda: nudged.append(True), who=as_manager()).send_again(sale_mutation)
 
     assert nudged == [True]
-    assert problems.list() == [] and till.outbox.counts() == OutboxCounts(waiting=1, parked=0)
+    # The sale and the audit entry of "send again".
+    assert problems.list() == [] and till.outbox.counts() == OutboxCounts(waiting=2, parked=0)
     again = till.sync.push_once()
-    assert (again.applied, again.duplicate, again.parked) == (1, 0, 0)
+    assert (again.applied, again.duplicate, again.parked) == (2, 0, 0)
     order = live_shop.admin_get(f"orders/{payload['id']}").json()
     assert order["customer_id"] == customer_id and order["total"] == payload["total"]
     assert server_stock(live_shop, shirt.id, till.location) == stock_before - 1
@@ -136,7 +138,7 @@ def test_a_stale_customer_edit_is_parked_as_a_conflict_with_the_shops_record(
     report = till.sync.push_once()
 
     assert report.parked == 1
-    problems = SyncProblems(till.db)
+    problems = SyncProblems(till.db, who=as_manager())
     [problem] = problems.list()
     assert (problem.id, problem.status) == (mutation_id, "conflict")
     assert problem.summary == "Customer Grace B. Hopper (+44 20 7946 0000)"
@@ -151,7 +153,7 @@ def test_a_stale_customer_edit_is_parked_as_a_conflict_with_the_shops_record(
 
 def test_send_again_or_discard_of_something_not_parked_changes_nothing(till: Till) -> None:
     waiting, _ = till.sell((till.variants[0], 1))
-    problems = SyncProblems(till.db)
+    problems = SyncProblems(till.db, who=as_manager())
     for action in (problems.send_again, problems.discard):
         for unknown in (waiting, "no-such-id", ""):
             with pytest.raises(SyncProblemError, match="Nothing was changed"):

@@ -1,0 +1,92 @@
+"""The cart edits that need the right person: discounts above the limit, voiding a line or a sale.
+
+CheckoutService's methods of the same names call these; the sell screen uses those methods, never
+the Cart's own, so a cashier's 30 % discount or a voided line is refused in the service unless a
+manager approved it on the spot. Every approved discount and every void is written to the audit
+log (with who, what it was before, and the approving manager) in a till-file transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pos.domain.cart import Cart, CartItem, Discount
+from pos.domain.money import Money
+from pos.domain.permissions import Approval, Permission, Size
+from pos.services.audit import record
+from pos.services.signed_in import SignedIn
+from pos.store.database import write_transaction
+
+
+class CartControls:
+    def __init__(self, who: SignedIn, till: Engine, clock: Callable[[], datetime]) -> None:
+        self._who = who
+        self._till = till
+        self._clock = clock
+
+    def set_line_discount(
+        self, cart: Cart, line_id: str, discount: Discount | None, approval: Approval | None = None
+    ) -> CartItem:
+        item = cart.item(line_id)
+        size = None if discount is None else _size(discount, item.amount)
+        actor, used = self._who.require(Permission.DISCOUNT_LINE, size or Size(amount=_zero(cart)), approval)
+        updated = cart.set_line_discount(line_id, discount)  # the cart's own checks (range, <= the line)
+        if used is not None:
+            self._audit(actor, Permission.DISCOUNT_LINE, item.sku, _discount_doc(item.discount),
+                        _discount_doc(discount), used)  # fmt: skip
+        return updated
+
+    def set_cart_discount(
+        self, cart: Cart, discount: Discount | None, approval: Approval | None = None
+    ) -> None:
+        base = cart.totals().subtotal
+        size = None if discount is None else _size(discount, base)
+        actor, used = self._who.require(Permission.DISCOUNT_CART, size or Size(amount=_zero(cart)), approval)
+        before = cart.discount
+        cart.set_discount(discount)
+        if used is not None:
+            before_doc, after_doc = _discount_doc(before), _discount_doc(discount)
+            self._audit(actor, Permission.DISCOUNT_CART, "cart", before_doc, after_doc, used)
+
+    def void_line(self, cart: Cart, line_id: str, approval: Approval | None = None) -> CartItem:
+        item = cart.item(line_id)
+        actor, used = self._who.require(Permission.VOID_LINE, None, approval)
+        removed = cart.remove(line_id)
+        gone = {"title": item.title, "quantity": item.quantity, "amount": item.amount.minor}
+        self._audit(actor, Permission.VOID_LINE, item.sku, gone, None, used)
+        return removed
+
+    def void_cart(self, cart: Cart, approval: Approval | None = None) -> None:
+        if cart.is_empty:
+            cart.clear()
+            return
+        actor, used = self._who.require(Permission.VOID_SALE, None, approval)
+        before = {"lines": len(cart.items), "total": cart.totals().total.minor}
+        cart.clear()
+        self._audit(actor, Permission.VOID_SALE, "cart", before, None, used)
+
+    def _audit(
+        self, actor: Any, action: Permission, subject: str, before: dict[str, Any] | None,
+        after: dict[str, Any] | None, approval: Approval | None,
+    ) -> None:  # fmt: skip
+        with write_transaction(self._till) as con:
+            record(con, actor=actor, action=action, at=self._clock(), subject=subject, before=before,
+                   after=after, reason=approval.reason if approval else None, approval=approval)  # fmt: skip
+
+
+def _size(discount: Discount, base: Money) -> Size:
+    """Both limits apply: 5 % of a 500.00 line is 25.00, above an amount limit of 10.00."""
+    amount = discount.of(base)
+    return Size(percent=discount.rate, amount=amount) if discount.kind == "percent" else Size(amount=amount)
+
+
+def _zero(cart: Cart) -> Money:
+    return Money.zero(cart.currency)
+
+
+def _discount_doc(discount: Discount | None) -> dict[str, Any] | None:
+    return None if discount is None else discount.to_dict()

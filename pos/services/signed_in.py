@@ -1,0 +1,63 @@
+"""Who is at the till now, and the one place services ask "may this person do this?". No Qt.
+
+The composition root makes one `SignedIn` per till and hands it to every service; the sign-in
+screen sets the person (`sign_in`) after pos.services.staff.StaffService checked their PIN, the idle
+lock and "switch cashier" clear it (`sign_out`). A protected service call starts with
+`actor, approval = self._who.require(Permission.X, size, approval)`: it raises NotSignedIn when
+nobody is signed in, PermissionDenied when the role may not (its `decision.needs_approval` tells
+the screen to ask a manager's PIN and call again with the Approval), and returns who acted and
+the approval used, for the audit entry. Screens may call `decide` to grey out a button, but the
+check that counts is the service's.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pos.domain.errors import DomainError
+from pos.domain.permissions import Approval, Decision, Limits, Permission, Size, decide, require
+from pos.services.audit import Actor
+
+
+class NotSignedIn(DomainError):
+    """Nobody is signed in at this till (or the till locked itself after being idle)."""
+
+
+class SignedIn:
+    def __init__(self, actor: Actor | None = None, limits: Limits | None = None) -> None:
+        self._actor = actor
+        self._lock = threading.Lock()  # set on the UI thread, read by the database worker
+        self.limits = limits or Limits()
+
+    @property
+    def actor(self) -> Actor | None:
+        with self._lock:
+            return self._actor
+
+    def sign_in(self, actor: Actor) -> None:
+        with self._lock:
+            self._actor = actor
+
+    def sign_out(self) -> None:
+        with self._lock:
+            self._actor = None
+
+    def decide(self, permission: Permission, size: Size | None = None) -> Decision:
+        """What the service will say for the signed-in person (NotSignedIn if nobody is)."""
+        actor = self._current()
+        return decide(actor.role, permission, size, self.limits)
+
+    def require(
+        self, permission: Permission, size: Size | None = None, approval: Approval | None = None
+    ) -> tuple[Actor, Approval | None]:
+        actor = self._current()
+        used = require(decide(actor.role, permission, size, self.limits), approval)
+        if used is not None and used.requested_by not in (None, actor.id):
+            raise DomainError("that approval was given for someone else's action", field="approval")
+        return actor, used
+
+    def _current(self) -> Actor:
+        actor = self.actor
+        if actor is None:
+            raise NotSignedIn("nobody is signed in at this till: sign in with your PIN first")
+        return actor
