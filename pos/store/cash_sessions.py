@@ -88,6 +88,12 @@ def open_session_id(con: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
+def open_session_head(con: sqlite3.Connection) -> tuple[str, str] | None:
+    """(id, currency) of the open session, without its events."""
+    row = con.execute("SELECT id, currency FROM cash_session WHERE closed_at IS NULL").fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def load(con: sqlite3.Connection, session_id: str, till_id: str = "") -> CashSession | None:
     """The session as its events make it (closed ones without their Z: see `z_payload`)."""
     row = con.execute(f"SELECT {_SESSION_COLUMNS} FROM cash_session WHERE id = ?", (session_id,)).fetchone()
