@@ -121,9 +121,29 @@ def _sync_engine(sync_db: Engine, connection: ShopConnection, token: str, bus: E
     )
 
 
-def selling_services(session: ShopSession, settings: Settings) -> Any:
+def staffing_services(session: ShopSession, settings: Settings, who: Any) -> Any:
+    """Who is at the till and the services about people and cash: sign-in and approvals by PIN,
+    the shift (cash session) and the audit log; with the idle-lock time for the window."""
+    from pos.services.audit import AuditLog
+    from pos.services.cash_sessions import CashSessions
+    from pos.services.staff import StaffService
+    from pos.ui.staff.services import Staffing
+
+    db = session.ui_db
+    return Staffing(
+        who=who,
+        staff=StaffService(db),
+        cash=CashSessions(db, limits=who.limits),
+        audit=AuditLog(db),
+        idle_lock_seconds=settings.idle_lock_seconds,
+        reports_folder=settings.data_dir / "reports",
+    )
+
+
+def selling_services(session: ShopSession, settings: Settings, who: Any, staff: Any = None) -> Any:
     """The services behind the sell, customers and sync-problems screens, on the UI's engine
-    (the screens call them on the task runner's database lane only)."""
+    (the screens call them on the task runner's database lane only). `who` is the till's one
+    SignedIn: every service asks it whether the person at the till may do what they ask."""
     from pos.services.checkout import CheckoutService
     from pos.services.customers import CustomerService
     from pos.services.parked import ParkedCarts
@@ -133,13 +153,15 @@ def selling_services(session: ShopSession, settings: Settings) -> Any:
 
     db = session.ui_db
     return Selling(
-        checkout=CheckoutService(db, settings),
-        returns=ReturnsService(db),
-        customers=CustomerService(db),
-        parked=ParkedCarts(db),
-        problems=SyncProblems(db, nudge=session.nudge),
+        checkout=CheckoutService(db, settings, who=who),
+        returns=ReturnsService(db, who=who),
+        customers=CustomerService(db, who=who),
+        parked=ParkedCarts(db, who=who),
+        problems=SyncProblems(db, who=who, nudge=session.nudge),
         printing=print_service(session.ui_db, settings, window=True),
         nudge=session.nudge,
+        who=who,
+        staff=staff,
     )
 
 
@@ -420,6 +442,7 @@ def open_window(
     """
     from PySide6.QtWidgets import QApplication
 
+    from pos.services.signed_in import SignedIn
     from pos.ui import launcher
     from pos.ui.formatting import MoneyFormatter
     from pos.ui.main_window import MainWindow
@@ -435,6 +458,8 @@ def open_window(
     currency = connection.currency or summary.currency or "EUR"
     bridge = SyncBridge(session.bus)
     running.append(bridge.close)
+    who = SignedIn()  # one per till: the sign-in screen sets it, every service asks it
+    staffing = staffing_services(session, settings, who)
     window = MainWindow(
         session.catalog, tasks, MoneyFormatter(currency),
         shop_name=connection.shop_name or summary.name or connection.url,
@@ -442,7 +467,8 @@ def open_window(
         last_success_at=last_success_at,
         bridge=bridge,
         restore_geometry=not launcher.is_offscreen(),  # the offscreen screen is 800x600: keep our size
-        selling=selling_services(session, settings),
+        selling=selling_services(session, settings, who, staffing.staff),
+        staffing=staffing,
     )
     running.append(window.close)
     if tokens.env_token():

@@ -30,6 +30,8 @@ SETTINGS_FILE = "settings.json"
 SETTINGS_VERSION = 1
 # The demo shop listens on a new free port each time, so its replica cannot be keyed by URL.
 DEMO_SHOP_KEY = "demo"
+DEFAULT_IDLE_LOCK_SECONDS = 300
+MAX_IDLE_LOCK_SECONDS = 24 * 3600
 
 
 class SettingsError(Exception):
@@ -108,6 +110,8 @@ class Settings:
     embedded_barcodes: tuple[EmbeddedLayout, ...] = DEFAULT_LAYOUTS
     # Printers, receipt header/footer and which document goes to which printer (pos.printing.config).
     printing: PrintingSettings = field(default_factory=PrintingSettings)
+    # The till locks itself after this many seconds without a key press or click; 0 = never.
+    idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
 
     @property
     def path(self) -> Path:
@@ -145,6 +149,7 @@ class Settings:
         doc["demo_products"] = self.demo_products
         doc["embedded_barcodes"] = [layout.to_dict() for layout in self.embedded_barcodes]
         doc["printing"] = self.printing.to_dict()
+        doc["idle_lock_seconds"] = check_idle_lock(self.idle_lock_seconds)
         tmp = self.path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
@@ -155,12 +160,17 @@ class Settings:
 
 def _from_json(settings: Settings, raw: dict[str, object]) -> Settings:
     conn = raw.get("connection")
-    known = {"version", "connection", "demo_products", "embedded_barcodes", "printing"}
+    known = {"version", "connection", "demo_products", "embedded_barcodes", "printing", "idle_lock_seconds"}
     settings.extra = {k: v for k, v in raw.items() if k not in known}
     if isinstance(raw.get("demo_products"), int) and raw["demo_products"] > 0:
         settings.demo_products = raw["demo_products"]  # type: ignore[assignment]
     if "embedded_barcodes" in raw:
         settings.embedded_barcodes = parse_embedded_layouts(raw["embedded_barcodes"], settings.path)
+    if "idle_lock_seconds" in raw:
+        try:
+            settings.idle_lock_seconds = check_idle_lock(raw["idle_lock_seconds"])
+        except SettingsError as exc:
+            raise SettingsError(f"{settings.path}: {exc}") from None
     if "printing" in raw:
         try:
             settings.printing = PrintingSettings.from_dict(raw["printing"])
@@ -192,3 +202,13 @@ def parse_embedded_layouts(raw: object, where: Path | str = "settings") -> tuple
         return check_layouts(EmbeddedLayout.from_dict(item) for item in raw)
     except (DomainError, TypeError) as exc:
         raise SettingsError(f"{where}: 'embedded_barcodes': {exc}") from None
+
+
+def check_idle_lock(value: object) -> int:
+    """The idle-lock time: whole seconds from 0 (never) to a day; SettingsError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_IDLE_LOCK_SECONDS:
+        raise SettingsError(
+            f"'idle_lock_seconds' must be whole seconds from 0 (never lock) to {MAX_IDLE_LOCK_SECONDS}, "
+            f"not {value!r}"
+        )
+    return value

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 from pos.ui.catalog.browser import CatalogBrowser
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.services import Selling
+from pos.ui.staff.services import Staffing
 from pos.ui.status_area import StatusArea
 from pos.ui.sync_bridge import SyncBridge
 from pos.ui.sync_control import SyncControl
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
         restore_geometry: bool = True,
         parent: QWidget | None = None,
         selling: Selling | None = None,
+        staffing: Staffing | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -57,10 +59,17 @@ class MainWindow(QMainWindow):
         self.tabs: QTabWidget | None = None
         self.problems_dialog: Any = None
         self.status_area = StatusArea(last_success_at, self)
-        if selling is None:
-            self.setCentralWidget(self.browser)
+        self.staffing = staffing
+        self.lock: Any = None  # TillLock: the sign-in screen in front of everything
+        self.shift: Any = None  # ShiftActions: the Shift menu
+        self.approvals: Any = None
+        self.audit_dialog: Any = None
+        self.audit_action: Any = None
+        content = self.browser if selling is None else self._build_tabs(selling)
+        if staffing is None:
+            self.setCentralWidget(content)
         else:
-            self._build_tabs(selling)
+            self._build_staffing(staffing, content, shop_name)
         shop_label = QLabel(f"{shop_name}  ·  {shop_url}", self)
         shop_label.setObjectName("shopLabel")
         self.statusBar().addWidget(self.status_area, 1)
@@ -76,10 +85,14 @@ class MainWindow(QMainWindow):
         self._flush_timer.timeout.connect(self._flush_snapshot)
         self._install_shortcuts()
         self.printer_dialog: Any = None
+        self.printers_action: Any = None
         if selling is not None and selling.printing is not None:
             menu = self.menuBar().addMenu("&Settings")
             action = menu.addAction("&Printers…")
             action.triggered.connect(self.open_printer_settings)
+            self.printers_action = action
+            if self.lock is not None:
+                self.lock.guarded.append(action)
         if bridge is not None:
             self.connect_bridge(bridge)
         self._remember_geometry = restore_geometry
@@ -88,7 +101,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 780)
 
-    def _build_tabs(self, selling: Selling) -> None:
+    def _build_tabs(self, selling: Selling) -> QTabWidget:
         from pos.ui.sell.sell_screen import SellScreen
 
         tabs = QTabWidget(self)
@@ -105,11 +118,84 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.browser, "Catalog  (Ctrl+3)")
         tabs.currentChanged.connect(self._tab_changed)
         self.tabs = tabs
-        self.setCentralWidget(tabs)
         self.sell.outbox_touched.connect(self.refresh_outbox)
         if self.customers is not None:
             self.customers.outbox_touched.connect(self.refresh_outbox)
         self.status_area.problems_requested.connect(self.open_sync_problems)
+        return tabs
+
+    def _build_staffing(self, staffing: Staffing, content: QWidget, shop_name: str) -> None:
+        """The lock in front of `content`, the Shift and Manager menus (pos.ui.staff, pos.ui.cash)."""
+        from pos.ui.staff.approval import Approvals
+        from pos.ui.staff.till_lock import TillLock
+
+        self.approvals = Approvals(staffing.staff, staffing.who, self.tasks)
+        self.lock = TillLock(self, content, staffing.staff, staffing.who, self.tasks,
+                             staffing.idle_lock_seconds, shop_name)  # fmt: skip
+        self.setCentralWidget(self.lock.stack)
+        if staffing.cash is not None:
+            from pos.ui.cash.shift_menu import ShiftActions
+
+            self.shift = ShiftActions(
+                self, staffing.cash, staffing.who, self.approvals, self.tasks, self.money,
+                printing=self.selling.printing if self.selling is not None else None,
+                reports_folder=staffing.reports_folder, shop_name=shop_name,
+            )
+            menu = self.shift.build_menu()
+            menu.addSeparator()
+            menu.addAction(self.lock.switch_action)
+            self.lock.guarded.extend(self.shift.actions.values())
+            if self.sell is not None:
+                self.shift.state_changed.connect(self.sell.set_shift)
+                self.shift.message.connect(self.sell.show_message)
+                self.sell.shift_needed.connect(self.shift.open_shift)
+        if staffing.audit is not None:
+            manager = self.menuBar().addMenu("&Manager")
+            action = manager.addAction("&Audit log…")
+            action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+            action.triggered.connect(self.open_audit_log)
+            self.addAction(action)
+            self.lock.guarded.append(action)
+            self.audit_action = action
+        self.lock.changed.connect(self._person_changed)
+
+    def _person_changed(self, actor: Any) -> None:
+        self.status_area.show_person(actor)
+        if self.shift is not None and actor is not None:
+            self.shift.allow_for(actor)
+            self.shift.refresh()
+        if self.sell is not None:
+            self.sell.person_changed(actor)
+        if actor is not None and self.staffing is not None:
+            from pos.domain.permissions import Outcome, Permission
+
+            who = self.staffing.who
+            for action, permission in ((self.audit_action, Permission.VIEW_AUDIT_LOG),
+                                       (self.printers_action, Permission.MANAGE_SETTINGS)):  # fmt: skip
+                if action is not None:
+                    action.setEnabled(who.decide(permission).outcome is not Outcome.REFUSED)
+        if actor is not None and self.tabs is not None:
+            self._focus_screen(self.tabs.currentWidget())
+
+    def open_audit_log(self) -> None:
+        """Manager > Audit log…: who did what at this till (managers only; the service checks)."""
+        if self.staffing is None or self.staffing.audit is None:
+            return
+        from pos.ui.audit.screen import AuditLogDialog
+
+        if self.audit_dialog is not None:
+            self.audit_dialog.close()
+        dialog = AuditLogDialog(self.staffing.audit, self.staffing.staff, self.staffing.who, self.tasks, self)
+        dialog.finished.connect(lambda _r: self._audit_closed(dialog))
+        self.audit_dialog = dialog
+        dialog.open()
+
+    def _audit_closed(self, dialog: Any) -> None:
+        if self.audit_dialog is dialog:
+            self.audit_dialog = None
+        dialog.deleteLater()
+        if self.tabs is not None:
+            self._focus_screen(self.tabs.currentWidget())
 
     def _install_shortcuts(self) -> None:
         find = QShortcut(QKeySequence.StandardKey.Find, self)
@@ -136,6 +222,8 @@ class MainWindow(QMainWindow):
             self.refresh_outbox()
         else:
             self.browser.focus_search()
+        if self.lock is not None:  # the till starts locked: someone signs in first
+            self.lock.lock("Sign in with your PIN to start.")
 
     # --- tabs -------------------------------------------------------------------------------------
 
@@ -154,6 +242,9 @@ class MainWindow(QMainWindow):
             self._focus_screen(self.tabs.currentWidget())
 
     def _focus_screen(self, screen: QWidget) -> None:
+        if self.lock is not None and self.lock.locked:
+            self.lock.screen.focus()
+            return
         if screen is self.sell:
             self.sell.focus_scan()
         elif screen is self.customers:
@@ -184,7 +275,7 @@ class MainWindow(QMainWindow):
 
         if self.problems_dialog is not None:
             self.problems_dialog.close()
-        dialog = SyncProblemsDialog(problems, self.tasks, self)
+        dialog = SyncProblemsDialog(problems, self.tasks, self, approvals=self.approvals)
         dialog.changed.connect(self.refresh_outbox)
         dialog.finished.connect(lambda _r: self._problems_closed(dialog))
         self.problems_dialog = dialog
@@ -268,11 +359,15 @@ class MainWindow(QMainWindow):
 
     def on_caught_up(self, _event: CaughtUp) -> None:
         self._flush_snapshot()
+        if self.lock is not None and self.lock.locked:
+            self.lock.screen.refresh()  # a first sync brings the staff list
         if self.sell is not None:
             self.sell.shop_ready()
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
         touched = event.changes.entities()
+        if "staff" in touched and self.lock is not None and self.lock.locked:
+            self.lock.screen.refresh()  # someone added or revoked on the shop
         if self.sell is not None and touched & {"inventory_level", "product"}:
             self.tasks.run(self.sell.keeper.forget_stock, lane="db")  # shown stock moved
         if "product" in touched:
@@ -290,6 +385,8 @@ class MainWindow(QMainWindow):
             self.resize(1280, 780)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.lock is not None:
+            self.lock.close()
         if self._remember_geometry:
             QSettings().setValue("mainWindow/geometry", self.saveGeometry())
         super().closeEvent(event)

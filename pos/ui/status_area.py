@@ -102,9 +102,13 @@ class StatusArea(QWidget):
             "Sync problems…", "syncProblemsButton", self.problems_requested.emit
         )
 
+        self.person_label = QLabel(self)  # who is signed in at the till (hidden on a till without staff)
+        self.person_label.setObjectName("signedInPerson")
+        self.person_label.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(14)
+        layout.addWidget(self.person_label)
         for widget in (self.online_label, self.reconnect_button, self.last_sync_label, self.progress_label,
                        self.progress_bar, self.stop_button, self.resume_button):
             layout.addWidget(widget)
@@ -135,6 +139,15 @@ class StatusArea(QWidget):
         return button
 
     # --- state -----------------------------------------------------------------------------------
+
+    def show_person(self, actor: object | None) -> None:
+        """Who is signed in ("Sam Cashier · cashier · F11 switch"), or that the till is locked."""
+        if actor is None:
+            self.person_label.setText("Locked: sign in")
+        else:
+            name, role = getattr(actor, "name", "?"), getattr(actor, "role", "")
+            self.person_label.setText(f"Signed in: {name} ({role}) · F11 switch")
+        self.person_label.show()
 
     @property
     def online(self) -> bool | None:

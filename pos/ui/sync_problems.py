@@ -73,13 +73,17 @@ class SyncProblemsDialog(QDialog):
     listed = Signal(int)
     changed = Signal()  # a problem was sent again or discarded: counts in the status area moved
 
-    def __init__(self, problems: Any, tasks: Tasks, parent: QWidget | None = None) -> None:
-        """`problems`: SyncProblems, which nudges the sync engine itself after "send again"."""
+    def __init__(
+        self, problems: Any, tasks: Tasks, parent: QWidget | None = None, approvals: Any = None
+    ) -> None:
+        """`problems`: SyncProblems, which nudges the sync engine itself after "send again";
+        `approvals` (pos.ui.staff.approval.Approvals) asks a manager when a discard needs one."""
         super().__init__(parent)
         self.setObjectName("syncProblems")
         self.setWindowTitle("Sync problems")
         self._problems = problems
         self._tasks = tasks
+        self._approvals = approvals
         self.confirm_box: QMessageBox | None = None
         self.model = ProblemsModel(self)
         self.table = QTableView(self)
@@ -195,9 +199,13 @@ class SyncProblemsDialog(QDialog):
         what = getattr(problem, "summary", None) or problem.type
 
         def really() -> None:
-            self._tasks.run(
-                self._problems.discard, problem.id, lane="db", on_success=self._done, on_failure=self._failed
-            )
+            if self._approvals is None:
+                self._tasks.run(self._problems.discard, problem.id, lane="db", on_success=self._done,
+                                on_failure=self._failed)  # fmt: skip
+                return
+            self._approvals.run(self._problems.discard, problem.id, parent=self, then=self._done,
+                                failed=self._failed,
+                                cancelled=lambda: self.status.setText("Not approved: nothing was discarded."))
 
         self.confirm_box = confirm(
             self,

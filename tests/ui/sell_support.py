@@ -16,6 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pos.services.checkout import CheckoutService
+from pos.services.signed_in import SignedIn
+from pos.services.staff import StaffService
 from pos.store.database import driver_connection, open_replica
 from pos.store.till import ensure_till
 from pos.store.till_file import connect_both, till_engine, till_path
@@ -25,6 +27,7 @@ from pos.ui.sell.sell_screen import SellScreen
 from pos.ui.sell.services import Selling
 from pos.ui.tasks import TaskRunner
 from tests.fixtures.shop_server import LiveShop, make_live_shop
+from tests.staffing import as_manager, open_shift
 from tests.ui.conftest import sync_into
 
 SELL_PRODUCTS = 40
@@ -107,8 +110,26 @@ class Nudges:
         self.count += 1
 
 
-def make_selling(engine: Any, nudge: Any = None, **services: Any) -> Selling:
-    return Selling(checkout=CheckoutService(engine), nudge=nudge or Nudges(), **services)
+def make_selling(engine: Any, nudge: Any = None, *, who: Any = None, shift: bool = True,
+                 **services: Any) -> Selling:  # fmt: skip
+    """The sell screen's services as pos.app wires them, `who` signed in (a manager unless given:
+    tests not about permissions are never asked for an approval) and a shift open unless `shift`
+    is False."""
+    who = who if who is not None else as_manager()
+    if shift:
+        open_shift(engine)
+    return Selling(checkout=CheckoutService(engine, who=who), nudge=nudge or Nudges(), who=who,
+                   staff=StaffService(engine), **services)  # fmt: skip
+
+
+def staff_member(engine: Any, name: str) -> Any:
+    """The demo shop's staff member called `name` (Alex Manager 1234, Sam Cashier 1111, Jo Warehouse 2222)."""
+    return next(m for m in StaffService(engine).members() if m.name == name)
+
+
+def signed_in_as(engine: Any, name: str, pin: str) -> SignedIn:
+    """A SignedIn with that person, signed in through the real PIN check."""
+    return SignedIn(StaffService(engine).sign_in(staff_member(engine, name).id, pin))
 
 
 def open_screen(qtbot: Any, selling: Selling, tasks: Any, currency: str = "EUR") -> SellScreen:

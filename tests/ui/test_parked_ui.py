@@ -9,6 +9,7 @@ from pos.services.customers import CustomerService
 from pos.services.parked import ParkedCarts
 from pos.store.database import open_replica
 from pos.ui.sell.parked_dialog import ParkedCartsDialog
+from tests.staffing import as_manager
 from tests.ui import sell_support
 from tests.ui.sell_support import active_dialog, make_selling, open_screen, query, save_png, scan, variants
 
@@ -16,7 +17,8 @@ sell_shop, replica, ui_tasks = sell_support.sell_shop, sell_support.replica, sel
 
 
 def screen_on(qtbot, engine, tasks):
-    selling = make_selling(engine, parked=ParkedCarts(engine), customers=CustomerService(engine))
+    selling = make_selling(engine, parked=ParkedCarts(engine, who=as_manager()),
+                           customers=CustomerService(engine, who=as_manager()))
     return open_screen(qtbot, selling, tasks)
 
 

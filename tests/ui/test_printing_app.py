@@ -25,6 +25,7 @@ from pos.ui.printing.settings_dialog import PrinterSettingsDialog
 from pos.ui.sell.payment_dialog import PaymentDialog
 from tests.printing.printer_server import PrinterServer
 from tests.ui.sell_support import active_dialog, save_png
+from tests.ui.staff_support import open_shift_by_keyboard, sign_in
 
 READY = "Ready to sell: scan an item."
 
@@ -65,6 +66,9 @@ def open_till(qtbot: Any, tmp_path: Path, tasks: Any, memory_keyring: Any) -> It
         till.window.show()
         till.window.start()
         qtbot.waitUntil(lambda: till.window.sell.message == READY, timeout=30_000)  # first sync done
+        sign_in(qtbot, till.window, "Alex Manager", "1234")  # printers are a manager's to set up
+        open_shift_by_keyboard(qtbot, till.window, {2000: "5"})
+        qtbot.waitUntil(lambda: till.window.shift.dialog is None and till.window.sell.scan_edit.hasFocus())
         return till
 
     yield opener

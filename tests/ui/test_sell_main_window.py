@@ -13,6 +13,7 @@ from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.main_window import MainWindow
 from pos.ui.sell.payment_dialog import PaymentDialog
+from tests.staffing import as_manager
 from tests.ui import sell_support
 from tests.ui.sell_support import active_dialog, make_selling, save_png, scan, variants
 
@@ -23,10 +24,10 @@ def test_sell_tab_is_the_default_and_the_status_area_counts_what_waits(qtbot, re
     launcher.make_application()
     selling = make_selling(
         replica,
-        returns=ReturnsService(replica),
-        customers=CustomerService(replica),
-        parked=ParkedCarts(replica),
-        problems=SyncProblems(replica),
+        returns=ReturnsService(replica, who=as_manager()),
+        customers=CustomerService(replica, who=as_manager()),
+        parked=ParkedCarts(replica, who=as_manager()),
+        problems=SyncProblems(replica, who=as_manager()),
     )
     window = MainWindow(
         CatalogService(replica),
@@ -43,7 +44,8 @@ def test_sell_tab_is_the_default_and_the_status_area_counts_what_waits(qtbot, re
         window.start()
     assert window.tabs.currentWidget() is window.sell
     qtbot.waitUntil(lambda: window.focusWidget() is window.sell.scan_edit)
-    qtbot.waitUntil(lambda: window.status_area.outbox_label.text() == "All sent")
+    # The shift's opening is audited: its entry waits to be sent.
+    qtbot.waitUntil(lambda: window.status_area.outbox_label.text() == "1 waiting to send")
 
     sell = window.sell
     scan(qtbot, sell, variants(replica)[0]["barcode"])
@@ -51,7 +53,7 @@ def test_sell_tab_is_the_default_and_the_status_area_counts_what_waits(qtbot, re
     pay = active_dialog(qtbot, sell, PaymentDialog)
     with qtbot.waitSignal(sell.sale_completed, timeout=10_000):
         qtbot.keyClick(pay.amount_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.status_area.outbox_label.text() == "1 waiting to send")
+    qtbot.waitUntil(lambda: window.status_area.outbox_label.text() == "2 waiting to send")
     qtbot.keyClick(pay.done_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.focusWidget() is sell.scan_edit)
     save_png(qtbot, window, "main-window-sell")

@@ -71,7 +71,7 @@ def test_full_sale_by_keyboard_only(qtbot, replica, ui_tasks):
     assert [(line["variant_id"], line["quantity"]) for line in lines] == [(first["id"], 3), (second["id"], 1)]
     payments = query(replica, "SELECT method, amount, tendered FROM sale_payment")
     assert payments == [("cash", total, handed)]
-    [(kind, payload)] = query(replica, "SELECT type, payload FROM outbox")
+    [(kind, payload)] = query(replica, "SELECT type, payload FROM outbox WHERE type != 'audit.entry'")
     assert kind == "sale.create" and json.loads(payload)["number"] == completed.number
 
 

@@ -9,6 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pos.domain.cart import Discount
+from pos.domain.permissions import Permission
+from pos.services.cash_sessions import NoOpenSession
 from pos.ui.sell.entry import parse_amount, parse_percent, parse_quantity
 from pos.ui.sell.prompt import PromptDialog
 
@@ -71,7 +73,7 @@ def line_discount(screen: SellScreen) -> None:
         screen,
     )
     dialog.accepted_value.connect(
-        lambda discount: screen.run(
+        lambda discount: screen.run_approved(
             screen.keeper.set_line_discount, line.line_id, discount, then=screen.show_view
         )
     )
@@ -92,7 +94,7 @@ def cart_discount(screen: SellScreen) -> None:
         screen,
     )
     dialog.accepted_value.connect(
-        lambda discount: screen.run(screen.keeper.set_discount, discount, then=screen.show_view)
+        lambda discount: screen.run_approved(screen.keeper.set_discount, discount, then=screen.show_view)
     )
     screen.show_dialog(dialog)
 
@@ -106,7 +108,39 @@ def remove_line(screen: SellScreen) -> None:
         screen.show_view(view)
         screen.show_message(f"Removed {line.title}", "info")
 
-    screen.run(screen.keeper.remove, line.line_id, then=removed)
+    screen.run_approved(screen.keeper.remove, line.line_id, then=removed)
+
+
+def void_sale(screen: SellScreen) -> None:
+    """Ctrl+Del: void the whole cart (asked first; a cashier needs a manager; audited)."""
+    if screen.view is None or screen.view.is_empty:
+        screen.refuse("The cart is empty: there is nothing to void.")
+        return
+    from pos.ui.sell.confirm import confirm
+
+    count = len(screen.view.lines)
+
+    def voided(view: Any) -> None:
+        screen.show_view(view)
+        screen.show_message("Sale voided: the cart is empty.", "info")
+
+    def really() -> None:
+        screen.run_approved(screen.keeper.void_cart, then=voided)
+
+    _track(screen, confirm(screen, "Void sale", f"Void this sale ({count} line{'s' if count != 1 else ''})? "
+                           "Nothing is sold and the cart is emptied.", "Void sale", really))  # fmt: skip
+
+
+def _track(screen: SellScreen, box: Any) -> None:
+    """A question box is the screen's dialog while it is open; the scan field gets the keys after."""
+    screen.dialog = box
+
+    def closed(_result: int) -> None:
+        if screen.dialog is box:
+            screen.dialog = None
+        screen.focus_scan()
+
+    box.finished.connect(closed)
 
 
 def open_search(screen: SellScreen) -> None:
@@ -204,9 +238,16 @@ def open_return(screen: SellScreen) -> None:
 
 
 def open_payment(screen: SellScreen) -> None:
+    decision = screen.decide(Permission.SELL)
+    if decision is not None and not decision.allowed:  # the checkout refuses it too
+        screen.refuse(f"{decision.reason[:1].upper()}{decision.reason[1:]}: ask a cashier or a manager.")
+        return
     view = screen.view
     if view is None or view.is_empty:
         screen.refuse("The cart is empty: scan an item first.")
+        return
+    if screen.shift_open is False:
+        offer_shift(screen)
         return
     if view.totals.total.minor <= 0:
         screen.refuse("The total is zero: remove the discount or add an item.")
@@ -229,12 +270,27 @@ def open_payment(screen: SellScreen) -> None:
         def refused(exc: BaseException) -> None:
             if not isinstance(exc, ValueError):
                 log.error("checkout failed", exc_info=exc)
-            dialog.refused(str(exc) or "The sale could not be recorded; nothing was written.")
+            if isinstance(exc, NoOpenSession):
+                screen.set_shift(None)
+            text = str(exc) or "The sale could not be recorded; nothing was written."
+            dialog.refused(text[:1].upper() + text[1:])
 
         screen.run(screen.keeper.checkout, tenders, then=paid, failed=refused)
 
     dialog.commit_requested.connect(commit)
     screen.show_dialog(dialog)
+
+
+def offer_shift(screen: SellScreen) -> None:
+    """Selling needs an open shift: say so and offer to open one (Enter) or keep the cart (Esc)."""
+    from pos.ui.sell.confirm import confirm
+
+    screen.show_message("No shift is open on this till: open one with a float count to sell.", "error")
+    box = confirm(screen, "No shift open", "No shift (cash session) is open on this till, so this sale "
+                  "cannot be paid yet. Open a shift now with a float count? The cart stays as it is.",
+                  "Open shift", screen.shift_needed.emit)  # fmt: skip
+    box.setObjectName("offerShift")
+    _track(screen, box)
 
 
 def open_reprint(screen: SellScreen) -> None:

@@ -118,17 +118,26 @@ class CartKeeper:
         self.cart.set_quantity(line_id, quantity)
         return self.view(line_id)
 
-    def remove(self, line_id: str) -> CartView:
-        self.cart.remove(line_id)
+    # Voids and discounts go through the service, which checks the permission (a cashier's void or
+    # a discount above the limit raises PermissionDenied until a manager's `approval` is given)
+    # and audits them.
+
+    def remove(self, line_id: str, approval: Any = None) -> CartView:
+        self.service.void_line(self.cart, line_id, approval=approval)
         return self.view()
 
-    def set_line_discount(self, line_id: str, discount: Any) -> CartView:
-        self.cart.set_line_discount(line_id, discount)
+    def set_line_discount(self, line_id: str, discount: Any, approval: Any = None) -> CartView:
+        self.service.set_line_discount(self.cart, line_id, discount, approval=approval)
         return self.view(line_id)
 
-    def set_discount(self, discount: Any) -> CartView:
-        self.cart.set_discount(discount)
+    def set_discount(self, discount: Any, approval: Any = None) -> CartView:
+        self.service.set_cart_discount(self.cart, discount, approval=approval)
         return self.view()
+
+    def void_cart(self, approval: Any = None) -> CartView:
+        """Void the whole sale (audited); a new, empty cart follows."""
+        self.service.void_cart(self.cart, approval=approval)
+        return self.fresh()
 
     def set_customer(self, customer_id: str | None, name: str | None) -> CartView:
         self.cart.customer_id = customer_id
@@ -146,9 +155,10 @@ class CartKeeper:
             self._learn_stock(item)
         return self.view()
 
-    def checkout(self, tenders: Sequence[Any], staff_id: str | None = None) -> tuple[Any, CartView]:
-        """Commit the sale (durable when this returns), then start a new cart."""
-        completed = self.service.checkout(self.cart, list(tenders), staff_id=staff_id)
+    def checkout(self, tenders: Sequence[Any]) -> tuple[Any, CartView]:
+        """Commit the sale (durable when this returns; the service names the signed-in cashier),
+        then start a new cart."""
+        completed = self.service.checkout(self.cart, list(tenders))
         self.forget_stock()  # this sale moved stock
         return completed, self.fresh()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.permissions import Outcome, Permission
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.printing.problem_bar import PrintProblemBar
 from pos.ui.printing.receipt_printing import ReceiptPrinting
@@ -40,6 +42,7 @@ from pos.ui.sell.services import Selling
 from pos.ui.sell.style import SELL_STYLE
 from pos.ui.sell.totals_panel import TotalsPanel
 from pos.ui.sell.variant_picker import VariantPicker
+from pos.ui.staff.approval import Approvals
 from pos.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -57,8 +60,11 @@ FUNCTION_KEYS = (
     ("F9", "Return", "open_return"),
     ("F10", "Reprint", "open_reprint"),
     ("F12", "Pay", "open_payment"),
+    ("Ctrl+Del", "Void sale", "void_sale"),
 )
 COLUMN_WIDTHS = (None, 70, 120, 150, 130)
+NO_SHIFT = ("No shift is open on this till, so nothing can be sold yet. Ctrl+Shift+O opens one with a "
+            "float count (F12 offers it too).")
 
 
 class SellScreen(QWidget):
@@ -66,6 +72,7 @@ class SellScreen(QWidget):
     message_shown = Signal(str, str)  # text, state ("info" | "error" | "success")
     sale_completed = Signal(object)  # CompletedSale
     outbox_touched = Signal()  # a sale, return or customer was queued for the shop
+    shift_needed = Signal()  # the cashier asked to open a shift (pos.ui.cash.shift_menu opens it)
 
     def __init__(
         self, selling: Selling, tasks: Tasks, money: MoneyFormatter, parent: QWidget | None = None
@@ -81,6 +88,8 @@ class SellScreen(QWidget):
         self.dialog: QDialog | None = None  # the dialog on screen, if any (tests look at it)
         self.message = ""
         self.message_state = "info"
+        self.shift_open: bool | None = None  # None: not known (no cash sessions on this screen)
+        self.approvals = Approvals(selling.staff, selling.who, tasks) if selling.staff is not None else None
 
         self.scan_edit = QLineEdit(self)
         self.scan_edit.setObjectName("scanField")
@@ -92,6 +101,10 @@ class SellScreen(QWidget):
         self.message_label = QLabel(self)
         self.message_label.setObjectName("sellMessage")
         self.message_label.setWordWrap(True)
+        self.shift_label = QLabel(NO_SHIFT, self)
+        self.shift_label.setObjectName("noShift")
+        self.shift_label.setWordWrap(True)
+        self.shift_label.hide()
         self.model = CartTableModel(money, self)
         self.table = QTableView(self)
         self.table.setObjectName("cartTable")
@@ -143,10 +156,11 @@ class SellScreen(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(getattr(self, method))
             self.buttons[key] = button
-            keys.addWidget(button, position // 5, position % 5)
+            keys.addWidget(button, position // 6, position % 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.addLayout(top)
+        layout.addWidget(self.shift_label)
         layout.addWidget(self.message_label)
         layout.addWidget(self.print_bar)
         layout.addLayout(middle, 1)
@@ -154,10 +168,10 @@ class SellScreen(QWidget):
 
     def _install_keys(self) -> None:
         self._function_keys = {
-            QKeySequence(key)[0].key(): method for key, _label, method in FUNCTION_KEYS if key != "Del"
+            QKeySequence(key)[0].key(): method for key, _label, method in FUNCTION_KEYS if "Del" not in key
         }
         for key, _label, method in FUNCTION_KEYS:
-            if key == "Del":
+            if "Del" in key:
                 continue  # the scan field's Delete: handled in eventFilter when the field is empty
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -364,6 +378,50 @@ class SellScreen(QWidget):
     def open_reprint(self) -> None:
         actions.open_reprint(self)
 
+    def void_sale(self) -> None:
+        actions.void_sale(self)
+
+    # --- people and the shift ---------------------------------------------------------------------
+
+    def run_approved(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], None]) -> None:
+        """Like `run` for a call that may need a manager: `fn(*args, approval=...)`; when the service
+        says a manager must approve, the approval dialog opens and the call runs again with it."""
+        if self.approvals is None:
+            self.run(partial(fn, *args, approval=None), then=then)
+            return
+
+        def done(value: Any) -> None:
+            then(value)
+            self.focus_scan()
+
+        def cancelled() -> None:
+            self.show_message("Not approved: nothing changed.", "info")
+            self.focus_scan()
+
+        self.approvals.run(fn, *args, parent=self, then=done, failed=self.show_failure, cancelled=cancelled)
+
+    def decide(self, permission: Permission) -> Any:
+        """What the services will say for the person signed in (None when this screen has no one)."""
+        who = self.selling.who
+        if who is None or who.actor is None:
+            return None
+        return who.decide(permission)
+
+    def person_changed(self, actor: Any) -> None:
+        """Someone signed in (or the till locked): grey what their role may never do here."""
+        decision = self.decide(Permission.SELL) if actor is not None else None
+        refused = decision is not None and decision.outcome is Outcome.REFUSED
+        for key in ("F12", "F9", "F4", "F5", "F7", "Del", "Ctrl+Del"):
+            self.buttons[key].setEnabled(not refused)
+        if refused and decision is not None:
+            self.show_message(f"{decision.reason[:1].upper()}{decision.reason[1:]}: this till sells for "
+                              "cashiers and managers.", "info")  # fmt: skip
+
+    def set_shift(self, session: Any) -> None:
+        """The shift menu read the till's cash session: say so when none is open."""
+        self.shift_open = session is not None
+        self.shift_label.setVisible(not self.shift_open)
+
     # --- keys in the scan field -------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -385,7 +443,10 @@ class SellScreen(QWidget):
             self.select_row(row)
             return True
         if key == Qt.Key.Key_Delete and not self.scan_edit.text():
-            self.remove_line()
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.void_sale()
+            else:
+                self.remove_line()
             return True
         method = self._function_keys.get(key)
         if method is not None:  # the shortcut did not take it (the window was not active yet)

@@ -25,4 +25,6 @@ class Selling:
     parked: Any = None  # pos.services.parked.ParkedCarts
     problems: Any = None  # pos.services.sync_problems.SyncProblems
     printing: Any = None  # pos.services.printing.PrintService: receipts after sales and returns
+    who: Any = None  # pos.services.signed_in.SignedIn: the person at the till (the services' too)
+    staff: Any = None  # pos.services.staff.StaffService: a manager's PIN for an approval
     nudge: Callable[[], None] = _nothing
