@@ -10,10 +10,17 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.services import checkout_shop as shop
+from tests.services.staff_shop import Clock
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = shop.open_shop(tmp_path / "replica.sqlite3")
+def engine(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A module with `OPEN_SHIFT = False` gets it without an open shift (it opens its own)."""
+    engine = shop.open_shop(tmp_path / "replica.sqlite3", shift=getattr(request.module, "OPEN_SHIFT", True))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -13,18 +13,11 @@ from pos.services.audit import AuditLog
 from pos.services.cash_sessions import CashSessions
 from pos.services.staff import StaffService
 from pos.store.database import driver_connection
-from tests.services import checkout_shop as shop
 from tests.services import staff_shop as staff
 from tests.services.checkout_shop import eur
 from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, Clock
 
-
-@pytest.fixture
-def engine(tmp_path) -> Engine:
-    """The small shop without an open shift: these tests open their own."""
-    engine = shop.open_shop(tmp_path / "replica.sqlite3", shift=False)
-    yield engine
-    engine.dispose()
+OPEN_SHIFT = False  # these tests open (or must not see) their own shift
 
 
 @pytest.fixture

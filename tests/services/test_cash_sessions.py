@@ -18,27 +18,15 @@ from pos.services.signed_in import SignedIn
 from pos.services.staff import StaffService
 from pos.store.database import driver_connection
 from sync.protocol import MUTATION_PAYLOADS
-from tests.services import checkout_shop as shop
 from tests.services import staff_shop as staff
 from tests.services.checkout_shop import eur
 from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, PACKER_ID, Clock
 
+OPEN_SHIFT = False  # these tests open (or must not see) their own shift
+
 MUG = "4006381333931"  # 29.99
 SPOON = "SPN-1"  # 4.50
 CARA = staff.actor(CASHIER_ID)
-
-
-@pytest.fixture
-def engine(tmp_path) -> Engine:
-    """The small shop without an open shift: these tests open their own."""
-    engine = shop.open_shop(tmp_path / "replica.sqlite3", shift=False)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
@@ -69,9 +57,7 @@ def test_a_whole_shift_adds_up_to_the_cent_and_the_z_report_goes_to_the_shop(
     sold = _sell(engine, clock, [SPOON], [Tender("card", eur(450))])
     line = sold.payload["lines"][0]["id"]
     returns = ReturnsService(engine, clock=clock, who=SignedIn(CARA))
-    returns.create_return(
-        returns.find_sale_or_explain(sold.number), {line: 1}, refund_to="cash"
-    )
+    returns.create_return(returns.find_sale_or_explain(sold.number), {line: 1}, refund_to="cash")
     cash.move(CARA, "pay_in", eur(1000), "change from the bank")
     cash.move(CARA, "pay_out", eur(1250), "window cleaner")
     cash.move(CARA, "drop", eur(5000), "")

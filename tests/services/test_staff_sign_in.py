@@ -9,22 +9,10 @@ from pos.domain.permissions import Permission, Role
 from pos.services.audit import AuditLog
 from pos.services.staff import MAX_FAILURES, SignInRefused, StaffService
 from pos.store.database import driver_connection
-from tests.services import checkout_shop as shop
 from tests.services import staff_shop as staff
 from tests.services.staff_shop import CASHIER_ID, MANAGER_ID, OTHER_MANAGER_ID, Clock
 
-
-@pytest.fixture
-def engine(tmp_path) -> Engine:
-    """The small shop without an open shift (whose opening would be in the audit log too)."""
-    engine = shop.open_shop(tmp_path / "replica.sqlite3", shift=False)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+OPEN_SHIFT = False  # these tests open (or must not see) their own shift
 
 
 @pytest.fixture
