@@ -104,6 +104,10 @@ def shop_arguments(argv: Sequence[str]) -> list[str] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["_snapshot-child"]:  # the app's catalog download (pos.snapshot_child)
+        from pos.snapshot_child import child_main
+
+        return child_main(args_list[1:])
     passthrough = shop_arguments(args_list)
     if passthrough is not None:
         from sync.server.cli import main as shop_main

@@ -21,8 +21,9 @@ from pos.services.connection import (
     TokenStore,
     test_connection,
 )
-from pos.services.demo import DemoShop, DemoShopError, start_demo_shop
+from pos.services.demo import DEMO_SIGN_IN_HINT, DemoShop, DemoShopError, start_demo_shop
 from pos.settings import TOKEN_ENV, Settings, ShopConnection
+from pos.snapshot_child import ChildSnapshot
 from pos.store.database import ReplicaSchemaError, head_revision, open_replica
 from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
@@ -70,6 +71,7 @@ class ShopSession:
     token: str = field(default="", repr=False)
     summary: ShopSummary | None = None  # read off the UI thread before the window opens
     last_success_at: str | None = None
+    snapshot_in_child: bool = False  # snapshot runs load in a child process (pos.snapshot_child)
     _closed: bool = field(default=False, repr=False)
 
     def renew_engine(self, token: str | None = None) -> SyncEngine:
@@ -81,8 +83,14 @@ class ShopSession:
         if token:
             self.token = token
         self.sync.connector.close()
-        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus)
+        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus,
+                                 self._runner(self.token))  # fmt: skip
         return self.sync
+
+    def _runner(self, token: str) -> ChildSnapshot | None:
+        if not self.snapshot_in_child:
+            return None
+        return ChildSnapshot(Path(str(self.sync_db.url.database)), self.connection.url, token)
 
     def nudge(self) -> None:
         """Push now (after a sale, a return, "send again"); thread-safe, never waits.
@@ -100,8 +108,13 @@ class ShopSession:
         self.ui_db.dispose()
 
 
-def open_session(settings: Settings, connection: ShopConnection, token: str) -> ShopSession:
-    """Open (create or migrate) the replica and build the catalog service and the sync engine."""
+def open_session(
+    settings: Settings, connection: ShopConnection, token: str, *, snapshot_in_child: bool = False
+) -> ShopSession:
+    """Open (create or migrate) the replica and build the catalog service and the sync engine.
+
+    `snapshot_in_child`: the window's session loads snapshots in a child process
+    (pos.snapshot_child), so a sale never waits for a first sync in this process."""
     path = settings.replica_path(connection)
     ui_db = _open_replica_file(path)
     # The engine thread gets its own engine (own connections), so UI reads never queue behind it.
@@ -111,13 +124,18 @@ def open_session(settings: Settings, connection: ShopConnection, token: str) -> 
         ui_db.dispose()
         raise
     bus = EventBus()
-    engine = _sync_engine(sync_db, connection, token, bus)
-    return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token)
+    runner = ChildSnapshot(path, connection.url, token) if snapshot_in_child else None
+    engine = _sync_engine(sync_db, connection, token, bus, runner)
+    return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token,
+                       snapshot_in_child=snapshot_in_child)  # fmt: skip
 
 
-def _sync_engine(sync_db: Engine, connection: ShopConnection, token: str, bus: EventBus) -> SyncEngine:
+def _sync_engine(
+    sync_db: Engine, connection: ShopConnection, token: str, bus: EventBus, runner: Any = None
+) -> SyncEngine:
     return SyncEngine(
-        SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus, outbox=SqliteOutbox(sync_db)
+        SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus, outbox=SqliteOutbox(sync_db),
+        snapshot_runner=runner,
     )
 
 
@@ -137,6 +155,7 @@ def staffing_services(session: ShopSession, settings: Settings, who: Any) -> Any
         audit=AuditLog(db),
         idle_lock_seconds=settings.idle_lock_seconds,
         reports_folder=settings.data_dir / "reports",
+        sign_in_hint=DEMO_SIGN_IN_HINT if session.connection.demo else "",
     )
 
 
@@ -417,7 +436,7 @@ def open_shop(settings: Settings, connection: ShopConnection, token: str,
         report("Upgrading the local catalog… (a backup of it is made first)")
     else:
         report("Opening the local catalog…")
-    session = open_session(settings, connection, token)
+    session = open_session(settings, connection, token, snapshot_in_child=True)
     try:
         session.summary = session.catalog.shop()
         session.last_success_at = SqliteReplica(session.ui_db).sync_state().last_success_at

@@ -41,6 +41,7 @@ from sync.ports import (
     Outbox,
     ProtocolError,
     Replica,
+    SnapshotCut,
     SnapshotExpired,
     SnapshotStream,
     SyncError,
@@ -61,6 +62,9 @@ SUCCESS_PERSIST_INTERVAL = 60.0
 # looks at it this often.
 STOP_POLL = 0.1
 _DUE = 1e-6  # a lane this close to its time is due (waits are subtracted in floating point)
+
+
+SnapshotRunner = Callable[[Callable[[SyncEvent], None], threading.Event], dict[str, int]]
 
 
 class SyncCancelled(Exception):
@@ -122,12 +126,17 @@ class SyncEngine:
         prefetch: bool = False,
         clock: Callable[[], float] = time.monotonic,
         outbox: Outbox | None = None,
+        snapshot_runner: SnapshotRunner | None = None,
     ) -> None:
         """`sleep` replaces the waits of `run` (tests observe the backoff); by default `run` waits on
         its stop event so that stopping is immediate. `prefetch` opens the next entity's snapshot
         while the current one is written (off: no gain measured once the connector reads and
         validates ahead on its own threads, and it holds a second stream in memory). `clock` times
-        how often an idle pull's success is written (SUCCESS_PERSIST_INTERVAL). Without an `outbox`
+        how often an idle pull's success is written (SUCCESS_PERSIST_INTERVAL). `snapshot_runner`
+        loads a snapshot run somewhere else (the app: a child process, so the first sync never holds
+        this process's GIL while a sale commits); it reports progress through the emit function it
+        is given, returns the documents loaded per entity, raises SyncError subclasses or
+        SyncCancelled, and leaves the replica with a cursor. Without an `outbox`
         the engine only pulls."""
         if not 1 <= page_size <= MAX_CHANGES_LIMIT:
             raise ValueError(f"page_size must be 1..{MAX_CHANGES_LIMIT}, not {page_size}")
@@ -145,6 +154,7 @@ class SyncEngine:
         self._success_written_at: float | None = None  # clock time; None: not yet by this engine
         self._loading: _Loading | None = None  # set while a snapshot run is loading an entity
         self.outbox = outbox
+        self._snapshot_runner = snapshot_runner
         self._pusher = Pusher(outbox, connector, self._emit) if outbox is not None else None
         self._wake = threading.Event()  # set by nudge() and cancel(): end the current wait now
         self._nudged = threading.Event()
@@ -176,8 +186,11 @@ class SyncEngine:
             raise
         except SyncError as exc:
             self._connected = False
+            if isinstance(exc, SnapshotCut):
+                self._report_problem(exc, kind="snapshot")
+                raise
             if self._loading is not None and isinstance(exc, ProtocolError):
-                cut = ProtocolError(_cut_short_message(self._loading, str(exc)))
+                cut = SnapshotCut(_cut_short_message(self._loading, str(exc)))
                 self._report_problem(cut, kind="snapshot")
                 raise cut from exc
             self._report_problem(exc)
@@ -214,6 +227,14 @@ class SyncEngine:
         self._emit(Connected(shop_name=info.shop_name, head=info.head))
 
     def _snapshot(self, report: PullReport) -> None:
+        if self._snapshot_runner is not None:
+            self._check_cancelled()
+            report.snapshot.update(self._snapshot_runner(self._emit, self._cancelled))
+            cursor = self.replica.sync_state().cursor
+            if cursor is None:
+                raise ProtocolError("the catalog download ended without loading the shop")
+            report.cursor = cursor
+            return
         state = self.replica.sync_state()
         if not state.snapshot_done:
             self.replica.begin_snapshot()

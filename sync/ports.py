@@ -39,6 +39,11 @@ class ProtocolError(SyncError):
     """The shop answered something malformed or inconsistent; the page is refused whole."""
 
 
+class SnapshotCut(ProtocolError):
+    """A snapshot run that stopped part-way (loaded elsewhere, e.g. in a child process): the entities
+    it finished stay, the next run resumes. Its message already says what the till kept."""
+
+
 # --- connector ---------------------------------------------------------------------------------
 
 

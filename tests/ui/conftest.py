@@ -152,7 +152,9 @@ def till_rows(replica_path) -> tuple[int | None, set[str], int]:
 
 
 class App:
-    """The window exactly as `countertop` wires it (pos.app.open_window), on a fresh replica."""
+    """The window as `countertop` wires it (pos.app.open_window), on a fresh replica, except that
+    snapshot runs stay in this process so a test can hold one part-way (the app loads them in a
+    child process: pos.snapshot_child, tested in tests/sync/test_snapshot_child.py)."""
 
     def __init__(self, shop: Any, folder, tasks: Any, tokens: TokenStore, listen: Any = None) -> None:
         self.settings = Settings(folder)

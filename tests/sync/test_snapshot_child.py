@@ -1,0 +1,123 @@
+"""The app's snapshot runs in a child process (pos.snapshot_child): the replica ends identical to the
+shop, progress reaches the parent's bus, a cancel kills the child and a later run resumes, and the
+child's failures arrive as the same errors and problems an in-process run gives."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.snapshot_child import ChildSnapshot
+from pos.store.database import open_replica
+from pos.store.replica import SqliteReplica
+from sync.connectors.countertop import CountertopConnector
+from sync.engine import SyncCancelled, SyncEngine
+from sync.events import EventBus, ProblemReported, SnapshotProgress, SyncEvent
+from sync.ports import AuthError, SnapshotCut
+from sync.protocol import ENTITIES
+from tests.fixtures.shop_server import LiveShop
+from tests.sync.crafted_shop import ScriptedShop, ndjson_answer, product_doc, snapshot_lines
+from tests.sync.replica_dump import assert_same_docs, replica_docs, server_docs
+
+
+def _engine(path: Path, url: str, token: str, bus: EventBus) -> SyncEngine:
+    db = open_replica(path)
+    runner = ChildSnapshot(path, url, token)
+    return SyncEngine(SqliteReplica(db), CountertopConnector(url, token), bus, snapshot_runner=runner)
+
+
+@pytest.fixture
+def events() -> Iterator[tuple[EventBus, list[SyncEvent]]]:
+    bus, seen = EventBus(), []
+    bus.subscribe(seen.append)
+    yield bus, seen
+
+
+def test_a_first_sync_in_a_child_ends_identical_to_the_shop(
+    tmp_path: Path, live_shop: LiveShop, events
+) -> None:
+    bus, seen = events
+    path = tmp_path / "replica.sqlite3"
+    engine = _engine(path, live_shop.url, live_shop.device_token, bus)
+    report = engine.pull_once()
+    assert report.snapshot["product"] == 50 and set(report.snapshot) == set(ENTITIES)
+    assert_same_docs(replica_docs(path), server_docs(live_shop.url, live_shop.device_token))
+    progressed = {e.entity for e in seen if isinstance(e, SnapshotProgress)}
+    assert progressed == set(ENTITIES)  # the child's progress reached this process's bus
+    assert engine.replica.sync_state().cursor is not None
+
+
+def test_a_cancel_kills_the_child_and_the_next_run_resumes(tmp_path: Path, shop_factory, events) -> None:
+    bus, _seen = events
+    shop = shop_factory(products=3000)
+    path = tmp_path / "replica.sqlite3"
+    engine = _engine(path, shop.url, shop.device_token, bus)
+    started = threading.Event()
+    bus.subscribe(lambda e: started.set() if isinstance(e, SnapshotProgress) else None)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.pull_once()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert started.wait(60)
+    engine.cancel()
+    worker.join(30)
+    assert not worker.is_alive() and isinstance(outcome[0], SyncCancelled)
+    engine.replica.sync_state()  # the replica opens and reads after the kill
+
+    again = _engine(path, shop.url, shop.device_token, bus)
+    again.pull_once()
+    assert_same_docs(replica_docs(path), server_docs(shop.url, shop.device_token))
+
+
+def test_a_refused_token_is_an_auth_problem(tmp_path: Path, live_shop: LiveShop, events) -> None:
+    bus, seen = events
+    path = tmp_path / "replica.sqlite3"
+    db = open_replica(path)
+    good = CountertopConnector(live_shop.url, live_shop.device_token)  # the parent's own call succeeds
+    engine = SyncEngine(SqliteReplica(db), good, bus,
+                        snapshot_runner=ChildSnapshot(path, live_shop.url, "not-a-token"))  # fmt: skip
+    with pytest.raises(AuthError):
+        engine.pull_once()
+    assert [e.kind for e in seen if isinstance(e, ProblemReported)] == ["auth"]
+    assert engine.replica.sync_state().cursor is None
+
+
+def test_a_snapshot_cut_short_in_the_child_is_reported_as_such(
+    tmp_path: Path, shop: ScriptedShop, events
+) -> None:
+    bus, seen = events
+    docs = [product_doc(n) for n in range(300)]
+    lines = snapshot_lines("product", docs)
+    shop.snapshot_override["product"] = ndjson_answer(lines[:-100])  # no trailer, 99 documents short
+    path = tmp_path / "replica.sqlite3"
+    engine = _engine(path, shop.server.url, "crafted-token", bus)
+    with pytest.raises(SnapshotCut, match="product"):
+        engine.pull_once()
+    assert [e.kind for e in seen if isinstance(e, ProblemReported)] == ["snapshot"]
+    state = engine.replica.sync_state()
+    assert state.cursor is None and "location" in state.snapshot_done and "product" not in state.snapshot_done
+
+
+def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop: LiveShop) -> None:
+    from pos.app import open_shop
+    from pos.settings import Settings, ShopConnection
+
+    settings = Settings(tmp_path)
+    connection = ShopConnection(live_shop.url, live_shop.device_id, "till", "Shop", "EUR")
+    session = open_shop(settings, connection, live_shop.device_token, report=lambda _text: None)
+    try:
+        assert isinstance(session.sync._snapshot_runner, ChildSnapshot)
+        assert isinstance(
+            session.renew_engine("new-token")._snapshot_runner, ChildSnapshot
+        )  # resume, reconnect
+    finally:
+        session.close()
