@@ -26,6 +26,11 @@ from sync.protocol import ShopInfo
 
 log = logging.getLogger(__name__)
 
+# The demo shop's staff as its seed makes them (sync/server/seed_words.py; a test holds the two
+# equal), shown on the demo till's sign-in screen so that someone trying Countertop can sign in.
+DEMO_STAFF = (("Alex Manager", "1234"), ("Sam Cashier", "1111"), ("Jo Warehouse", "2222"))
+DEMO_SIGN_IN_HINT = "Demo shop: " + " · ".join(f"{name} PIN {pin}" for name, pin in DEMO_STAFF)
+
 DEMO_DEVICE = "demo-till"
 DEFAULT_PRODUCTS = 2000
 START_TIMEOUT_S = 60.0

@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
 
         self.approvals = Approvals(staffing.staff, staffing.who, self.tasks)
         self.lock = TillLock(self, content, staffing.staff, staffing.who, self.tasks,
-                             staffing.idle_lock_seconds, shop_name)  # fmt: skip
+                             staffing.idle_lock_seconds, shop_name, staffing.sign_in_hint)  # fmt: skip
         self.setCentralWidget(self.lock.stack)
         if staffing.cash is not None:
             from pos.ui.cash.shift_menu import ShiftActions

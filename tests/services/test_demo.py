@@ -150,3 +150,10 @@ def test_waiting_for_a_shop_that_drops_connections_logs_no_retry_warnings(tmp_pa
     assert not [r.getMessage() for r in caplog.records if "Retrying" in r.getMessage()]
     # The filter is gone afterwards: other HTTP clients keep their warnings.
     assert not logging.getLogger("urllib3.connectionpool").filters
+
+
+def test_the_demo_sign_in_hint_names_the_staff_the_demo_seed_makes() -> None:
+    from pos.services.demo import DEMO_STAFF
+    from sync.server.seed_words import STAFF
+
+    assert set(DEMO_STAFF) == {(name, pin) for name, _role, pin in STAFF}

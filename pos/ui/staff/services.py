@@ -16,3 +16,4 @@ class Staffing:
     audit: Any = None  # pos.services.audit.AuditLog
     idle_lock_seconds: float = 300.0  # pos.settings.Settings.idle_lock_seconds; 0: never
     reports_folder: Path | None = None  # X/Z reports become PDFs here when no report printer is set up
+    sign_in_hint: str = ""  # shown under the sign-in list (the demo shop's PINs)

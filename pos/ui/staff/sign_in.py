@@ -32,8 +32,10 @@ class SignInScreen(QWidget):
     signed_in = Signal(object)
     refused = Signal(str)  # the refusal, as shown (tests wait on it)
 
-    def __init__(self, staff: Any, tasks: Tasks, shop_name: str = "", parent: QWidget | None = None) -> None:
-        """`staff`: pos.services.staff.StaffService."""
+    def __init__(
+        self, staff: Any, tasks: Tasks, shop_name: str = "", parent: QWidget | None = None, *, hint: str = ""
+    ) -> None:
+        """`staff`: pos.services.staff.StaffService; `hint`: a line under the list (demo PINs)."""
         super().__init__(parent)
         self.setObjectName("signInScreen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -43,8 +45,9 @@ class SignInScreen(QWidget):
         card = QFrame(self)
         card.setObjectName("signInCard")
         card.setFixedWidth(460)
-        self.title = QLabel(f"{shop_name or 'Countertop'} — sign in", card)
+        self.title = QLabel(shop_name or "Countertop", card)  # the "why" line says to sign in
         self.title.setObjectName("signInTitle")
+        self.title.setWordWrap(True)  # a long shop name wraps instead of being cut
         self.why = QLabel("The till is locked.", card)
         self.why.setObjectName("signInWhy")
         self.why.setWordWrap(True)
@@ -55,6 +58,11 @@ class SignInScreen(QWidget):
         inner.addWidget(self.title)
         inner.addWidget(self.why)
         inner.addWidget(self.people)
+        self.hint = QLabel(hint, card)
+        self.hint.setObjectName("signInWhy")
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(bool(hint))
+        inner.addWidget(self.hint)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)

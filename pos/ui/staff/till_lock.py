@@ -32,12 +32,12 @@ class TillLock(QObject):
     changed = Signal(object)  # the Actor signed in, or None when locked
 
     def __init__(self, window: QMainWindow, content: QWidget, staff: Any, who: Any, tasks: Tasks,
-                 idle_seconds: float, shop_name: str = "") -> None:  # fmt: skip
+                 idle_seconds: float, shop_name: str = "", hint: str = "") -> None:  # fmt: skip
         super().__init__(window)
         self.window, self.content, self.who = window, content, who
         self.stack = QStackedWidget(window)
         self.stack.setObjectName("tillStack")
-        self.screen = SignInScreen(staff, tasks, shop_name, self.stack)
+        self.screen = SignInScreen(staff, tasks, shop_name, self.stack, hint=hint)
         self.stack.addWidget(self.screen)
         self.stack.addWidget(content)
         self.idle = IdleWatch(idle_seconds, self)
