@@ -19,18 +19,21 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from pos.domain.sale import format_timestamp
 from pos.printing.backends import PrinterError
 from pos.printing.config import PrinterConfig, PrinterSettingsError, PrintingSettings, check_printing
 from pos.printing.document import PrintDocument
 from pos.printing.printers import DocumentPrinter, Printed, SystemPrint, test_document
 from pos.services.receipts import ReceiptNotFound, ReceiptSource
 from pos.settings import Settings
+from pos.store.database import read_transaction, write_transaction
+from pos.store.till_file import till_engine
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class PrintService:
         system: SystemPrint | None = None,
     ) -> None:
         self._settings = settings
+        self._till = till_engine(engine)  # held receipts live in the till file
         self.receipts = ReceiptSource(engine, lambda: self._settings.look)
         self._save = save
         self._tz = tz
@@ -188,23 +192,58 @@ class PrintService:
     # --- print later --------------------------------------------------------------------------------
 
     def hold(self, job: PrintJob) -> int:
-        """Keep `job` to print later; the number of jobs held."""
-        with self._lock:
-            self._held.append(job)
-            return len(self._held)
+        """Keep `job` to print later; the number of jobs held.
+
+        A receipt is kept in the till file by its number, so it still prints after a restart; any
+        other job (a report, a test page) is kept in memory.
+        """
+        if job.purpose == "receipt" and job.document.number:
+            with write_transaction(self._till) as con:
+                con.execute(
+                    "INSERT INTO held_receipt (number, held_at, opens_drawer) VALUES (?, ?, ?) "
+                    "ON CONFLICT (number) DO NOTHING",
+                    (job.document.number, format_timestamp(datetime.now(UTC)), job.document.opens_drawer),
+                )
+        else:
+            with self._lock:
+                self._held.append(job)
+        return len(self.held())
 
     def held(self) -> list[PrintJob]:
+        """The jobs waiting: receipts held on this till (also before a restart), oldest first."""
+        with read_transaction(self._till) as con:
+            rows = con.execute(
+                "SELECT number, opens_drawer FROM held_receipt ORDER BY held_at, number"
+            ).fetchall()
+        jobs = []
+        for number, opens_drawer in rows:
+            try:
+                document = self.receipts.find(number, copy=False)
+            except ReceiptNotFound:  # the sale left this till's records: nothing to print any more
+                self._release(number)
+                continue
+            printer = self._settings.printer_for("receipt")
+            document = replace(document, opens_drawer=bool(opens_drawer))
+            jobs.append(PrintJob(next(self._ids), "receipt", document, printer.name if printer else ""))
         with self._lock:
-            return list(self._held)
+            return jobs + list(self._held)
 
     def print_held(self) -> list[PrintResult]:
         """Print every held job in order; those that fail again stay held."""
+        jobs = self.held()
         with self._lock:
-            jobs, self._held = self._held, []
+            self._held = []
         results = [self.run(job) for job in jobs]
+        for result in results:
+            if result.ok and result.job.purpose == "receipt" and result.job.document.number:
+                self._release(result.job.document.number)
         with self._lock:
-            self._held[:0] = [r.job for r in results if not r.ok]
+            self._held[:0] = [r.job for r in results if not r.ok and r.job.purpose != "receipt"]
         return results
+
+    def _release(self, number: str) -> None:
+        with write_transaction(self._till) as con:
+            con.execute("DELETE FROM held_receipt WHERE number = ?", (number,))
 
     # --- settings screen ------------------------------------------------------------------------
 

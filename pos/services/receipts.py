@@ -49,8 +49,9 @@ class ReceiptSource:
         with read_transaction(self._engine) as con:
             return self._return(con, payload, copy)
 
-    def find(self, number: str) -> PrintDocument:
-        """The receipt of the sale or return with this number (typed or scanned), marked as a copy."""
+    def find(self, number: str, *, copy: bool = True) -> PrintDocument:
+        """The receipt of the sale or return with this number (typed or scanned), marked as a copy
+        unless `copy` is False (a held receipt printing for the first time)."""
         candidates = number_candidates(number)
         if not candidates:
             shown = normalise_number(number)[:40] or "nothing"
@@ -59,10 +60,10 @@ class ReceiptSource:
             for candidate in candidates:
                 sale = sales.sale_by_number(con, candidate)
                 if sale is not None:
-                    return self._sale(con, sale, True)
+                    return self._sale(con, sale, copy)
                 row = con.execute("SELECT doc FROM sale_return WHERE number = ?", (candidate,)).fetchone()
                 if row is not None:
-                    return self._return(con, orjson.loads(row[0]), True)
+                    return self._return(con, orjson.loads(row[0]), copy)
         raise ReceiptNotFound(f"No sale or return made on this till has number {candidates[-1]}.")
 
     def last_number(self) -> str | None:

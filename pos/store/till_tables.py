@@ -247,6 +247,15 @@ sign_in_guard = Table(
     Column("locked_until", String),
 )
 
+# Receipts held with "Print later" until they print (pos.services.printing); rebuilt from the number.
+held_receipt = Table(
+    "held_receipt",
+    till_metadata,
+    Column("number", String, primary_key=True),
+    Column("held_at", String, nullable=False),
+    Column("opens_drawer", Boolean, nullable=False),
+)
+
 # Every till table, parents before children: the order rows move in from an older replica.
 TILL_TABLES = (
     "till",
@@ -262,4 +271,5 @@ TILL_TABLES = (
     "cash_event",
     "audit_log",
     "sign_in_guard",
+    "held_receipt",
 )

@@ -72,11 +72,15 @@ def test_print_later_holds_receipts_until_the_printer_is_back(replica: Any) -> N
         assert [job.document.number for job in service.held()] == [s.number for s in sales]
         still_off = service.print_held()
         assert [r.ok for r in still_off] == [False, False] and len(service.held()) == 2
+        service = service_for(replica, network_printer(server))  # the till restarted meanwhile
+        assert [job.document.number for job in service.held()] == [s.number for s in sales]
         server.switch_on()
         results = service.print_held()
         assert [r.ok for r in results] == [True, True] and service.held() == []
         jobs = server.wait_jobs(2)
         assert [s.number.encode() in j.data for s, j in zip(sales, jobs, strict=True)] == [True, True]
+        assert not any(b"(copy)" in j.data for j in jobs)  # never printed before: the original
+        assert service_for(replica, network_printer(server)).held() == []  # printed once, gone
     finally:
         server.stop()
 
