@@ -52,9 +52,6 @@ def record(
     approval: Approval | None = None,
 ) -> store.AuditRow:
     """Append one audit entry (and its `audit.entry` mutation) in the caller's transaction."""
-    info = till.read_till(con)
-    if info is None:
-        raise till.TillNotReady("this till has no till code yet: sync with the shop once first")
     row = store.AuditRow(
         id=new_id(),
         at=format_timestamp(at),
@@ -66,7 +63,7 @@ def record(
         reason=clean_reason(reason, required=False),
         approved_by=approval.manager_id if approval else None,
     )
-    store.append(con, row, info.till_code)
+    store.append(con, row, till.till_code(con))
     return row
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,7 +124,7 @@ class CashSessions:
         with write_transaction(self._till) as con:
             currency = _currency(con)
             counted = count_cash(currency, float_counts)
-            if store.open_session_id(con) is not None:
+            if store.open_session_head(con) is not None:
                 raise DomainError(
                     "a cash session is already open on this till: close it first", field="session"
                 )
@@ -183,15 +184,9 @@ class CashSessions:
             used = require(
                 decide(actor.role, Permission.CASH_CLOSE, Size(amount=variance), self._limits), approval
             )
-            if used is not None:
-                closed = session.close(counted, dict(other_counts or {}), closed_by=actor.id, at=at,
-                                       approved_by=used.manager_id)  # fmt: skip
-            z = closed.closed
-            assert z is not None
-            info = till.read_till(con)
-            if info is None:
-                raise till.TillNotReady("this till has no till code yet: sync with the shop once first")
-            payload = z.to_payload(session.opened_by, info.till_code)
+            z = closed.closed if used is None else replace(closed.closed, approved_by=used.manager_id)
+            closed = replace(closed, closed=z)
+            payload = z.to_payload(session.opened_by, till.till_code(con))
             store.record_close(con, closed, payload)
             outbox.enqueue(con, mutation_id=new_id(), type="cash.session", payload=payload)
             record(con, actor=actor, action=Permission.CASH_CLOSE, at=at, subject=session.id,

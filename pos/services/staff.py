@@ -26,7 +26,6 @@ from pos.domain.errors import DomainError
 from pos.domain.permissions import LABELS, Approval, Permission, Role, can_approve
 from pos.domain.sale import format_timestamp
 from pos.services.audit import Actor, clean_reason, record
-from pos.store import cash_sessions
 from pos.store.database import read_transaction, write_transaction
 from pos.store.till_file import till_engine
 from sync.pin_hash import verify_pin
@@ -94,10 +93,6 @@ class StaffService:
             requested_by,
         )  # fmt: skip
 
-    def has_open_session(self) -> bool:
-        with read_transaction(self._till) as con:
-            return cash_sessions.open_session_id(con) is not None
-
     # --- the PIN check and its limit ----------------------------------------------------------------
 
     def _check(self, staff_id: str, pin: str) -> Actor:
@@ -123,8 +118,9 @@ class StaffService:
             )
         if not verify_pin(pin.strip(), pin_hash or ""):
             self._failed(staff_id, name, (guard[0] if guard else 0) + 1, now)
-        with write_transaction(self._till) as con:
-            con.execute("DELETE FROM sign_in_guard WHERE staff_id = ?", (staff_id,))
+        if guard:  # earlier wrong PINs: the right one clears them
+            with write_transaction(self._till) as con:
+                con.execute("DELETE FROM sign_in_guard WHERE staff_id = ?", (staff_id,))
         return Actor(staff_id, name, Role(role))
 
     def _failed(self, staff_id: str, name: str, failures: int, now: datetime) -> None:

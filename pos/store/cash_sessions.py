@@ -83,24 +83,19 @@ def record_close(con: sqlite3.Connection, session: CashSession, payload: dict[st
         raise RuntimeError(f"cash session {session.id} is not open")
 
 
-def open_session_id(con: sqlite3.Connection) -> str | None:
-    row = con.execute("SELECT id FROM cash_session WHERE closed_at IS NULL").fetchone()
-    return row[0] if row else None
-
-
 def open_session_head(con: sqlite3.Connection) -> tuple[str, str] | None:
     """(id, currency) of the open session, without its events."""
     row = con.execute("SELECT id, currency FROM cash_session WHERE closed_at IS NULL").fetchone()
     return (row[0], row[1]) if row else None
 
 
-def load(con: sqlite3.Connection, session_id: str, till_id: str = "") -> CashSession | None:
-    """The session as its events make it (closed ones without their Z: see `z_payload`)."""
+def load(con: sqlite3.Connection, session_id: str) -> CashSession | None:
+    """The session as its events make it (a closed one without its Z report, which stays stored)."""
     row = con.execute(f"SELECT {_SESSION_COLUMNS} FROM cash_session WHERE id = ?", (session_id,)).fetchone()
     if row is None:
         return None
     sid, opened_at, opened_by, currency, float_json, _closed_at, _z = row
-    session = open_session(sid, till_id, opened_by, _count(currency, float_json), parse_time(opened_at))
+    session = open_session(sid, "", opened_by, _count(currency, float_json), parse_time(opened_at))
     events = con.execute(
         "SELECT kind, at, staff_id, reason, amounts FROM cash_event WHERE session_id = ? ORDER BY position",
         (session_id,),
@@ -110,14 +105,9 @@ def load(con: sqlite3.Connection, session_id: str, till_id: str = "") -> CashSes
     return session
 
 
-def load_open(con: sqlite3.Connection, till_id: str = "") -> CashSession | None:
-    session_id = open_session_id(con)
-    return None if session_id is None else load(con, session_id, till_id)
-
-
-def z_payload(con: sqlite3.Connection, session_id: str) -> dict[str, Any] | None:
-    row = con.execute("SELECT z_report FROM cash_session WHERE id = ?", (session_id,)).fetchone()
-    return orjson.loads(row[0]) if row and row[0] else None
+def load_open(con: sqlite3.Connection) -> CashSession | None:
+    head = open_session_head(con)
+    return None if head is None else load(con, head[0])
 
 
 def closed_sessions(con: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:

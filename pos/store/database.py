@@ -125,9 +125,9 @@ def read_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(con: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE (the write lock now, not at the first write) ... COMMIT, or ROLLBACK on error."""
-    con.execute("BEGIN IMMEDIATE")
+    con.execute(begin)
     try:
         yield con
         con.execute("COMMIT")
@@ -161,17 +161,12 @@ def write_both_files(engine: Engine) -> Iterator[sqlite3.Connection]:
         _configure_connection(con, TILL_CACHE_KIB)
         con.execute(f"ATTACH DATABASE ? AS {till_file.REPLICA_ATTACHED}", (str(replica),))
         con.execute(f"PRAGMA {till_file.REPLICA_ATTACHED}.synchronous=FULL")
-        con.execute("BEGIN")
-        try:
+        # Deferred: IMMEDIATE would lock both files at once, in SQLite's order, not this one.
+        with transaction(con, begin="BEGIN"):
             # A write that changes nothing takes a file's write lock: the replica's, then the till's.
             con.execute(f"UPDATE {till_file.REPLICA_ATTACHED}.sync_state SET id = id WHERE 0")
             con.execute("UPDATE main.till SET id = id WHERE 0")
             yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
 

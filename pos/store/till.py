@@ -84,6 +84,14 @@ def read_till(con: sqlite3.Connection) -> TillInfo | None:
     return TillInfo(*row) if row else None
 
 
+def till_code(con: sqlite3.Connection) -> str:
+    """This till's code (receipts, Z reports, audit entries); TillNotReady before its first sync."""
+    info = read_till(con)
+    if info is None:
+        raise TillNotReady("this till has no till code yet: connect it to the shop and sync once")
+    return info.till_code
+
+
 def selling_location(con: sqlite3.Connection) -> str | None:
     """The till's chosen location, else the shop's location with the lowest code, else None."""
     row = con.execute("SELECT location_id FROM till WHERE id = 1").fetchone()
