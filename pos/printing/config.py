@@ -57,9 +57,6 @@ class PrinterConfig:
     def speaks_escpos(self) -> bool:
         return self.kind in ESCPOS_KINDS and self.paper != "a4"
 
-    def network_address(self) -> tuple[str, int]:
-        return parse_host_port(self.address)
-
 
 @dataclass(frozen=True)
 class ReceiptLook:

@@ -207,10 +207,22 @@ class PrintService:
         else:
             with self._lock:
                 self._held.append(job)
-        return len(self.held())
+        return self.held_count()
+
+    def held_count(self) -> int:
+        """How many jobs wait (a count, without rebuilding the held receipts)."""
+        with read_transaction(self._till) as con:
+            (receipts,) = con.execute("SELECT count(*) FROM held_receipt").fetchone()
+        with self._lock:
+            return int(receipts) + len(self._held)
 
     def held(self) -> list[PrintJob]:
         """The jobs waiting: receipts held on this till (also before a restart), oldest first."""
+        receipts = self._held_receipts()
+        with self._lock:
+            return receipts + list(self._held)
+
+    def _held_receipts(self) -> list[PrintJob]:
         with read_transaction(self._till) as con:
             rows = con.execute(
                 "SELECT number, opens_drawer FROM held_receipt ORDER BY held_at, number"
@@ -225,14 +237,14 @@ class PrintService:
             printer = self._settings.printer_for("receipt")
             document = replace(document, opens_drawer=bool(opens_drawer))
             jobs.append(PrintJob(next(self._ids), "receipt", document, printer.name if printer else ""))
-        with self._lock:
-            return jobs + list(self._held)
+        return jobs
 
     def print_held(self) -> list[PrintResult]:
         """Print every held job in order; those that fail again stay held."""
-        jobs = self.held()
-        with self._lock:
-            self._held = []
+        receipts = self._held_receipts()
+        with self._lock:  # taken and cleared at once: a job held meanwhile waits for the next time
+            memory, self._held = self._held, []
+        jobs = receipts + memory
         results = [self.run(job) for job in jobs]
         for result in results:
             if result.ok and result.job.purpose == "receipt" and result.job.document.number:

@@ -84,3 +84,27 @@ def test_printer_off_shows_retry_and_print_later_and_selling_goes_on(
         assert completed.number.encode() in job.data and not screen.print_bar.isVisible()
     finally:
         server.stop()
+
+
+def test_print_later_keeps_the_receipt_and_prints_it_when_asked(
+    qtbot: Any, replica: Any, ui_tasks: Any
+) -> None:
+    server = PrinterServer(mode="off")
+    try:
+        selling = make_selling(replica, printing=printing_service(replica, server))
+        screen = open_screen(qtbot, selling, ui_tasks)
+        scan_and_wait(qtbot, screen, variants(replica)[0]["barcode"])
+        completed = pay_cash(qtbot, screen)
+        qtbot.waitUntil(lambda: screen.print_bar.isVisible(), timeout=5000)
+        qtbot.keyClick(screen.scan_edit, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # print later
+        qtbot.waitUntil(lambda: "1 receipt(s) wait to be printed" in screen.message, timeout=5000)
+        assert screen.scan_edit.hasFocus()
+        server.switch_on()
+        assert screen.printing is not None
+        screen.printing.print_held()
+        (job,) = server.wait_jobs(1, timeout=5)
+        assert completed.number.encode() in job.data
+        qtbot.waitUntil(lambda: screen.printing.busy == 0, timeout=5000)
+        assert selling.printing.held_count() == 0
+    finally:
+        server.stop()

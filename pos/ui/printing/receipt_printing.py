@@ -53,17 +53,28 @@ class ReceiptPrinting(QObject):
         self._run(self.service.reprint_last)
 
     def hold(self, job: Any) -> None:
-        self.held_changed.emit(self.service.hold(job))
+        """Keep the receipt for later (written to the till file on the worker, never here)."""
 
-    def print_held(self) -> None:
-        def done(results: list[Any]) -> None:
+        def held(count: int) -> None:
             self._settled()
-            for result in results:
-                self._answer(result)
-            self.held_changed.emit(len(self.service.held()))
+            self.held_changed.emit(count)
 
         self.busy += 1
-        self.runner.run(self.service.print_held, lane=LANE, on_success=done, on_failure=self._crashed)
+        self.runner.run(self.service.hold, job, lane=LANE, on_success=held, on_failure=self._crashed)
+
+    def print_held(self) -> None:
+        def print_and_count() -> tuple[list[Any], int]:
+            return self.service.print_held(), self.service.held_count()
+
+        def done(answer: tuple[list[Any], int]) -> None:
+            self._settled()
+            results, count = answer
+            for result in results:
+                self._answer(result)
+            self.held_changed.emit(count)
+
+        self.busy += 1
+        self.runner.run(print_and_count, lane=LANE, on_success=done, on_failure=self._crashed)
 
     # --- answers on the UI thread ------------------------------------------------------------------
 

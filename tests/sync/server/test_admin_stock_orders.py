@@ -107,7 +107,7 @@ def test_order_with_unknown_variant_changes_nothing(shop: LiveShop) -> None:
 
 
 def test_staff_pin_is_stored_only_as_a_salted_scrypt_hash(shop: LiveShop) -> None:
-    from sync.server.pins import verify_pin
+    from sync.pin_hash import verify_pin
 
     made = shop.admin_post("staff", json={"name": "Pat", "role": "cashier", "pin": "4829"}).json()
     # scrypt$N$r$p$salt$hash: the PIN itself is none of the fields (a hex field may contain the
