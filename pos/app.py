@@ -28,7 +28,7 @@ from pos.store.database import ReplicaSchemaError, head_revision, open_replica
 from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
-from sync.engine import SyncEngine
+from sync.engine import SnapshotRunner, SyncEngine
 from sync.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,9 @@ class ShopSession:
         if token:
             self.token = token
         self.sync.connector.close()
-        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus,
-                                 self._runner(self.token))  # fmt: skip
+        runner = _runner(self.sync_db, self.connection, self.token, self.snapshot_in_child)
+        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus, runner)
         return self.sync
-
-    def _runner(self, token: str) -> ChildSnapshot | None:
-        if not self.snapshot_in_child:
-            return None
-        return ChildSnapshot(Path(str(self.sync_db.url.database)), self.connection.url, token)
 
     def nudge(self) -> None:
         """Push now (after a sale, a return, "send again"); thread-safe, never waits.
@@ -124,14 +119,19 @@ def open_session(
         ui_db.dispose()
         raise
     bus = EventBus()
-    runner = ChildSnapshot(path, connection.url, token) if snapshot_in_child else None
+    runner = _runner(sync_db, connection, token, snapshot_in_child)
     engine = _sync_engine(sync_db, connection, token, bus, runner)
     return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token,
                        snapshot_in_child=snapshot_in_child)  # fmt: skip
 
 
+def _runner(sync_db: Engine, connection: ShopConnection, token: str, in_child: bool) -> SnapshotRunner | None:
+    """The window's snapshot runs load in a child process (pos.snapshot_child); headless ones here."""
+    return ChildSnapshot(Path(str(sync_db.url.database)), connection.url, token) if in_child else None
+
+
 def _sync_engine(
-    sync_db: Engine, connection: ShopConnection, token: str, bus: EventBus, runner: Any = None
+    sync_db: Engine, connection: ShopConnection, token: str, bus: EventBus, runner: SnapshotRunner | None
 ) -> SyncEngine:
     return SyncEngine(
         SqliteReplica(sync_db), CountertopConnector(connection.url, token), bus, outbox=SqliteOutbox(sync_db),

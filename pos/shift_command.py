@@ -50,16 +50,22 @@ def sign_in(engine: Engine, who: str | None, env: str = PIN_ENV) -> Actor:
     if not who:
         raise CommandError("say who is at the till: --staff NAME (with the PIN in $" + env + " or on stdin)")
     staff = StaffService(engine)
-    wanted = who.strip().casefold()
-    matches = [m for m in staff.members() if wanted in (m.id.casefold(), m.name.casefold())]
-    if len(matches) != 1:
-        names = ", ".join(m.name for m in staff.members()) or "none yet: sync with the shop"
-        problem = "several staff members are" if matches else "nobody is"
-        raise CommandError(f"{problem} called {who!r} on this till's staff list ({names})")
     try:
-        return staff.sign_in(matches[0].id, _pin(env))
+        return staff.sign_in(_member_id(staff, who), _pin(env))
     except DomainError as exc:
         raise CommandError(f"{who}: {exc}") from None
+
+
+def _member_id(staff: StaffService, who: str) -> str:
+    """The id of the one staff member called `who` (name or id, any case)."""
+    members = staff.members()
+    wanted = who.strip().casefold()
+    matches = [m for m in members if wanted in (m.id.casefold(), m.name.casefold())]
+    if len(matches) != 1:
+        names = ", ".join(m.name for m in members) or "none yet: sync with the shop"
+        problem = "several staff members are" if matches else "nobody is"
+        raise CommandError(f"{problem} called {who!r} on this till's staff list ({names})")
+    return matches[0].id
 
 
 def _pin(env: str) -> str:
@@ -125,9 +131,11 @@ def _closed(engine: Engine, cash: CashSessions, actor: Actor, args: Any) -> str:
     except PermissionDenied as exc:
         if not exc.decision.needs_approval or not args.manager:
             raise DomainError(f"{exc}: add --manager NAME with the PIN in ${MANAGER_PIN_ENV}") from None
-        manager = sign_in(engine, args.manager, MANAGER_PIN_ENV)
-        approval = StaffService(engine).approve(
-            Permission.CASH_CLOSE, manager.id, os.environ.get(MANAGER_PIN_ENV, ""), requested_by=actor.id
+        # The manager approves with one PIN check; they do not sign in at this till.
+        staff = StaffService(engine)
+        manager_id = _member_id(staff, args.manager)
+        approval = staff.approve(
+            Permission.CASH_CLOSE, manager_id, _pin(MANAGER_PIN_ENV), requested_by=actor.id
         )
         z = cash.close(actor, counts, others, approval)
     return z_report_text(z)
