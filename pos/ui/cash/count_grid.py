@@ -26,7 +26,6 @@ class DenominationGrid(QWidget):
     """`last_entered` when Enter is pressed in the last field (the dialog may submit then)."""
 
     last_entered = Signal()
-    total_changed = Signal(int)
 
     def __init__(self, money: MoneyFormatter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,10 +67,6 @@ class DenominationGrid(QWidget):
         """What was typed, by denomination (minor units); empty fields mean none."""
         return {value: edit.text() for value, edit in self.edits.items() if edit.text().strip()}
 
-    def set_counts(self, counts: dict[int, int | str]) -> None:
-        for value, count in counts.items():
-            self.edits[value].setText(str(count))
-
     def focus_first(self) -> None:
         first = self.edits[self.values[0]]
         first.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -98,8 +93,6 @@ class DenominationGrid(QWidget):
         self.total_label.setText(
             f"Counted  {self.money.format(total)}" if total is not None else "Counted  ? (check the counts)"
         )
-        if total is not None:
-            self.total_changed.emit(total)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):

@@ -54,10 +54,8 @@ class ShiftActions(QObject):
         self.window, self.cash, self.who, self.approvals = window, cash, who, approvals
         self.tasks, self.money, self.printing = tasks, money, printing
         self.reports_folder, self.shop_name = reports_folder, shop_name
-        self.session: Any = None
         self.dialog: QDialog | None = None  # the dialog on screen (tests look at it)
         self.actions: dict[str, QAction] = {}
-        self.menu: QMenu | None = None
 
     def build_menu(self) -> QMenu:
         menu = self.window.menuBar().addMenu("S&hift")
@@ -68,7 +66,6 @@ class ShiftActions(QObject):
             menu.addAction(action)
             self.window.addAction(action)  # its key works wherever the window has the keyboard
             self.actions[method] = action
-        self.menu = menu
         return menu
 
     def allow_for(self, actor: Any) -> None:
@@ -84,7 +81,6 @@ class ShiftActions(QObject):
                        on_failure=lambda exc: log.warning("reading the shift: %s", exc))  # fmt: skip
 
     def _state(self, session: Any) -> None:
-        self.session = session
         self.state_changed.emit(session)
 
     # --- the actions ---------------------------------------------------------------------------------
