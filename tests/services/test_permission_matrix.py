@@ -1,5 +1,5 @@
 """Every protected service call, for every role: refused, allowed, or allowed only with a manager's
-approval, exactly as pos.domain.permissions says; a refused call writes nothing.
+approval, exactly as pos.domain.permissions says (and, for a sale, a refused call writes nothing).
 
 The matrix is the domain's; what this proves is that each service asks it (not only the screens).
 """

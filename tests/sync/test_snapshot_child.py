@@ -71,10 +71,12 @@ def test_a_cancel_kills_the_child_and_the_next_run_resumes(tmp_path: Path, shop_
     engine.cancel()
     worker.join(30)
     assert not worker.is_alive() and isinstance(outcome[0], SyncCancelled)
-    engine.replica.sync_state()  # the replica opens and reads after the kill
+    kept = set(engine.replica.sync_state().snapshot_done)  # what the killed child finished
+    assert kept < set(ENTITIES)
 
     again = _engine(path, shop.url, shop.device_token, bus)
-    again.pull_once()
+    report = again.pull_once()
+    assert set(report.snapshot) == set(ENTITIES) - kept  # resumed: the finished entities are not loaded again
     assert_same_docs(replica_docs(path), server_docs(shop.url, shop.device_token))
 
 
