@@ -25,7 +25,15 @@ QUEUE_TIMEOUT_S = 15.0
 
 
 class PrinterError(Exception):
-    """The printer did not take the job; the message says what to check. The sale is never affected."""
+    """The printer did not take the job; the message says what to check. The sale is never affected.
+
+    `reached_printer` is False when not one byte got to the printer (switched off, unplugged, no
+    such queue): a retry must then still open the cash drawer, which never opened.
+    """
+
+    def __init__(self, message: str, *, reached_printer: bool = True) -> None:
+        super().__init__(message)
+        self.reached_printer = reached_printer
 
 
 def send_raw(printer: PrinterConfig, data: bytes) -> None:
@@ -51,12 +59,13 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
         sock = socket.create_connection((host, port), timeout=connect_timeout)
     except ConnectionRefusedError:
         raise PrinterError(f"The printer {where} refused the connection: is it switched on, and is "
-                           "it the right address?") from None
+                           "it the right address?", reached_printer=False) from None
     except TimeoutError:
         raise PrinterError(f"The printer {where} did not answer within {connect_timeout:g} s: check that "
-                           "it is switched on and connected to the network.") from None
+                           "it is switched on and connected to the network.", reached_printer=False) from None
     except OSError as exc:
-        raise PrinterError(f"The printer {where} cannot be reached: {exc.strerror or exc}.") from None
+        raise PrinterError(f"The printer {where} cannot be reached: {exc.strerror or exc}.",
+                           reached_printer=False) from None
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the first bytes go out at once
         sock.settimeout(SEND_TIMEOUT_S)
@@ -85,7 +94,12 @@ def _drain(sock: socket.socket) -> None:
 
 def send_file(path: Path, data: bytes, *, name: str = "printer") -> None:
     try:
-        with path.open("ab") as device:
+        device = path.open("ab")
+    except OSError as exc:
+        raise PrinterError(f"Cannot open printer “{name}” at {path}: {exc.strerror or exc}.",
+                           reached_printer=False) from None
+    try:
+        with device:
             device.write(data)
             device.flush()
     except OSError as exc:
@@ -96,7 +110,8 @@ def send_queue(queue: str, data: bytes, *, raw: bool) -> None:
     """Hand the job to the OS print queue with `lp` (CUPS); raw ESC/POS or a PDF file's bytes."""
     lp = shutil.which("lp")
     if lp is None:
-        raise PrinterError("This computer has no `lp` command: install CUPS to print to OS print queues.")
+        raise PrinterError("This computer has no `lp` command: install CUPS to print to OS print queues.",
+                           reached_printer=False)
     command = [lp, "-d", queue, *(["-o", "raw"] if raw else []), "-"]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=QUEUE_TIMEOUT_S, check=False)
@@ -105,7 +120,8 @@ def send_queue(queue: str, data: bytes, *, raw: bool) -> None:
                            f"{QUEUE_TIMEOUT_S:g} s.") from None
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip() or f"lp exited with {done.returncode}"
-        raise PrinterError(f"The print queue {queue!r} refused the job: {reason}")
+        # lp exits non-zero only when the queue did not accept the job: nothing was printed.
+        raise PrinterError(f"The print queue {queue!r} refused the job: {reason}", reached_printer=False)
 
 
 def escpos_device(printer: PrinterConfig) -> object:
@@ -124,14 +140,17 @@ def escpos_device(printer: PrinterConfig) -> object:
 
 def _send_escpos_device(printer: PrinterConfig, data: bytes) -> None:
     device = escpos_device(printer)
+    opened = False
     try:
         device.open(raise_not_found=True)  # type: ignore[attr-defined]
+        opened = True
         device._raw(data)  # type: ignore[attr-defined]
     except Exception as exc:  # pyusb / pyserial raise their own types, all meaning "not printed"
         reason = " ".join(str(exc).split())
         raise PrinterError(
             f"The {printer.kind} printer “{printer.name}” ({printer.address}) did not take the receipt: "
-            f"{reason}. Check that it is plugged in and switched on."
+            f"{reason}. Check that it is plugged in and switched on.",
+            reached_printer=opened,
         ) from None
     finally:
         try:

@@ -183,8 +183,11 @@ class PrintService:
             printed = self._renderer.print(job.document, printer)
         except PrinterError as exc:
             log.warning("%s not printed on %s: %s", job.label, printer.name, exc)
-            # A retry prints the rest as a new receipt: the drawer opened (or not) the first time.
-            retry = replace(job, document=replace(job.document, opens_drawer=False))
+            # A printer that got some bytes may have opened the drawer: a retry must not open it a
+            # second time. One that got none never did, and the cashier still needs it for change.
+            retry = job
+            if exc.reached_printer:
+                retry = replace(job, document=replace(job.document, opens_drawer=False))
             return PrintResult(retry, False, f"{job.label} was not printed. {exc}")
         where = f" ({printed.path})" if printed.path else ""
         return PrintResult(job, True, f"{job.label} printed on {printer.name}{where}.", printed)
@@ -202,7 +205,9 @@ class PrintService:
                 con.execute(
                     "INSERT INTO held_receipt (number, held_at, opens_drawer) VALUES (?, ?, ?) "
                     "ON CONFLICT (number) DO NOTHING",
-                    (job.document.number, format_timestamp(datetime.now(UTC)), job.document.opens_drawer),
+                    # Printed later, when the sale is long over: opening the drawer then would
+                    # surprise whoever stands at the till.
+                    (job.document.number, format_timestamp(datetime.now(UTC)), False),
                 )
         else:
             with self._lock:

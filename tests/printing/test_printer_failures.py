@@ -36,7 +36,41 @@ def test_printer_switched_off_then_on(replica: Any) -> None:
         assert again.ok, again.message
         (job,) = server.wait_jobs(1)
         assert sale.number.encode() in job.data and job.data.endswith(CUT)
-        assert KICK not in job.data  # the drawer is not kicked again by a retry
+        # Not one byte reached the printer, so the drawer never opened: the retry opens it.
+        assert job.data.count(KICK) == 1
+    finally:
+        server.stop()
+
+
+def test_a_retry_after_a_receipt_cut_off_does_not_open_the_drawer_twice(replica: Any) -> None:
+    server = PrinterServer(mode="cut_off", cut_after=24)
+    try:
+        service = service_for(replica, network_printer(server))
+        sale = sell(replica, cash=True)
+        result = service.print_sale(sale.payload)
+        assert result is not None and not result.ok
+        server.mode = "ok"
+        again = service.run(result.job)
+        assert again.ok, again.message
+        (job,) = server.wait_jobs(1)
+        assert sale.number.encode() in job.data and KICK not in job.data
+    finally:
+        server.stop()
+
+
+def test_a_receipt_printed_later_never_opens_the_drawer(replica: Any) -> None:
+    server = PrinterServer(mode="off")
+    try:
+        service = service_for(replica, network_printer(server))
+        sale = sell(replica, cash=True)
+        result = service.print_sale(sale.payload)
+        assert not result.ok and result.job.document.opens_drawer
+        service.hold(result.job)
+        server.switch_on()
+        (printed,) = service.print_held()
+        assert printed.ok, printed.message
+        (job,) = server.wait_jobs(1)
+        assert sale.number.encode() in job.data and KICK not in job.data
     finally:
         server.stop()
 
