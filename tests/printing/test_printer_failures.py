@@ -135,3 +135,27 @@ def test_unknown_number_and_no_receipt_printer_are_clear(replica: Any, printer_s
     unrouted = PrintService(replica, PrintingSettings())
     assert unrouted.print_sale(sell(replica).payload) is None  # no printer: the sale is simply done
     assert printer_server.jobs == []
+
+
+def test_printer_error_says_whether_any_byte_reached_the_printer(tmp_path: Any) -> None:
+    import pytest
+
+    from pos.printing.backends import PrinterError, send_file, send_tcp
+
+    server = PrinterServer(mode="off")
+    try:
+        with pytest.raises(PrinterError) as refused:
+            send_tcp("127.0.0.1", server.port, b"receipt", name="Front")
+        assert not refused.value.reached_printer
+    finally:
+        server.stop()
+    with pytest.raises(PrinterError) as missing:
+        send_file(tmp_path / "no-such-folder" / "lp0", b"receipt", name="Back")
+    assert not missing.value.reached_printer and "Cannot open printer “Back”" in str(missing.value)
+    cut = PrinterServer(mode="cut_off", cut_after=4)
+    try:
+        with pytest.raises(PrinterError) as part_way:
+            send_tcp("127.0.0.1", cut.port, b"x" * 200_000, name="Front")
+        assert part_way.value.reached_printer
+    finally:
+        cut.stop()
