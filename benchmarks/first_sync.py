@@ -135,10 +135,10 @@ class TimedReplica:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._replica, name)
 
-    def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[dict]]) -> int:
+    def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[dict]], **options: Any) -> int:
         self.read_seconds[entity] = 0.0
         started = time.perf_counter()
-        loaded = self._replica.load_snapshot(entity, cursor, self._timed(entity, batches))
+        loaded = self._replica.load_snapshot(entity, cursor, self._timed(entity, batches), **options)
         self.load_seconds[entity] = time.perf_counter() - started
         self.counts[entity] = loaded
         return loaded

@@ -255,7 +255,9 @@ class SyncEngine:
                     if self._prefetch and position + 1 < len(todo):
                         upcoming = self._open_early(todo[position + 1][1])
                     batches = self._with_progress(stream, index)
-                    report.snapshot[entity] = self.replica.load_snapshot(entity, stream.cursor, batches)
+                    report.snapshot[entity] = self.replica.load_snapshot(
+                        entity, stream.cursor, batches, overlap_next=position + 1 < len(todo)
+                    )
                 finally:
                     _close(stream)
                 log.info("snapshot of %s: %d documents at cursor %d", entity, stream.count, stream.cursor)

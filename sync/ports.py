@@ -136,12 +136,15 @@ class Replica(Protocol):
     def begin_snapshot(self) -> None:
         """Start a new full snapshot run: forget the cursor and which entities are done."""
 
-    def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[Doc]]) -> int:
+    def load_snapshot(
+        self, entity: str, cursor: int, batches: Iterable[list[Doc]], *, overlap_next: bool = False
+    ) -> int:
         """Replace every local row of `entity` with the documents, committing in chunks.
 
         The final transaction removes rows not in the snapshot and records `entity` done at `cursor`.
         A crash part-way leaves the entity not done, so the next run loads it again.
-        Returns the number of documents loaded.
+        Returns the number of documents loaded. With `overlap_next` the replica may finish its last
+        steps while the next entity loads; the next load_snapshot or finish_snapshot waits for them.
         """
 
     def finish_snapshot(self) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from pos.store import entities, ranks
+from pos.store.scratch_load import ATTACHED, ScratchTable
 
 Doc = dict[str, Any]
 SearchText = tuple[str, str, str, str]  # title, category, codes, barcodes
@@ -92,45 +93,72 @@ def next_key(con: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
-class FirstLoad:
-    """A product snapshot into an empty replica: plain inserts, search rows written at the end.
+_SEARCH_TEXT = ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key")
 
-    Keeps (title, category, codes, barcodes) of each product until then: about 300 bytes a product.
+
+class FirstLoad:
+    """A product snapshot into an empty replica, through a scratch file (pos.store.scratch_load).
+
+    `write` runs on the stager thread: products, variants and each product's search text go into
+    the scratch tables. `index` runs on the replica's writer once every product is in: it ranks
+    them in title order and writes their search rows, all inside SQLite.
     """
+
+    TABLES = (
+        ScratchTable("product", _PRODUCT_COLUMNS, live="product"),
+        ScratchTable("variant", _VARIANT_COLUMNS, live="variant"),
+        _SEARCH_TEXT,
+        ScratchTable("rank", ("rank", "key"), key="rank"),  # filled by index()
+    )
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.first_key = next_key(con)
-        self._texts: list[SearchText] = []
-        self._categories: dict[str, str] = {}  # one string per category, not one per product
+        self._written = 0
 
-    def write(self, con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
-        """Insert products and variants; a product or variant id listed twice is refused."""
-        key = self.first_key + len(self._texts)
+    def write(self, scratch: sqlite3.Connection, docs: Sequence[Doc]) -> None:
+        """Stage products, variants and search texts (a missing field raises KeyError)."""
+        key = self.first_key + self._written
         rows, variants, texts = [], [], []
-        category = self._categories.setdefault
         for offset, doc in enumerate(docs):
             values = _product_values(doc)
             rows.append((key + offset, doc["id"], *values))
             variants.extend(variant_rows(doc))
-            texts.append((values[1], category(values[3], values[3]), search_codes(doc), search_barcodes(doc)))
-        entities.insert_rows(con, "product", _PRODUCT_COLUMNS, rows)
-        entities.insert_rows(con, "variant", _VARIANT_COLUMNS, variants)
-        self._texts.extend(texts)  # only once the rows are in: a refused chunk adds nothing
+            texts.append((key + offset, values[1], values[3], search_codes(doc), search_barcodes(doc)))
+        entities.insert_rows(scratch, "product", _PRODUCT_COLUMNS, rows)
+        entities.insert_rows(scratch, "variant", _VARIANT_COLUMNS, variants)
+        entities.insert_rows(scratch, _SEARCH_TEXT.name, _SEARCH_TEXT.columns, texts)
+        self._written += len(docs)
 
     def index(
         self, con: sqlite3.Connection, transaction: Callable[[], AbstractContextManager[Any]], chunk: int
     ) -> None:
-        """Rank every product in title order and write its search row, `chunk` products a transaction."""
+        """Rank every product in title order and write its search row, `chunk` products a transaction.
+
+        Needs ix_product_title (the ranking walks it) and the scratch file attached.
+        """
         with transaction():
-            keys = [key for (key,) in con.execute("SELECT key FROM product ORDER BY title, key")]
-        texts, first = self._texts, self.first_key
-        for start in range(0, len(keys), chunk):
-            numbered = enumerate(keys[start : start + chunk], start + 1)
-            part = [(number * ranks.SPACING, key) for number, key in numbered]
-            with transaction():
-                con.executemany(_INSERT_RANK, part)
-                con.executemany(_INSERT_FTS, [(rank, *texts[key - first]) for rank, key in part])
-        self._texts = []
+            con.execute(_STAGE_SCRATCH_RANKS, (ranks.SPACING,))
+            (count,) = con.execute(f"SELECT count(*) FROM {ATTACHED}.rank").fetchone()
+        for start in range(0, count, chunk):
+            bounds = (start * ranks.SPACING, (start + chunk) * ranks.SPACING)
+            with transaction():  # rank rows and search rows together: search_is_complete counts ranks
+                con.execute(_ORDER_FROM_SCRATCH, bounds)
+                con.execute(_FTS_FROM_SCRATCH, bounds)
+
+
+_STAGE_SCRATCH_RANKS = (
+    f"INSERT INTO {ATTACHED}.rank (rank, key) "
+    "SELECT row_number() OVER (ORDER BY title, key) * ?, key FROM main.product"
+)
+_ORDER_FROM_SCRATCH = (
+    f"INSERT INTO main.product_order (rank, key) SELECT rank, key FROM {ATTACHED}.rank "
+    "WHERE rank > ? AND rank <= ?"
+)
+_FTS_FROM_SCRATCH = (
+    "INSERT INTO main.product_fts (rowid, title, category, codes, barcodes) "
+    f"SELECT r.rank, t.title, t.category, t.codes, t.barcodes FROM {ATTACHED}.rank r "
+    f"JOIN {ATTACHED}.search_text t ON t.key = r.key WHERE r.rank > ? AND r.rank <= ? ORDER BY r.rank"
+)
 
 
 # Ranks in (title, key) order, SPACING apart; staged in a table so that each chunk below writes

@@ -3,23 +3,28 @@
 Writes go through the sqlite3 driver connection under BEGIN IMMEDIATE: raw executemany is ~2x
 SQLAlchemy Core on a first sync (PLATFORM.md), and an immediate transaction never fails half-way on
 a lock upgrade. A snapshot is written in chunks of CHUNK_DOCS documents, each its own short
-transaction, so a checkout commit never waits long behind a first sync; documents are buffered
-between chunks so no transaction stays open while the network is read. Chunks of a first sync go
-straight into the empty tables; chunks of a re-snapshot into a populated entity go to staging and
-one final transaction replaces the live rows (pos.store.staging), so a cut stream changes nothing.
+transaction; documents are buffered between chunks so no transaction stays open while the network
+is read. Chunks of a first sync are built into rows on a stager thread and copied into the empty
+tables from a scratch file (pos.store.scratch_load), and the product snapshot's last steps (indexes,
+search index) run beside the next entity's load; chunks of a re-snapshot into a populated entity go
+to staging and one final transaction replaces the live rows (pos.store.staging), so a cut stream
+changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.store import indexes, products, staging, till
+from pos.store import indexes, products, scratch_load, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
 from pos.store.database import driver_connection, read_transaction, transaction, write_transaction
 from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
@@ -46,6 +51,8 @@ class SqliteReplica:
             raise ValueError(f"chunk_docs must be at least 1, not {chunk_docs}")
         self._engine = engine
         self._chunk_docs = chunk_docs
+        self._file = Path(str(engine.url.database))
+        self._tail: _Tail | None = None
 
     # --- connections and transactions ----------------------------------------------------------
 
@@ -71,6 +78,7 @@ class SqliteReplica:
         return SyncState(cursor=cursor, snapshot_done=done, last_success_at=success_at, last_error=error)
 
     def begin_snapshot(self) -> None:
+        self._wait_for_tail(raising=False)  # a new run loads everything again
         # Deltas the current levels show must go while the cursor still says so: until the new
         # levels are in, every delta left counts (pos.store.outbox.UNREFLECTED_DELTAS).
         cursor = self.sync_state().cursor
@@ -82,6 +90,7 @@ class SqliteReplica:
             staging.drop_all(con)
 
     def finish_snapshot(self) -> int:
+        self._wait_for_tail()
         with self._write() as con:
             (cursor,) = con.execute("SELECT min(cursor) FROM sync_snapshot").fetchone()
             if cursor is None:
@@ -111,23 +120,47 @@ class SqliteReplica:
 
     # --- snapshot ------------------------------------------------------------------------------
 
-    def load_snapshot(self, entity: str, cursor: int, batches: Iterable[list[Doc]]) -> int:
+    def load_snapshot(
+        self, entity: str, cursor: int, batches: Iterable[list[Doc]], *, overlap_next: bool = False
+    ) -> int:
         table = _table(entity)
-        with self._connection() as con:
-            with self._transaction(con):
-                staging.drop_all(con)  # a load cut short earlier left its staging behind
-            if entity == "product":
-                self._discard_unfinished_first_load(con)
-            empty = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 0
-            if empty:
-                loaded = self._load_into_empty(con, entity, cursor, batches)
-            else:
-                loaded = self._load_staged(con, entity, cursor, batches)
+        if entity == "product":
+            self._wait_for_tail(raising=False)  # left by a run that failed; this load starts over
+        try:
+            with self._connection() as con:
+                # Only when needed: the write lock may be held by the tail of the previous load,
+                # and this load's staging needs no lock until its first copy.
+                if staging.names(con):
+                    with self._transaction(con):
+                        staging.drop_all(con)  # a load cut short earlier left its staging behind
+                if entity == "product":
+                    self._discard_unfinished_first_load(con)
+                empty = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 0
+                if empty:
+                    scratch_load.remove_leftovers(self._file, keep=self._tail.path if self._tail else None)
+                    loaded = self._load_into_empty(con, entity, cursor, batches, overlap_next)
+                else:
+                    loaded = self._load_staged(con, entity, cursor, batches)
+        finally:
+            if entity != "product" or not overlap_next:
+                self._wait_for_tail()
         log.info("snapshot of %s loaded: %d documents at cursor %d", entity, loaded, cursor)
         if entity == "inventory_level":
             # Levels loaded at this cursor include every stock movement the shop logged up to it.
             forget_reflected(self._till(), cursor)
         return loaded
+
+    def _wait_for_tail(self, *, raising: bool = True) -> None:
+        """Wait for a product load's last steps running beside the next load; raise what they raised."""
+        tail, self._tail = self._tail, None
+        if tail is None:
+            return
+        try:
+            tail.wait()
+        except Exception as exc:
+            if raising:
+                raise
+            log.warning("the last steps of an earlier product load failed: %s", exc)
 
     def _discard_unfinished_first_load(self, con: sqlite3.Connection) -> None:
         # A first sync that stopped part-way left products without search rows: start it over.
@@ -137,47 +170,96 @@ class SqliteReplica:
                 products.delete_all(con)
 
     def _load_into_empty(
-        self, con: sqlite3.Connection, entity: str, cursor: int, batches: Iterable[list[Doc]]
+        self,
+        con: sqlite3.Connection,
+        entity: str,
+        cursor: int,
+        batches: Iterable[list[Doc]],
+        overlap_next: bool,
     ) -> int:
-        """The first sync's fast path: no indexes to keep up, plain inserts, fewer disk flushes.
+        """The first sync's fast path: rows built on a stager thread, copied in, indexes built once.
 
         Crash safety holds: every chunk is a transaction, synchronous=NORMAL in WAL mode never
         corrupts the file (a power cut can only lose the last commits, which leave the entity not
         done), and the commit that marks the entity done is FULL, flushing every frame before it.
+        With `overlap_next` the last steps (indexes, search index, marking the entity done) run on
+        a thread of their own (a _Tail) while the caller loads the next entity.
         """
-        tables = LOAD_INDEXED_TABLES.get(entity, ())
-        with self._transaction(con):
-            indexes.drop_indexes(con, tables)
+        indexed = LOAD_INDEXED_TABLES.get(entity, ())
+        if indexed:
+            with self._transaction(con):
+                indexes.drop_load_indexes(con, indexed)
         first_load = products.FirstLoad(con) if entity == "product" else None
-        write = first_load.write if first_load else _plain_writer(entity)
+        tables, write = (first_load.TABLES, first_load.write) if first_load else _plain_scratch(entity)
+        path = scratch_load.scratch_path(self._file)
+        finish = partial(self._finish_first_load, entity, cursor, indexed, first_load, path)
+        try:
+            loaded = self._stage_and_copy(con, entity, path, tables, write, batches)
+        except BaseException:
+            self._build_indexes(con, indexed)
+            raise
+        if overlap_next:
+            self._tail = _Tail(self._connection, finish, path)
+        else:
+            finish(con)
+        return loaded
+
+    def _stage_and_copy(
+        self,
+        con: sqlite3.Connection,
+        entity: str,
+        path: Path,
+        tables: Sequence[scratch_load.ScratchTable],
+        write: Writer,
+        batches: Iterable[list[Doc]],
+    ) -> int:
         # Outside a transaction: SQLite ignores the foreign_keys pragma inside one. Variants are
         # written with the product that lists them, so their foreign key cannot fail here.
         con.execute("PRAGMA foreign_keys = OFF")
         con.execute("PRAGMA synchronous = NORMAL")
-        done = False
+        loaded = 0
         try:
-            loaded = 0
-            with BackgroundCheckpoints(con, self._connection):
-                for chunk in self._chunks(batches):
+            with BackgroundCheckpoints(con, self._connection), scratch_load.Stager(
+                path, tables, _refusing_writer(entity, write), self._chunks(batches)
+            ) as stager, scratch_load.attached(con, path):
+                for chunk in stager.staged():
                     with self._transaction(con):
-                        _refusing(entity, write, con, chunk)
-                    loaded += len(chunk)
-                self._build_indexes(con, tables)
+                        copy = partial(scratch_load.copy_chunk, tables=tables, chunk=chunk)
+                        _refusing(entity, copy, con, [])
+                    loaded += chunk.docs
+        finally:
+            con.execute("PRAGMA synchronous = FULL")
+            con.execute("PRAGMA foreign_keys = ON")
+        return loaded
+
+    def _finish_first_load(
+        self,
+        entity: str,
+        cursor: int,
+        indexed: Sequence[str],
+        first_load: products.FirstLoad | None,
+        path: Path,
+        con: sqlite3.Connection,
+    ) -> None:
+        """Build the dropped indexes and the search index, then mark `entity` done (FULL commit)."""
+        try:
+            con.execute("PRAGMA synchronous = NORMAL")
+            with BackgroundCheckpoints(con, self._connection), scratch_load.attached(con, path):
+                self._build_indexes(con, indexed)
                 if first_load:
                     first_load.index(con, lambda: self._transaction(con), self._chunk_docs)
             con.execute("PRAGMA synchronous = FULL")
             with self._transaction(con):
                 _mark_done(con, entity, cursor)
-            done = True
-            return loaded
-        finally:
+        except BaseException:
             con.execute("PRAGMA synchronous = FULL")
-            con.execute("PRAGMA foreign_keys = ON")
-            if not done:
-                self._build_indexes(con, tables)
+            self._build_indexes(con, indexed)  # every replica keeps its indexes, done or not
+            raise
+        finally:
+            scratch_load.remove(path)
 
     def _build_indexes(self, con: sqlite3.Connection, tables: Sequence[str]) -> None:
-        for _, ddl in indexes.index_ddl(tables):
+        for _, ddl in indexes.load_index_ddl(tables):
             with self._transaction(con):
                 con.execute(ddl)
 
@@ -223,6 +305,7 @@ class SqliteReplica:
     # --- changes -------------------------------------------------------------------------------
 
     def apply_changes(self, changes: Sequence[Change], cursor: int) -> AppliedChanges:
+        self._wait_for_tail()
         applied = AppliedChanges()
         with self._write() as con:
             for change in changes:
@@ -262,14 +345,19 @@ def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
     )
 
 
-def _plain_writer(entity: str) -> Writer:
+def _plain_scratch(entity: str) -> tuple[tuple[scratch_load.ScratchTable, ...], Writer]:
+    """The scratch table of an entity without extras, and the writer that stages its rows."""
     spec = ENTITY_TABLES[entity]
     row = spec.row
 
     def write(con: sqlite3.Connection, docs: list[Doc]) -> None:
         insert_rows(con, spec.table, spec.columns, [row(doc) for doc in docs])
 
-    return write
+    return (scratch_load.ScratchTable(spec.table, spec.columns, live=spec.table),), write
+
+
+def _refusing_writer(entity: str, write: Writer) -> Writer:
+    return lambda con, docs: _refusing(entity, write, con, docs)
 
 
 def _refusing(entity: str, write: Writer, con: sqlite3.Connection, docs: list[Doc]) -> None:
@@ -301,3 +389,37 @@ def _apply_change(con: sqlite3.Connection, change: Change) -> bool:
         return products.upsert_product(con, doc)
     spec: EntityTable = ENTITY_TABLES[entity]
     return con.execute(spec.upsert_sql(guarded=True), spec.row(doc)).rowcount > 0
+
+
+class _Tail:
+    """A product load's last steps on a thread of their own, so that they overlap the next load.
+
+    They are SQLite statements (index builds, the search index from the scratch file), which run
+    without the GIL: the next entity's rows are validated and staged meanwhile, and its copies take
+    the replica's write lock between the tail's transactions. `wait()` raises what the steps raised.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], AbstractContextManager[sqlite3.Connection]],
+        steps: Callable[[sqlite3.Connection], None],
+        path: Path,
+    ) -> None:
+        self.path = path
+        self._connect = connect
+        self._steps = steps
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="snapshot-tail", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self._connect() as con:
+                self._steps(con)
+        except BaseException as exc:  # raised again by wait(), on the thread that loads
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

@@ -37,12 +37,17 @@ _SEARCH_COLUMNS = ("codes", "barcodes")
 RENUMBER_SHARE = 0.1
 
 
-def drop_all(con: sqlite3.Connection) -> None:
-    """Drop every staging table (no transaction of its own: DDL joins the caller's, if any)."""
-    names = con.execute(
+def names(con: sqlite3.Connection) -> list[str]:
+    """The staging tables there are (a read: no write lock)."""
+    rows = con.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'stage\\_%' ESCAPE '\\'"
     ).fetchall()
-    for (name,) in names:
+    return [name for (name,) in rows]
+
+
+def drop_all(con: sqlite3.Connection) -> None:
+    """Drop every staging table (no transaction of its own: DDL joins the caller's, if any)."""
+    for name in names(con):
         con.execute(f'DROP TABLE "{name}"')
 
 

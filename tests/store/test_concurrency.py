@@ -37,7 +37,9 @@ def test_a_reader_is_not_blocked_by_an_open_write_and_sees_the_last_commit(engin
 
 def test_a_snapshot_load_leaves_the_write_lock_free_between_chunks(replica_path, engine) -> None:
     replica = SqliteReplica(engine, chunk_docs=50)
-    other = sqlite3.connect(replica_path, timeout=0, isolation_level=None)
+    # The documents are read on the load's stager thread, while the load copies earlier chunks in
+    # on its own: a commit here may wait for one short copy, never for the next batch.
+    other = sqlite3.connect(replica_path, timeout=2, isolation_level=None, check_same_thread=False)
     waits: list[bool] = []
 
     def batches() -> Iterator[list[dict]]:

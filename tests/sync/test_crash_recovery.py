@@ -13,7 +13,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,14 @@ def start_till(shop: LiveShop, replica: Path, *options: str) -> subprocess.Popen
     )
 
 
-def kill_when(process: subprocess.Popen[str], line_start: str) -> list[str]:
-    """Read the till's lines until one starts with `line_start`, then SIGKILL it."""
+def kill_when(
+    process: subprocess.Popen[str], line_start: str, *, settled: Callable[[], bool] = lambda: True
+) -> list[str]:
+    """Read the till's lines until one starts with `line_start`, then SIGKILL it once `settled()`.
+
+    The load's writer works on beside the thread that reports progress (and pauses): `settled`
+    waits for the state the test means to kill in.
+    """
     assert process.stdout is not None
     seen = []
     for line in process.stdout:
@@ -56,6 +63,10 @@ def kill_when(process: subprocess.Popen[str], line_start: str) -> list[str]:
     else:
         process.wait()
         pytest.fail(f"the till ended before {line_start!r}: {seen[-5:]}\n{process.stderr.read()}")  # type: ignore[union-attr]
+    deadline = time.monotonic() + 20
+    while not settled():
+        assert time.monotonic() < deadline, "the paused till never reached the state to kill it in"
+        time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     process.stdout.close()
@@ -97,7 +108,16 @@ def test_kill_mid_snapshot_then_resume(
     shop: LiveShop, tmp_path: Path, pause_at: str, done_after_kill: set[str], resumed_entities: str
 ) -> None:
     replica = tmp_path / "till.sqlite3"
-    kill_when(start_till(shop, replica, "--pause-at", pause_at), "paused")
+
+    def settled() -> bool:
+        # Paused on the documents of `pause_at`: the chunks read before it are committed (and the
+        # products' last steps, which run beside the stock levels' load, are done) soon after.
+        if not pause_at.startswith("inventory_level"):
+            return True
+        _, done, counts = snapshot_state(replica)
+        return "product" in done and counts["inventory_level"] > 0
+
+    kill_when(start_till(shop, replica, "--pause-at", pause_at), "paused", settled=settled)
     cursor, done, counts = snapshot_state(replica)
     assert cursor is None and done == done_after_kill
     if pause_at.startswith("inventory_level"):
