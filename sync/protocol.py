@@ -13,6 +13,7 @@ Conventions:
 
 from __future__ import annotations
 
+import string
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
@@ -235,6 +236,19 @@ class SnapshotTrailer(TypedDict):
 
 
 # Between header and trailer each line is one entity document (DOC_TYPES[entity]).
+# Products come in title order (title_order_key, then id); other entities by id. Any order is
+# valid: a till that gets products in title order builds its search index as they arrive.
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def title_order_key(title: str) -> str:
+    """A product title as tills order search results: ASCII letters lowercased, then code points.
+
+    That is SQLite's NOCASE collation (it folds ASCII only and compares UTF-8 bytes, which order as
+    code points do). The shop keeps this key with each product's document to list a snapshot in it.
+    """
+    return title.translate(_ASCII_LOWER)
 
 
 class Change(TypedDict):

@@ -12,13 +12,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
 import orjson
 
 from pos.store import entities, ranks
-from pos.store.scratch_load import ATTACHED, ScratchTable
+from pos.store.scratch_load import ScratchTable
+from sync.protocol import title_order_key
 
 Doc = dict[str, Any]
 SearchText = tuple[str, str, str, str]  # title, category, codes, barcodes
@@ -93,27 +95,33 @@ def next_key(con: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
-_SEARCH_TEXT = ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key")
-
-
 class FirstLoad:
     """A product snapshot into an empty replica, through a scratch file (pos.store.scratch_load).
 
     `write` runs on the stager thread: products, variants and each product's search text go into
-    the scratch tables. `index` runs on the replica's writer once every product is in: it ranks
-    them in title order and writes their search rows, all inside SQLite.
+    the scratch tables, and it notes whether the products still arrive in title order (the order
+    search ranks follow). The search index is built beside the load (pos.store.search_build) and
+    `copy_search` moves it, with the ranks, into the replica in one transaction.
     """
 
     TABLES = (
         ScratchTable("product", _PRODUCT_COLUMNS, live="product"),
         ScratchTable("variant", _VARIANT_COLUMNS, live="variant"),
-        _SEARCH_TEXT,
-        ScratchTable("rank", ("rank", "key"), key="rank"),  # filled by index()
+        ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key"),
     )
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.first_key = next_key(con)
+        (self.search_ddl,) = con.execute(
+            "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = 'product_fts'"
+        ).fetchone()
         self._written = 0
+        self._last_title = ""
+        self._in_order = True
+
+    def in_order(self) -> bool:
+        """Every product so far came in title order (as ranks follow it): keys are then their ranks."""
+        return self._in_order
 
     def write(self, scratch: sqlite3.Connection, docs: Sequence[Doc]) -> None:
         """Stage products, variants and search texts (a missing field raises KeyError)."""
@@ -126,38 +134,36 @@ class FirstLoad:
             texts.append((key + offset, values[1], values[3], search_codes(doc), search_barcodes(doc)))
         entities.insert_rows(scratch, "product", _PRODUCT_COLUMNS, rows)
         entities.insert_rows(scratch, "variant", _VARIANT_COLUMNS, variants)
-        entities.insert_rows(scratch, _SEARCH_TEXT.name, _SEARCH_TEXT.columns, texts)
+        entities.insert_rows(scratch, "search_text", FirstLoad.TABLES[2].columns, texts)
         self._written += len(docs)
+        if self._in_order:
+            self._follow_title_order([text[1] for text in texts])
 
-    def index(
-        self, con: sqlite3.Connection, transaction: Callable[[], AbstractContextManager[Any]], chunk: int
-    ) -> None:
-        """Rank every product in title order and write its search row, `chunk` products a transaction.
+    def _follow_title_order(self, titles: list[str]) -> None:
+        folded = [title_order_key(title) for title in titles]
+        # Equal keys keep arrival (key) order, as ranks do.
+        if folded and self._last_title <= folded[0] and all(a <= b for a, b in pairwise(folded)):
+            self._last_title = folded[-1]
+        else:
+            self._in_order = False
 
-        Needs ix_product_title (the ranking walks it) and the scratch file attached.
+    def copy_search(self, con: sqlite3.Connection, search: str) -> None:
+        """Replace the replica's ranks and search index with those in attached database `search`.
+
+        In the caller's transaction. `con` must be a connection that has not used product_fts:
+        FTS5 keeps the index's structure in memory per connection and would not see tables written
+        under it; other connections see the commit and read the structure again.
         """
-        with transaction():
-            con.execute(_STAGE_SCRATCH_RANKS, (ranks.SPACING,))
-            (count,) = con.execute(f"SELECT count(*) FROM {ATTACHED}.rank").fetchone()
-        for start in range(0, count, chunk):
-            bounds = (start * ranks.SPACING, (start + chunk) * ranks.SPACING)
-            with transaction():  # rank rows and search rows together: search_is_complete counts ranks
-                con.execute(_ORDER_FROM_SCRATCH, bounds)
-                con.execute(_FTS_FROM_SCRATCH, bounds)
+        con.execute("DELETE FROM main.product_order")
+        con.execute(f"INSERT INTO main.product_order (rank, key) SELECT rank, key FROM {search}.rank")
+        for shadow in _SEARCH_SHADOW_TABLES:
+            con.execute(f"DELETE FROM main.{shadow}")
+            con.execute(f"INSERT INTO main.{shadow} SELECT * FROM {search}.{shadow}")
 
 
-_STAGE_SCRATCH_RANKS = (
-    f"INSERT INTO {ATTACHED}.rank (rank, key) "
-    "SELECT row_number() OVER (ORDER BY title, key) * ?, key FROM main.product"
-)
-_ORDER_FROM_SCRATCH = (
-    f"INSERT INTO main.product_order (rank, key) SELECT rank, key FROM {ATTACHED}.rank "
-    "WHERE rank > ? AND rank <= ?"
-)
-_FTS_FROM_SCRATCH = (
-    "INSERT INTO main.product_fts (rowid, title, category, codes, barcodes) "
-    f"SELECT r.rank, t.title, t.category, t.codes, t.barcodes FROM {ATTACHED}.rank r "
-    f"JOIN {ATTACHED}.search_text t ON t.key = r.key WHERE r.rank > ? AND r.rank <= ? ORDER BY r.rank"
+# The tables in which FTS5 keeps product_fts (its index, rows, sizes and settings).
+_SEARCH_SHADOW_TABLES = tuple(
+    f"product_fts_{part}" for part in ("data", "idx", "content", "docsize", "config")
 )
 
 

@@ -26,9 +26,16 @@ from sqlalchemy import Engine
 
 from pos.store import indexes, products, scratch_load, staging, till
 from pos.store.checkpoints import BackgroundCheckpoints
-from pos.store.database import driver_connection, read_transaction, transaction, write_transaction
+from pos.store.database import (
+    BUSY_TIMEOUT_MS,
+    driver_connection,
+    read_transaction,
+    transaction,
+    write_transaction,
+)
 from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
 from pos.store.outbox import forget_reflected
+from pos.store.search_build import SearchBuilder
 from pos.store.tables import LOAD_INDEXED_TABLES
 from pos.store.till_file import till_engine
 from sync.ports import AppliedChanges, ProtocolError, SyncState
@@ -137,7 +144,7 @@ class SqliteReplica:
                     self._discard_unfinished_first_load(con)
                 empty = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 0
                 if empty:
-                    scratch_load.remove_leftovers(self._file, keep=self._tail.path if self._tail else None)
+                    scratch_load.remove_leftovers(self._file, keep=self._tail.scratch if self._tail else None)
                     loaded = self._load_into_empty(con, entity, cursor, batches, overlap_next)
                 else:
                     loaded = self._load_staged(con, entity, cursor, batches)
@@ -182,8 +189,8 @@ class SqliteReplica:
         Crash safety holds: every chunk is a transaction, synchronous=NORMAL in WAL mode never
         corrupts the file (a power cut can only lose the last commits, which leave the entity not
         done), and the commit that marks the entity done is FULL, flushing every frame before it.
-        With `overlap_next` the last steps (indexes, search index, marking the entity done) run on
-        a thread of their own (a _Tail) while the caller loads the next entity.
+        The products' search index is built in the scratch file and copied in (_finish_products);
+        with `overlap_next` that runs on a thread of its own (a _Tail) while the next entity loads.
         """
         indexed = LOAD_INDEXED_TABLES.get(entity, ())
         if indexed:
@@ -192,16 +199,36 @@ class SqliteReplica:
         first_load = products.FirstLoad(con) if entity == "product" else None
         tables, write = (first_load.TABLES, first_load.write) if first_load else _plain_scratch(entity)
         path = scratch_load.scratch_path(self._file)
-        finish = partial(self._finish_first_load, entity, cursor, indexed, first_load, path)
+        search = None
         try:
-            loaded = self._stage_and_copy(con, entity, path, tables, write, batches)
+            if first_load:
+                search = SearchBuilder(
+                    _search_path(path), path, first_load.search_ddl, first_load.first_key, first_load.in_order
+                )
+            loaded = self._stage_and_copy(con, entity, path, tables, write, batches, search)
         except BaseException:
-            self._build_indexes(con, indexed)
+            if search:
+                search.close()
+            _remove_scratch(path)
+            self._build_indexes(con, indexed)  # every replica keeps its indexes, done or not
             raise
+        if first_load is None or search is None:
+            _remove_scratch(path)
+            self._build_indexes(con, indexed)
+            with self._transaction(con):
+                _mark_done(con, entity, cursor)
+            return loaded
+        # Marking the products done before their indexes are built is safe: open_replica builds
+        # any index a crash left missing.
+        tail = _Tail(
+            partial(self._finish_products, first_load, search, cursor, path),
+            partial(self._build_indexes_apart, indexed),
+            scratch=path,
+        )
         if overlap_next:
-            self._tail = _Tail(self._connection, finish, path)
+            self._tail = tail
         else:
-            finish(con)
+            tail.wait()
         return loaded
 
     def _stage_and_copy(
@@ -212,6 +239,7 @@ class SqliteReplica:
         tables: Sequence[scratch_load.ScratchTable],
         write: Writer,
         batches: Iterable[list[Doc]],
+        search: SearchBuilder | None,
     ) -> int:
         # Outside a transaction: SQLite ignores the foreign_keys pragma inside one. Variants are
         # written with the product that lists them, so their foreign key cannot fail here.
@@ -223,40 +251,49 @@ class SqliteReplica:
                 path, tables, _refusing_writer(entity, write), self._chunks(batches)
             ) as stager, scratch_load.attached(con, path):
                 for chunk in stager.staged():
-                    with self._transaction(con):
+                    # Deferred: BEGIN IMMEDIATE would also take the scratch file's write lock,
+                    # and wait for the stager writing the next chunk there.
+                    with self._transaction(con, "BEGIN"):
                         copy = partial(scratch_load.copy_chunk, tables=tables, chunk=chunk)
                         _refusing(entity, copy, con, [])
                     loaded += chunk.docs
+                    if search:
+                        search.add(*chunk.rows["search_text"])
         finally:
             con.execute("PRAGMA synchronous = FULL")
             con.execute("PRAGMA foreign_keys = ON")
         return loaded
 
-    def _finish_first_load(
-        self,
-        entity: str,
-        cursor: int,
-        indexed: Sequence[str],
-        first_load: products.FirstLoad | None,
-        path: Path,
-        con: sqlite3.Connection,
+    def _finish_products(
+        self, first_load: products.FirstLoad, search: SearchBuilder, cursor: int, path: Path
     ) -> None:
-        """Build the dropped indexes and the search index, then mark `entity` done (FULL commit)."""
+        """Finish the search index, then copy it in and mark the products done.
+
+        The copy is made on a connection of its own (FirstLoad.copy_search says why), in one FULL
+        transaction with the mark: products are done exactly when their search rows are in.
+        """
         try:
-            con.execute("PRAGMA synchronous = NORMAL")
-            with BackgroundCheckpoints(con, self._connection), scratch_load.attached(con, path):
-                self._build_indexes(con, indexed)
-                if first_load:
-                    first_load.index(con, lambda: self._transaction(con), self._chunk_docs)
-            con.execute("PRAGMA synchronous = FULL")
-            with self._transaction(con):
-                _mark_done(con, entity, cursor)
-        except BaseException:
-            con.execute("PRAGMA synchronous = FULL")
-            self._build_indexes(con, indexed)  # every replica keeps its indexes, done or not
-            raise
+            search.finish()
+            con = sqlite3.connect(str(self._file), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                con.execute("PRAGMA synchronous = FULL")
+                con.execute("ATTACH DATABASE ? AS search", (str(search.path),))
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    first_load.copy_search(con, "search")
+                    _mark_done(con, "product", cursor)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.close()
         finally:
-            scratch_load.remove(path)
+            _remove_scratch(path)
+
+    def _build_indexes_apart(self, tables: Sequence[str]) -> None:
+        with self._connection() as con:
+            self._build_indexes(con, tables)
 
     def _build_indexes(self, con: sqlite3.Connection, tables: Sequence[str]) -> None:
         for _, ddl in indexes.load_index_ddl(tables):
@@ -345,6 +382,15 @@ def _mark_done(con: sqlite3.Connection, entity: str, cursor: int) -> None:
     )
 
 
+def _search_path(scratch: Path) -> Path:
+    return scratch.with_name(scratch.name + ".search")
+
+
+def _remove_scratch(path: Path) -> None:
+    scratch_load.remove(path)
+    scratch_load.remove(_search_path(path))
+
+
 def _plain_scratch(entity: str) -> tuple[tuple[scratch_load.ScratchTable, ...], Writer]:
     """The scratch table of an entity without extras, and the writer that stages its rows."""
     spec = ENTITY_TABLES[entity]
@@ -392,34 +438,31 @@ def _apply_change(con: sqlite3.Connection, change: Change) -> bool:
 
 
 class _Tail:
-    """A product load's last steps on a thread of their own, so that they overlap the next load.
+    """The product snapshot's last steps, each on a thread of its own, overlapping the next load.
 
-    They are SQLite statements (index builds, the search index from the scratch file), which run
-    without the GIL: the next entity's rows are validated and staged meanwhile, and its copies take
-    the replica's write lock between the tail's transactions. `wait()` raises what the steps raised.
+    They are SQLite statements (the search index copied in, the index builds), which run without
+    the GIL: the next entity's rows are validated, staged and copied meanwhile, taking the
+    replica's write lock in turns with them. `wait()` raises what a step raised.
     """
 
-    def __init__(
-        self,
-        connect: Callable[[], AbstractContextManager[sqlite3.Connection]],
-        steps: Callable[[sqlite3.Connection], None],
-        path: Path,
-    ) -> None:
-        self.path = path
-        self._connect = connect
-        self._steps = steps
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="snapshot-tail", daemon=True)
-        self._thread.start()
+    def __init__(self, *steps: Callable[[], None], scratch: Path) -> None:
+        self.scratch = scratch  # the scratch file the steps still read
+        self._errors: list[BaseException] = []
+        self._threads = [
+            threading.Thread(target=self._run, args=(step,), name="snapshot-tail", daemon=True)
+            for step in steps
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self) -> None:
+    def _run(self, step: Callable[[], None]) -> None:
         try:
-            with self._connect() as con:
-                self._steps(con)
+            step()
         except BaseException as exc:  # raised again by wait(), on the thread that loads
-            self._error = exc
+            self._errors.append(exc)
 
     def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]

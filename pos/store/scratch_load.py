@@ -86,8 +86,12 @@ def remove_leftovers(replica: Path, *, keep: Path | None = None) -> None:
 
 
 def remove(path: Path) -> None:
+    """Delete a scratch file; one still open elsewhere (Windows) is left for remove_leftovers."""
     for suffix in _SCRATCH_FILES:
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        try:
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        except OSError as exc:
+            log.debug("scratch file %s%s not removed yet: %s", path, suffix, exc)
 
 
 class Stager:

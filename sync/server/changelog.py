@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from sync.protocol import title_order_key
 from sync.server.fastsql import Sql, in_list, run, run_many
 from sync.server.ids import utc_iso, utc_now
 
@@ -33,8 +34,10 @@ _LOG = Sql(
     " VALUES (:seq, :entity, :id, :op, :version, :data, :created_at)"
 )
 _UPSERT_DOC = Sql(
-    "INSERT INTO current_doc (entity, id, version, doc) VALUES (:entity, :id, :version, :data)"
-    " ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, doc = excluded.doc"
+    "INSERT INTO current_doc (entity, id, version, doc, sort_key)"
+    " VALUES (:entity, :id, :version, :data, :sort_key)"
+    " ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, doc = excluded.doc,"
+    " sort_key = excluded.sort_key"
 )
 _IDS_PER_QUERY = 1000  # well under SQLite's and PostgreSQL's limits on bound parameters
 _DELETE_DOC = Sql("DELETE FROM current_doc WHERE entity = :entity AND id = :id")
@@ -62,12 +65,17 @@ def record(conn: Connection, items: Sequence[Item]) -> int:
         else:
             doc["version"] = version
             data = orjson.dumps(doc).decode()
-            upserts.append({**key, "version": version, "data": data})
+            upserts.append({**key, "version": version, "data": data, "sort_key": sort_key(entity, doc)})
         op = "upsert" if doc is not None else "delete"
         logs.append({**key, "seq": seq, "op": op, "version": version, "data": data, "created_at": now})
     run_many(conn, _UPSERT_DOC, upserts)
     run_many(conn, _LOG, logs)
     return int(top)
+
+
+def sort_key(entity: str, doc: Doc) -> str | None:
+    """Where a document comes in a snapshot of its entity (then by id): products by title."""
+    return title_order_key(doc["title"]) if entity == "product" else None
 
 
 def advance(conn: Connection, n: int) -> int:
@@ -79,8 +87,9 @@ def advance(conn: Connection, n: int) -> int:
 def write_entries(conn: Connection, logs: list[dict[str, Any]], docs: list[dict[str, Any]]) -> None:
     """Write log rows ({"seq", "entity", "id", "op", "version", "data", "created_at"}) and the newest
     document of each record they touch ({"entity", "id", "version", "data"}), all upserts, numbered by
-    the caller from seqs it took with `advance`: `record` in bulk, for a batch of pushed sales."""
-    run_many(conn, _UPSERT_DOC, docs)
+    the caller from seqs it took with `advance`: `record` in bulk, for a batch of pushed sales
+    (no products: their snapshot order key is NULL)."""
+    run_many(conn, _UPSERT_DOC, [{"sort_key": None, **doc} for doc in docs])
     run_many(conn, _LOG, logs)
 
 

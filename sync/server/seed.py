@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from sync.pin_hash import hash_pin
+from sync.protocol import title_order_key
 from sync.server import changelog, db
 from sync.server.barcodes import ean13
 from sync.server.docs import location_doc, staff_doc, tax_rate_doc
@@ -119,7 +120,8 @@ class _Chunk:
     variants: list[tuple] = field(default_factory=list)
     levels: list[tuple] = field(default_factory=list)
     movements: list[tuple] = field(default_factory=list)
-    docs: list[tuple[str, str, bytes]] = field(default_factory=list)  # (entity, id, document)
+    # (entity, id, document, snapshot order key)
+    docs: list[tuple[str, str, bytes, str | None]] = field(default_factory=list)
 
 
 _COLUMNS = {
@@ -128,7 +130,7 @@ _COLUMNS = {
     inventory_level: ("id", "variant_id", "location_id", "quantity"),
     stock_movement: ("id", "variant_id", "location_id", "delta", "reason", "source", "created_at"),
     change_log: ("seq", "entity", "entity_id", "op", "version", "data", "created_at"),
-    current_doc: ("entity", "id", "version", "doc"),
+    current_doc: ("entity", "id", "version", "doc", "sort_key"),
 }
 STOCK_CHOICES = (0, 1, 2, 3, 5, 8, 12, 20, 40, 100)
 
@@ -182,7 +184,7 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
             chunk.levels.append((lid, vid, loc_id, qty))
             chunk.movements.append((uuid7(), vid, loc_id, qty, "initial", "seed", now))
             doc = {"id": lid, "version": 1, "variant_id": vid, "location_id": loc_id, "quantity": qty}
-            level_docs.append(("inventory_level", lid, orjson.dumps(doc)))
+            level_docs.append(("inventory_level", lid, orjson.dumps(doc), None))
     doc = {
         "id": pid,
         "version": 1,
@@ -194,7 +196,7 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
         "variants": vdocs,
         "updated_at": now,
     }
-    chunk.docs.append(("product", pid, orjson.dumps(doc)))
+    chunk.docs.append(("product", pid, orjson.dumps(doc), title_order_key(title)))
     chunk.docs.extend(level_docs)  # after their product, so a replica with foreign keys applies in order
     return serial
 
@@ -209,15 +211,15 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[tuple]) -> None:
     conn.exec_driver_sql(sql, rows)
 
 
-def _log_bulk(conn: Connection, docs: list[tuple[str, str, bytes]], now: str) -> None:
+def _log_bulk(conn: Connection, docs: list[tuple[str, str, bytes, str | None]], now: str) -> None:
     top = conn.execute(
         text("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": len(docs)}
     ).scalar_one()
     first = top - len(docs) + 1
     logs, currents = [], []
-    for seq, (entity, eid, raw) in enumerate(docs, start=first):
+    for seq, (entity, eid, raw, sort_key) in enumerate(docs, start=first):
         data = raw.decode()
         logs.append((seq, entity, eid, "upsert", 1, data, now))
-        currents.append((entity, eid, 1, data))
+        currents.append((entity, eid, 1, data, sort_key))
     _bulk_insert(conn, change_log, logs)
     _bulk_insert(conn, current_doc, currents)

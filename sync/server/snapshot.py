@@ -47,7 +47,9 @@ class Snapshot:
                 + b"\n"
             )
             result = self._conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-                text("SELECT doc FROM current_doc WHERE entity = :e ORDER BY id"), {"e": self.entity}
+                # Products in title order (sync.protocol.title_order_key), the rest by id.
+                text("SELECT doc FROM current_doc WHERE entity = :e ORDER BY sort_key, id"),
+                {"e": self.entity},
             )
             sent = 0
             for part in result.partitions(BATCH):

@@ -31,6 +31,8 @@ metadata = MetaData(
 )
 
 ID = String(64)
+# Compared by code point on both databases (PostgreSQL would otherwise use its locale's order).
+SORT_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 TS = String(32)
 
 settings = Table(
@@ -273,6 +275,10 @@ current_doc = Table(
     Column("id", ID, primary_key=True),
     Column("version", Integer, nullable=False),
     Column("doc", Text, nullable=False),
+    # Products: sync.protocol.title_order_key(title), the order a snapshot lists them in. Compared
+    # by code point ("C" on PostgreSQL, SQLite's default BINARY). Other entities: NULL (by id).
+    Column("sort_key", SORT_KEY, nullable=True),
+    Index("ix_current_doc_order", "entity", "sort_key", "id"),
 )
 
 SYNCED_TABLES = {

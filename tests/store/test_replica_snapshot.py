@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
+import random
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pos.services.catalog import CatalogService
+from pos.store import products
 from pos.store.replica import SqliteReplica
+from pos.store.search_build import SearchBuilder
 from sync.ports import ProtocolError
 from sync.protocol import ShopInfo
 from tests.store import catalog_docs as cd
@@ -216,3 +220,86 @@ def test_a_first_load_of_customers_ends_with_their_search_indexes(small_chunks, 
     )
     con.close()
     assert "ix_customer_name_nocase" in plan
+
+
+def _scratch_files(replica_path: Path) -> list[str]:
+    return sorted(p.name for p in replica_path.parent.glob(f"{replica_path.name}.load-*"))
+
+
+def _stock_levels(docs: list[dict]) -> list[dict]:
+    rng = random.Random(3)
+    return [level for doc in docs for level in cd.levels_for(doc, rng)]
+
+
+def test_products_finish_beside_the_stock_levels_and_are_done_once_their_search_index_is_in(
+    small_chunks, replica_path, engine, monkeypatch
+) -> None:
+    replica = small_chunks
+    docs = list(cd.products(300))
+    levels = _stock_levels(docs)
+    levels_read = threading.Event()
+    waited_in_vain: list[bool] = []
+    finish = SearchBuilder.finish
+
+    def after_the_levels(self) -> None:  # type: ignore[no-untyped-def]
+        # Holds the products' last steps until every stock level has been read: if the levels
+        # waited for these steps instead of loading beside them, this would time out.
+        waited_in_vain.append(not levels_read.wait(10))
+        finish(self)
+
+    def level_batches() -> Iterator[list[dict]]:
+        yield from cd.batched(iter(levels), 100)
+        levels_read.set()
+
+    monkeypatch.setattr(SearchBuilder, "finish", after_the_levels)
+    replica.begin_snapshot()
+    assert replica.load_snapshot("product", 9, cd.batched(iter(docs), 50), overlap_next=True) == 300
+    assert "product" not in replica.sync_state().snapshot_done  # no search rows yet
+    assert replica.load_snapshot("inventory_level", 9, level_batches()) == len(levels)
+    assert waited_in_vain == [False]
+    assert replica.sync_state().snapshot_done == {"product": 9, "inventory_level": 9}
+    assert replica.finish_snapshot() == 9
+    assert _products_in(replica_path) == {d["id"]: d for d in docs}
+    assert _levels_in(replica_path) == {level["id"]: level for level in levels}
+    catalog = CatalogService(engine)
+    for doc in docs[::29]:
+        assert doc["id"] in {row.id for row in catalog.search(doc["title"], limit=300)}
+    assert _scratch_files(replica_path) == []
+
+
+def test_products_whose_last_steps_fail_beside_the_next_load_are_not_done_and_the_failure_is_raised(
+    small_chunks, replica_path, engine, monkeypatch
+) -> None:
+    replica = small_chunks
+    docs = list(cd.products(200))
+    copy_search = products.FirstLoad.copy_search
+
+    def disk_full(self, con, search) -> None:  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(products.FirstLoad, "copy_search", disk_full)
+    replica.begin_snapshot()
+    replica.load_snapshot("product", 9, cd.batched(iter(docs), 50), overlap_next=True)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        replica.load_snapshot("inventory_level", 9, iter([_stock_levels(docs)]))
+    assert replica.sync_state().snapshot_done == {"inventory_level": 9}
+    monkeypatch.setattr(products.FirstLoad, "copy_search", copy_search)
+    assert replica.load_snapshot("product", 10, cd.batched(iter(docs), 50)) == 200  # starts over
+    assert replica.sync_state().snapshot_done == {"inventory_level": 9, "product": 10}
+    catalog = CatalogService(engine)
+    assert docs[7]["id"] in {row.id for row in catalog.search(docs[7]["title"], limit=200)}
+    assert _scratch_files(replica_path) == []
+
+
+def test_scratch_files_go_after_a_load_and_one_left_by_a_crash_goes_at_the_next(
+    small_chunks, replica_path
+) -> None:
+    replica = small_chunks
+    left = replica_path.with_name(f"{replica_path.name}.load-0123abcd.sqlite3")
+    left.write_bytes(b"left behind by a killed first sync")
+    Path(f"{left}-wal").write_bytes(b"")
+    docs = list(cd.products(120))
+    with pytest.raises(ProtocolError):
+        replica.load_snapshot("product", 4, _cut_short(docs, after=1))
+    assert replica.load_snapshot("product", 5, cd.batched(iter(docs), 50)) == 120
+    assert _scratch_files(replica_path) == []

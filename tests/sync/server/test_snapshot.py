@@ -7,7 +7,7 @@ import gzip
 import orjson
 import pytest
 
-from sync.protocol import DOC_VALIDATORS, ENTITIES, PROBLEM_MEDIA_TYPE
+from sync.protocol import DOC_VALIDATORS, ENTITIES, PROBLEM_MEDIA_TYPE, title_order_key
 from tests.fixtures.shop_server import LiveShop
 from tests.sync.server.helpers import all_changes, head, product_body, snapshot
 
@@ -79,3 +79,19 @@ def test_unknown_entity_is_a_422_problem(shop: LiveShop) -> None:
     assert resp.status_code == 422
     assert resp.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
     assert "entity" in resp.json()["detail"]
+
+
+def test_products_come_in_title_order_and_keep_it_through_renames(shop: LiveShop) -> None:
+    # Titles only case or non-ASCII letters tell apart, created out of order; then one renamed.
+    made = [
+        shop.admin_post("products", json=product_body(title=title)).json()
+        for title in ("zz Order Check", "ÉÉ Order Check", "AA order check", "aa Order Check")
+    ]
+    renamed = shop.admin_patch(f"products/{made[0]['id']}", json={"title": "AB Order Check"})
+    assert renamed.status_code == 200
+    _, docs, _ = snapshot(shop, "product")
+    keys = [(title_order_key(doc["title"]), doc["id"]) for doc in docs]
+    assert keys == sorted(keys)  # the whole stream, seeded products included
+    mine = [doc["title"] for doc in docs if doc["title"].lower().endswith("order check")]
+    # Equal keys in id order (ids follow creation); "É" sorts after every ASCII letter.
+    assert mine == ["AA order check", "aa Order Check", "AB Order Check", "ÉÉ Order Check"]

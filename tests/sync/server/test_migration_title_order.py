@@ -1,0 +1,56 @@
+"""Migration 0005 (snapshot order key) on a shop database at 0004, on SQLite and PostgreSQL: existing
+products get their title order key, it matches the tables module, and it downgrades cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from sync.protocol import title_order_key
+from sync.server import db
+from sync.server.tables import metadata
+from tests.sync.server.test_migration_books import BACKENDS, _migrate
+
+TITLES = {"p1": "Zebra Mug", "p2": "apple Crate", "p3": "Émile Jar", "p4": "APPLE crate"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+    url = (
+        request.getfixturevalue("pg_database_url") if backend == "postgres" else f"sqlite:///{tmp_path}/o.db"
+    )
+    engine = db.make_engine(url)
+    try:
+        _migrate(engine, "0004")
+        with engine.begin() as conn:
+            for pid, title in TITLES.items():
+                doc = orjson.dumps({"id": pid, "title": title, "variants": []}).decode()
+                conn.execute(
+                    text("INSERT INTO current_doc (entity, id, version, doc) VALUES ('product', :i, 1, :d)"),
+                    {"i": pid, "d": doc},
+                )
+            conn.execute(
+                text("INSERT INTO current_doc (entity, id, version, doc) VALUES ('staff', 's1', 1, '{}')")
+            )
+        db.upgrade(engine)
+        assert db.current_revision(engine) == "0005"
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+            keys = dict(conn.execute(text("SELECT id, sort_key FROM current_doc")).fetchall())
+            # The database orders the keys as tills do: by code point, whatever its locale.
+            ordered = conn.execute(
+                text("SELECT id FROM current_doc WHERE entity = 'product' ORDER BY sort_key, id")
+            ).scalars().all()
+        assert keys == {**{pid: title_order_key(title) for pid, title in TITLES.items()}, "s1": None}
+        assert ordered == ["p2", "p4", "p1", "p3"]
+        _migrate(engine, "0004", down=True)
+        with engine.connect() as conn:
+            columns = {column["name"] for column in inspect(conn).get_columns("current_doc")}
+        assert "sort_key" not in columns
+    finally:
+        engine.dispose()
