@@ -148,9 +148,11 @@ class SqliteReplica:
                     loaded = self._load_into_empty(con, entity, cursor, batches, overlap_next)
                 else:
                     loaded = self._load_staged(con, entity, cursor, batches)
-        finally:
-            if entity != "product" or not overlap_next:
-                self._wait_for_tail()
+        except BaseException:
+            self._wait_for_tail(raising=False)  # this load's own failure is the one to report
+            raise
+        if entity != "product" or not overlap_next:
+            self._wait_for_tail()
         log.info("snapshot of %s loaded: %d documents at cursor %d", entity, loaded, cursor)
         if entity == "inventory_level":
             # Levels loaded at this cursor include every stock movement the shop logged up to it.
@@ -278,14 +280,9 @@ class SqliteReplica:
             try:
                 con.execute("PRAGMA synchronous = FULL")
                 con.execute("ATTACH DATABASE ? AS search", (str(search.path),))
-                con.execute("BEGIN IMMEDIATE")
-                try:
+                with self._transaction(con):
                     first_load.copy_search(con, "search")
                     _mark_done(con, "product", cursor)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
             finally:
                 con.close()
         finally:
