@@ -155,5 +155,12 @@ def _print_progress(event: SyncEvent) -> None:
         _say({"progress": [event.entity, event.done, event.total, event.entity_index, event.entity_count]})
 
 
+_SAYING = threading.Lock()
+
+
 def _say(message: dict[str, Any]) -> None:
-    print(json.dumps(message), flush=True)
+    # Progress comes from the replica's stager thread, the end from the main thread: one whole
+    # line at a time (print writes the text and the newline apart).
+    with _SAYING:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()

@@ -4,12 +4,16 @@ child's failures arrive as the same errors and problems an in-process run gives.
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pos import snapshot_child
 from pos.snapshot_child import ChildSnapshot
 from pos.store.database import open_replica
 from pos.store.replica import SqliteReplica
@@ -123,3 +127,38 @@ def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop
         )  # resume, reconnect
     finally:
         session.close()
+
+
+class _SlowStdout:
+    """A stdout that lets other threads run between any two writes, as a busy child's may."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        time.sleep(0.0005)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_child_prints_whole_lines_when_several_threads_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Progress comes from the replica's stager thread while the main thread may report the end: a
+    # line cut in two would be lost to the app (it reads one JSON message a line).
+    out = _SlowStdout()
+    monkeypatch.setattr(sys, "stdout", out)
+
+    def report(thread: int) -> None:
+        for done in range(40):
+            snapshot_child._say({"progress": [f"entity-{thread}", done]})
+
+    threads = [threading.Thread(target=report, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = "".join(out.parts).splitlines()
+    assert len(lines) == 160
+    assert sorted(json.loads(line)["progress"][1] for line in lines) == sorted(list(range(40)) * 4)
