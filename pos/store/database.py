@@ -126,7 +126,8 @@ def read_transaction(engine: Engine) -> Iterator[sqlite3.Connection]:
 
 @contextmanager
 def transaction(con: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE (the write lock now, not at the first write) ... COMMIT, or ROLLBACK on error."""
+    """`begin` ... COMMIT, or ROLLBACK on error. BEGIN IMMEDIATE by default: the write lock now, not
+    at the first write (with a file attached it takes that file's lock too)."""
     con.execute(begin)
     try:
         yield con

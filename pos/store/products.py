@@ -95,6 +95,9 @@ def next_key(con: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
+_SEARCH_TEXT = ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key")
+
+
 class FirstLoad:
     """A product snapshot into an empty replica, through a scratch file (pos.store.scratch_load).
 
@@ -107,7 +110,7 @@ class FirstLoad:
     TABLES = (
         ScratchTable("product", _PRODUCT_COLUMNS, live="product"),
         ScratchTable("variant", _VARIANT_COLUMNS, live="variant"),
-        ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key"),
+        _SEARCH_TEXT,
     )
 
     def __init__(self, con: sqlite3.Connection) -> None:
@@ -134,7 +137,7 @@ class FirstLoad:
             texts.append((key + offset, values[1], values[3], search_codes(doc), search_barcodes(doc)))
         entities.insert_rows(scratch, "product", _PRODUCT_COLUMNS, rows)
         entities.insert_rows(scratch, "variant", _VARIANT_COLUMNS, variants)
-        entities.insert_rows(scratch, "search_text", FirstLoad.TABLES[2].columns, texts)
+        entities.insert_rows(scratch, _SEARCH_TEXT.name, _SEARCH_TEXT.columns, texts)
         self._written += len(docs)
         if self._in_order:
             self._follow_title_order([text[1] for text in texts])

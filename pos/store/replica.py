@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -142,9 +142,10 @@ class SqliteReplica:
                         staging.drop_all(con)  # a load cut short earlier left its staging behind
                 if entity == "product":
                     self._discard_unfinished_first_load(con)
+                # Left by a load that was killed; it resumes below as a staged load if chunks got in.
+                scratch_load.remove_leftovers(self._file, keep=self._tail.scratch if self._tail else None)
                 empty = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 0
                 if empty:
-                    scratch_load.remove_leftovers(self._file, keep=self._tail.scratch if self._tail else None)
                     loaded = self._load_into_empty(con, entity, cursor, batches, overlap_next)
                 else:
                     loaded = self._load_staged(con, entity, cursor, batches)
@@ -191,13 +192,14 @@ class SqliteReplica:
         Crash safety holds: every chunk is a transaction, synchronous=NORMAL in WAL mode never
         corrupts the file (a power cut can only lose the last commits, which leave the entity not
         done), and the commit that marks the entity done is FULL, flushing every frame before it.
-        The products' search index is built in the scratch file and copied in (_finish_products);
+        The products' search index is built in a scratch file of its own and copied in
+        (_finish_products);
         with `overlap_next` that runs on a thread of its own (a _Tail) while the next entity loads.
         """
         indexed = LOAD_INDEXED_TABLES.get(entity, ())
         if indexed:
             with self._transaction(con):
-                indexes.drop_load_indexes(con, indexed)
+                indexes.drop_indexes(con, indexed)
         first_load = products.FirstLoad(con) if entity == "product" else None
         tables, write = (first_load.TABLES, first_load.write) if first_load else _plain_scratch(entity)
         path = scratch_load.scratch_path(self._file)
@@ -214,7 +216,7 @@ class SqliteReplica:
             _remove_scratch(path)
             self._build_indexes(con, indexed)  # every replica keeps its indexes, done or not
             raise
-        if first_load is None or search is None:
+        if first_load is None or search is None:  # both or neither: `search` is made for products
             _remove_scratch(path)
             self._build_indexes(con, indexed)
             with self._transaction(con):
@@ -255,9 +257,8 @@ class SqliteReplica:
                 for chunk in stager.staged():
                     # Deferred: BEGIN IMMEDIATE would also take the scratch file's write lock,
                     # and wait for the stager writing the next chunk there.
-                    with self._transaction(con, "BEGIN"):
-                        copy = partial(scratch_load.copy_chunk, tables=tables, chunk=chunk)
-                        _refusing(entity, copy, con, [])
+                    with self._transaction(con, "BEGIN"), _refused(entity):
+                        scratch_load.copy_chunk(con, tables, chunk)
                     loaded += chunk.docs
                     if search:
                         search.add(*chunk.rows["search_text"])
@@ -293,7 +294,7 @@ class SqliteReplica:
             self._build_indexes(con, tables)
 
     def _build_indexes(self, con: sqlite3.Connection, tables: Sequence[str]) -> None:
-        for _, ddl in indexes.load_index_ddl(tables):
+        for _, ddl in indexes.index_ddl(tables):
             with self._transaction(con):
                 con.execute(ddl)
 
@@ -306,11 +307,12 @@ class SqliteReplica:
         loaded = 0
         try:
             for chunk in self._chunks(batches):
-                with self._transaction(con):
-                    _refusing(entity, load.write, con, chunk)
+                with self._transaction(con), _refused(entity):
+                    load.write(con, chunk)
                 loaded += len(chunk)
             with self._transaction(con):
-                _refusing(entity, lambda c, _: load.merge(c), con, [])
+                with _refused(entity):
+                    load.merge(con)
                 _mark_done(con, entity, cursor)
         except BaseException:
             self._drop_staging_after_failure(con)
@@ -400,12 +402,18 @@ def _plain_scratch(entity: str) -> tuple[tuple[scratch_load.ScratchTable, ...], 
 
 
 def _refusing_writer(entity: str, write: Writer) -> Writer:
-    return lambda con, docs: _refusing(entity, write, con, docs)
+    def refusing(con: sqlite3.Connection, docs: list[Doc]) -> None:
+        with _refused(entity):
+            write(con, docs)
+
+    return refusing
 
 
-def _refusing(entity: str, write: Writer, con: sqlite3.Connection, docs: list[Doc]) -> None:
+@contextmanager
+def _refused(entity: str) -> Iterator[None]:
+    """What the replica refuses in a snapshot's documents, as a ProtocolError naming the entity."""
     try:
-        write(con, docs)
+        yield
     except _REFUSED as exc:
         reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):

@@ -187,9 +187,7 @@ def attached(con: sqlite3.Connection, path: Path) -> Iterator[None]:
         con.execute(f"DETACH DATABASE {ATTACHED}")
 
 
-def copy_chunk(
-    con: sqlite3.Connection, _docs: object = None, *, tables: Sequence[ScratchTable], chunk: StagedChunk
-) -> None:
+def copy_chunk(con: sqlite3.Connection, tables: Sequence[ScratchTable], chunk: StagedChunk) -> None:
     """Copy one staged chunk into the live tables (inside the caller's transaction)."""
     for table in tables:
         first, last = chunk.rows[table.name]

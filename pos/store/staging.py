@@ -40,7 +40,8 @@ RENUMBER_SHARE = 0.1
 def names(con: sqlite3.Connection) -> list[str]:
     """The staging tables there are (a read: no write lock)."""
     rows = con.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'stage\\_%' ESCAPE '\\'"
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'",
+        (PREFIX.replace("_", "\\_") + "%",),
     ).fetchall()
     return [name for (name,) in rows]
 

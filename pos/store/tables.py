@@ -11,7 +11,7 @@ The product search index `product_fts` (FTS5) is not in this metadata: it is cre
 pos.store.ranks), so matches come out of the index already sorted by title.
 
 A first sync drops the secondary indexes of the tables it fills (LOAD_INDEXED_TABLES) and builds
-them once at the end; pos.store.database.ensure_indexes re-creates any that a crash left missing.
+them once at the end; pos.store.database._build_missing_indexes re-creates any that a crash left missing.
 """
 
 from __future__ import annotations
@@ -180,16 +180,14 @@ sync_snapshot = Table(
     Column("cursor", Integer, nullable=False),
 )
 
-# Tables whose secondary indexes a load into an empty table drops and rebuilds at its end.
+# Tables whose secondary indexes a load into an empty table drops and rebuilds at its end. Not
+# inventory_level: the shop sends stock levels by id (UUIDv7, so by creation, as their variants),
+# so keeping their index up is an append per row that overlaps the staging, rather than a build
+# after it (0.27 s after the copy against ~0.13 s spread through it; benchmarks/first_sync.py).
 LOAD_INDEXED_TABLES = {
     "product": ("product", "variant"),
     "customer": ("customer",),  # 100k customers: 0.56 s instead of 1.17 s (benchmarks/customer_search.py)
 }
-# Indexes a first load keeps up row by row instead: the shop sends stock levels by id (UUIDv7, so
-# by creation, as their variants), each insert is an append, and the work overlaps the rows'
-# staging rather than following it (0.27 s of index build after the copy, against ~0.13 s spread
-# through it; benchmarks/first_sync.py). Products come in title order, so their ids do not.
-KEPT_DURING_LOAD = frozenset({"ix_inventory_level_variant"})
 
 # Customer search (pos.store.customers): prefix searches, case-insensitive, each one index range
 # (~0.2 ms at 100k customers, benchmarks/customer_search.py). The name is searched from its start

@@ -7,7 +7,7 @@ BEGIN IMMEDIATE takes write locks only on files attached writable, so it never w
 writing the replica, and a sync never waits for a checkout.
 
 Nothing writes both files in one transaction except a customer saved at the till
-(pos.store.customers.customer_write): SQLite commits WAL files one after the other, so a kill
+(pos.store.database.write_both_files): SQLite commits WAL files one after the other, so a kill
 between the two commits leaves the outbox row (committed first) without the replica's copy of the
 customer, which the next pull brings back from the shop. Never the other way round.
 """
