@@ -16,7 +16,6 @@ import orjson
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from sync.pin_hash import hash_pin
-from sync.protocol import title_order_key
 from sync.server import changelog, db
 from sync.server.barcodes import ean13
 from sync.server.docs import location_doc, staff_doc, tax_rate_doc
@@ -196,7 +195,7 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
         "variants": vdocs,
         "updated_at": now,
     }
-    chunk.docs.append(("product", pid, orjson.dumps(doc), title_order_key(title)))
+    chunk.docs.append(("product", pid, orjson.dumps(doc), changelog.sort_key("product", doc)))
     chunk.docs.extend(level_docs)  # after their product, so a replica with foreign keys applies in order
     return serial
 

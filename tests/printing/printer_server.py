@@ -2,8 +2,9 @@
 
 It is the hardware fake: the bytes it records are exactly what a printer on the network would get.
 Modes: "ok" (read the job to the end), "off" (the port is bound but nobody listens: refused),
-"cut_off" (read a few bytes, then drop the connection: a printer failing mid-receipt) and "slow"
-(wait before reading, as a printer busy feeding paper does).
+"cut_off" (read a few bytes, then drop the connection: a printer failing mid-receipt),
+"reset_at_end" (take the whole job, drawer kick included, then reset the connection before the till
+has heard it was printed) and "slow" (wait before reading, as a printer busy feeding paper does).
 """
 
 from __future__ import annotations
@@ -92,3 +93,5 @@ class PrinterServer:
         with self.arrived:
             self.jobs.append(Job(b"".join(chunks), first))
             self.arrived.notify_all()
+        if self.mode == "reset_at_end":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

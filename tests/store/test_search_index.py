@@ -5,7 +5,6 @@ of the app, and a search index that failed part-way makes the next run load the 
 from __future__ import annotations
 
 import copy
-import string
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from pos.store import products
 from pos.store.database import driver_connection, open_replica
 from pos.store.replica import SqliteReplica
 from pos.store.search_build import SearchBuilder
+from sync.protocol import title_order_key
 from tests.store import catalog_docs as cd
 
 
@@ -81,10 +81,6 @@ def test_a_search_index_failing_part_way_leaves_the_products_not_done_and_a_reru
         assert doc["id"] in {row.id for row in catalog.rows(catalog.search_keys(doc["title"])).values()}
 
 
-def _nocase(title: str) -> str:
-    return title.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
-
-
 def _titles_and_ranks(engine: Engine) -> tuple[list[int], list[int]]:
     with driver_connection(engine) as con:
         by_title = [key for (key,) in con.execute("SELECT key FROM product ORDER BY title, key")]
@@ -102,7 +98,7 @@ def test_ranks_follow_title_order_whatever_order_the_shop_lists_products_in(
     docs[6]["title"], docs[7]["title"], docs[8]["title"] = "Émile Jar", "émile Jar", "Zebra Jar"
     docs[9]["title"] = docs[10]["title"]
     if sent_in_title_order:
-        docs.sort(key=lambda doc: _nocase(doc["title"]))
+        docs.sort(key=lambda doc: title_order_key(doc["title"]))
     written: list[tuple[int, int]] = []
     write_in_order = SearchBuilder._write_in_order
 
@@ -132,7 +128,7 @@ def test_ranks_follow_title_order_whatever_order_the_shop_lists_products_in(
 def test_a_shop_that_turns_out_of_order_part_way_gets_the_same_ranks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = sorted(cd.products(300, seed=2), key=lambda doc: _nocase(doc["title"]))
+    docs = sorted(cd.products(300, seed=2), key=lambda doc: title_order_key(doc["title"]))
     docs.append(docs.pop(10))  # in order for the first chunks, then one title out of place
     engine = open_replica(tmp_path / "replica.sqlite3")
     try:

@@ -6,7 +6,10 @@ import uuid
 from typing import Any
 
 import orjson
+from alembic import command
+from alembic.config import Config
 
+from sync.server import db
 from sync.server.barcodes import ean13
 from tests.fixtures.shop_server import LiveShop
 
@@ -80,3 +83,19 @@ def movements(
 def level(shop: LiveShop, variant_id: str, location_id: str) -> int:
     levels = shop.admin_get(f"stock/levels?variant_id={variant_id}").json()
     return next((lv["quantity"] for lv in levels if lv["location_id"] == location_id), 0)
+
+
+def migrate(engine: Any, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or downgrade) a shop database to `revision` with the shop's own migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def database_url(backend: str, request: Any, tmp_path: Any) -> str:
+    """A fresh database of `backend`: a PostgreSQL one from the test cluster, or a SQLite file."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("pg_database_url"))
+    return f"sqlite:///{tmp_path}/shop.db"

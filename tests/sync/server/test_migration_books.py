@@ -6,49 +6,37 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from sync.server import db
 from sync.server.tables import metadata
+from tests.sync.server.conftest import BACKENDS
+from tests.sync.server.helpers import database_url, migrate
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BOOKS = {"cash_session", "audit_entry"}
-
-
-def _migrate(engine, revision: str, down: bool = False) -> None:  # type: ignore[no-untyped-def]
-    cfg = Config()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_0004_upgrades_a_0003_shop_and_downgrades(backend: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
-    url = (
-        request.getfixturevalue("pg_database_url") if backend == "postgres" else f"sqlite:///{tmp_path}/b.db"
-    )
-    engine = db.make_engine(url)
+    engine = db.make_engine(database_url(backend, request, tmp_path))
     try:
-        _migrate(engine, "0003")
+        migrate(engine, "0003")
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT INTO staff (id, name, role, pin_hash, active)"
                 " VALUES ('s1', 'Pat', 'cashier', NULL, true)"
             )
             assert not BOOKS & set(inspect(conn).get_table_names())
-        _migrate(engine, "0004")
+        migrate(engine, "0004")
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) >= BOOKS
             assert conn.exec_driver_sql("SELECT name FROM staff").scalars().all() == ["Pat"]
             indexes = {ix["name"] for ix in inspect(conn).get_indexes("audit_entry")}
             assert {"ix_audit_entry_at", "ix_audit_entry_staff_id_at", "ix_audit_entry_action_at"} <= indexes
 
-        _migrate(engine, "0003", down=True)
+        migrate(engine, "0003", down=True)
         with engine.connect() as conn:
             assert not BOOKS & set(inspect(conn).get_table_names())
             assert conn.exec_driver_sql("SELECT name FROM staff").scalars().all() == ["Pat"]

@@ -14,19 +14,17 @@ from sqlalchemy import inspect, text
 from sync.protocol import title_order_key
 from sync.server import db
 from sync.server.tables import metadata
-from tests.sync.server.test_migration_books import BACKENDS, _migrate
+from tests.sync.server.conftest import BACKENDS
+from tests.sync.server.helpers import database_url, migrate
 
 TITLES = {"p1": "Zebra Mug", "p2": "apple Crate", "p3": "Émile Jar", "p4": "APPLE crate"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
-    url = (
-        request.getfixturevalue("pg_database_url") if backend == "postgres" else f"sqlite:///{tmp_path}/o.db"
-    )
-    engine = db.make_engine(url)
+    engine = db.make_engine(database_url(backend, request, tmp_path))
     try:
-        _migrate(engine, "0004")
+        migrate(engine, "0004")
         with engine.begin() as conn:
             for pid, title in TITLES.items():
                 doc = orjson.dumps({"id": pid, "title": title, "variants": []}).decode()
@@ -46,9 +44,19 @@ def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: 
             ordered = conn.execute(
                 text("SELECT id FROM current_doc WHERE entity = 'product' ORDER BY sort_key, id")
             ).scalars().all()
+        if backend == "postgres":
+            # The test cluster's own locale is C: the column must compare by code point itself.
+            with engine.connect() as conn:
+                collation = conn.execute(
+                    text(
+                        "SELECT collation_name FROM information_schema.columns "
+                        "WHERE table_name = 'current_doc' AND column_name = 'sort_key'"
+                    )
+                ).scalar_one()
+            assert collation == "C"
         assert keys == {**{pid: title_order_key(title) for pid, title in TITLES.items()}, "s1": None}
         assert ordered == ["p2", "p4", "p1", "p3"]
-        _migrate(engine, "0004", down=True)
+        migrate(engine, "0004", down=True)
         with engine.connect() as conn:
             columns = {column["name"] for column in inspect(conn).get_columns("current_doc")}
         assert "sort_key" not in columns

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert
 
 from sync.server import db
 from sync.server.orders import next_number
 from sync.server.tables import order
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+from tests.sync.server.conftest import BACKENDS
+from tests.sync.server.helpers import database_url, migrate
 
 
 def _row(number: str, source: str) -> dict:
@@ -39,15 +37,8 @@ def _row(number: str, source: str) -> dict:
 def test_upgrade_continues_after_the_highest_number_already_used(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = (
-        request.getfixturevalue("pg_database_url") if backend == "postgres" else f"sqlite:///{tmp_path}/o.db"
-    )
-    engine = db.make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+    engine = db.make_engine(database_url(backend, request, tmp_path))
+    migrate(engine, "0001")
     with engine.begin() as conn:
         # Numbers made by the old "count + 1" rule, one deleted (so the count is behind), and a stray.
         numbers = [("W-000001", "web"), ("W-000003", "web"), ("P-000007", "pos"), ("manual-1", "web")]
