@@ -27,6 +27,12 @@ from pos.domain.tax import TaxRate
 from pos.domain.tender import Settlement
 
 
+def parse_timestamp(text: str) -> datetime:
+    """A stored or wire UTC timestamp ("2026-11-25T10:11:12.123456Z") as an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 UTC with microseconds and a trailing Z: 2026-11-25T10:11:12.123456Z."""
     if moment.tzinfo is None:

@@ -8,21 +8,16 @@ tax grouped by rate (the payload's own `tax` is their sum, which the sale invari
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pos.domain.money import Money
+from pos.domain.sale import parse_timestamp
 from pos.printing.document import AmountRow, DocLine, PrintDocument, ShopHeader, TaxGroup
 
 Doc = Mapping[str, Any]
 METHOD_LABELS = {"cash": "Cash", "card": "Card"}
-
-
-def parse_timestamp(text: str) -> datetime:
-    """The wire's UTC timestamp ("2026-11-25T10:11:12.123456Z") as an aware datetime."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sale_receipt(

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 
-from babel.numbers import format_currency
-
 from pos.domain.money import Money
 from pos.printing.document import DocLine, PrintDocument
 
@@ -64,7 +62,7 @@ class MoneyText:
         return self._cached(amount)
 
     def _format(self, amount: Money) -> str:
-        return format_currency(amount.to_decimal(), amount.currency, locale=self.locale)
+        return amount.format(self.locale)
 
 
 def lay_out(

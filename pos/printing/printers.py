@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pos.domain.money import Money
@@ -39,16 +39,13 @@ class Printed:
 class DocumentPrinter:
     """Thread-safe for one job at a time (the print worker is a single thread)."""
 
-    def __init__(
-        self, locale: str = "en_GB", tz: tzinfo | None = None, system: SystemPrint | None = None
-    ) -> None:
+    def __init__(self, locale: str = "en_GB", system: SystemPrint | None = None) -> None:
         self._escpos = EscposRenderer()
         self._system = system
         self._money = MoneyText(locale)
-        self._tz = tz
 
     def blocks(self, doc: PrintDocument) -> list[Block]:
-        return lay_out(doc, self._money, self._tz)
+        return lay_out(doc, self._money)
 
     def escpos_bytes(self, doc: PrintDocument, printer: PrinterConfig) -> bytes:
         options = EscposOptions.for_printer(printer, kick=doc.opens_drawer)

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,25 +90,22 @@ class PrintService:
         settings: PrintingSettings,
         save: Callable[[PrintingSettings], None] | None = None,
         *,
-        tz: tzinfo | None = None,
         system: SystemPrint | None = None,
     ) -> None:
         self._settings = settings
         self._till = till_engine(engine)  # held receipts live in the till file
         self.receipts = ReceiptSource(engine, lambda: self._settings.look)
         self._save = save
-        self._tz = tz
         self._system = system  # draws on an OS printer (Qt); given by the UI, None headless
-        self._renderer = DocumentPrinter(settings.look.locale, tz, system)
+        self._renderer = DocumentPrinter(settings.look.locale, system)
         self._ids = itertools.count(1)
         self._held: list[PrintJob] = []
         self._lock = threading.Lock()  # held jobs: held on the UI thread, printed on the worker
 
     @classmethod
     def for_settings(
-        cls, engine: Engine, settings: Settings, *, tz: tzinfo | None = None,
-        system: SystemPrint | None = None,
-    ) -> PrintService:  # fmt: skip
+        cls, engine: Engine, settings: Settings, *, system: SystemPrint | None = None
+    ) -> PrintService:
         """Wired to the till's settings file (till_printing): changes are saved there (Settings.save)
         and used from the next job on, no restart needed."""
 
@@ -116,7 +113,7 @@ class PrintService:
             settings.printing = printing
             settings.save()
 
-        return cls(engine, till_printing(settings), save, tz=tz, system=system)
+        return cls(engine, till_printing(settings), save, system=system)
 
     # --- settings --------------------------------------------------------------------------------
 
@@ -133,7 +130,7 @@ class PrintService:
         if self._save is not None:
             self._save(checked)
         self._settings = checked
-        self._renderer = DocumentPrinter(checked.look.locale, self._tz, self._system)
+        self._renderer = DocumentPrinter(checked.look.locale, self._system)
         return checked
 
     # --- jobs --------------------------------------------------------------------------------------

@@ -19,12 +19,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import Engine
 
 from pos.domain.errors import DomainError
 from pos.domain.permissions import LABELS, Approval, Permission, Role, can_approve
-from pos.domain.sale import format_timestamp
+from pos.domain.sale import format_timestamp, parse_timestamp
 from pos.services.audit import Actor, clean_reason, record
 from pos.store.database import read_transaction, write_transaction
 from pos.store.till_file import till_engine
@@ -111,8 +112,9 @@ class StaffService:
         if not active:
             raise SignInRefused(f"{name} can no longer sign in: the shop has revoked their access")
         now = self._clock()
-        if guard and guard[1] and now < datetime.fromisoformat(guard[1].replace("Z", "+00:00")):
-            left = datetime.fromisoformat(guard[1].replace("Z", "+00:00")) - now
+        locked_until = parse_timestamp(guard[1]) if guard and guard[1] else None
+        if locked_until is not None and now < locked_until:
+            left = locked_until - now
             raise SignInRefused(
                 f"too many wrong PINs for {name}: try again in {_duration(left)}, or ask a manager"
             )
@@ -123,7 +125,7 @@ class StaffService:
                 con.execute("DELETE FROM sign_in_guard WHERE staff_id = ?", (staff_id,))
         return Actor(staff_id, name, Role(role))
 
-    def _failed(self, staff_id: str, name: str, failures: int, now: datetime) -> None:
+    def _failed(self, staff_id: str, name: str, failures: int, now: datetime) -> NoReturn:
         locked_until = None
         if failures >= MAX_FAILURES:
             seconds = min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS)

@@ -16,7 +16,7 @@ import orjson
 
 from pos.domain.cash import CashCount, CashSession, Takings, count_cash, open_session
 from pos.domain.money import Money
-from pos.domain.sale import format_timestamp
+from pos.domain.sale import format_timestamp, parse_timestamp
 
 _SESSION_COLUMNS = "id, opened_at, opened_by, currency, float_count, closed_at, z_report"
 
@@ -24,10 +24,6 @@ _SESSION_COLUMNS = "id, opened_at, opened_by, currency, float_count, closed_at, 
 def _require_transaction(con: sqlite3.Connection, what: str) -> None:
     if not con.in_transaction:
         raise RuntimeError(f"{what} must run inside the caller's transaction")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def insert_session(con: sqlite3.Connection, session: CashSession) -> None:
@@ -95,13 +91,13 @@ def load(con: sqlite3.Connection, session_id: str) -> CashSession | None:
     if row is None:
         return None
     sid, opened_at, opened_by, currency, float_json, _closed_at, _z = row
-    session = open_session(sid, "", opened_by, _count(currency, float_json), parse_time(opened_at))
+    session = open_session(sid, "", opened_by, _count(currency, float_json), parse_timestamp(opened_at))
     events = con.execute(
         "SELECT kind, at, staff_id, reason, amounts FROM cash_event WHERE session_id = ? ORDER BY position",
         (session_id,),
     )
     for kind, at, staff_id, reason, amounts_json in events:
-        session = _apply(session, kind, parse_time(at), staff_id, reason, orjson.loads(amounts_json))
+        session = _apply(session, kind, parse_timestamp(at), staff_id, reason, orjson.loads(amounts_json))
     return session
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from pos.printing.layout import MoneyText
@@ -57,17 +59,33 @@ def test_card_sale_never_kicks_the_drawer(replica: Any, printer_server: Any) -> 
     assert text("Ref. AUTH-77") in job.data and code128(sale.number) in job.data
 
 
+# Style commands of python-escpos's set(): ESC @, ESC ! n (print mode: 0x20 is double width),
+# ESC { / E / - / M / a / t n, GS b / B n. They hold until set again, across lines.
+_STYLE = re.compile(rb"\x1b@|\x1b[!{EM\-at].|\x1d[bB].", re.S)
+_MODE = re.compile(rb"\x1b!(.)", re.S)
+
+
+def printed_widths(data: bytes) -> Iterator[tuple[bytes, int]]:
+    """Each printed text line and its character width (2 when double width is on)."""
+    double = False
+    for raw in data.split(b"\n"):
+        if b"\x1dk" in raw or b"\x1dv" in raw or b"\x1bp" in raw:
+            continue  # a barcode, a raster logo, the drawer kick and cut
+        for mode in _MODE.finditer(raw):
+            double = bool(mode.group(1)[0] & 0x20)
+        yield _STYLE.sub(b"", raw), 2 if double else 1
+
+
 def test_58mm_paper_keeps_every_line_within_32_columns(replica: Any, printer_server: Any) -> None:
     printer = network_printer(printer_server, paper="58mm", columns=32)
     sale = sell(replica)
     assert service_for(replica, printer).print_sale(sale.payload).ok
     (job,) = printer_server.wait_jobs(1)
     assert b"-" * 32 + b"\n" in job.data and b"-" * 33 not in job.data
-    for raw in job.data.split(b"\n"):
-        printable = raw.rsplit(b"\x1b", 1)[-1] if b"\x1b" in raw else raw
-        if printable.startswith(b"!") or b"\x1d" in raw:
-            continue  # a line that begins with a style or barcode command
-        assert len(printable) <= 32, printable
+    widths = list(printed_widths(job.data))
+    assert any(b"TOTAL" in line and scale == 2 for line, scale in widths)  # double width, checked too
+    for line, scale in widths:
+        assert len(line) * scale <= 32, (line, scale)
 
 
 def test_cp1252_code_page_is_selected_and_used(replica: Any, printer_server: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ def assert_sale_in(text: str, payload: dict[str, Any]) -> None:
     for pay in payload["payments"]:
         assert f"{pay['method'].title()} {eur(pay['tendered'])}" in rows
     assert f"Change {eur(payload['change'])}" in rows
+    # One tax row per rate ("Tax 20% incl. €6.00 €1.00"): their tax adds up to the sale's, to the cent.
+    taxes = [Decimal(row.rsplit("€", 1)[1]) for row in rows if row.startswith("Tax ") and " incl. " in row]
+    assert taxes and sum(taxes) * 100 == payload["tax"], (taxes, payload["tax"])
     assert payload["number"] in text and "Café Zentral" in text and "Merci, à bientôt!" in text
 
 

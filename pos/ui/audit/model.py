@@ -7,13 +7,13 @@ orders in SQL); this model only shows them and names the people.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import orjson
 from PySide6.QtCore import Qt
 
 from pos.domain.permissions import LABELS, Permission
+from pos.domain.sale import parse_timestamp
 from pos.ui.rows_model import ModelIndex, RowsTableModel
 
 HEADERS = ("When", "Who", "Action", "Subject", "Before", "After", "Reason", "Approved by")
@@ -31,7 +31,7 @@ def action_text(action: str) -> str:
 
 def _local(stamp: str) -> str:
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%d %b %Y %H:%M:%S")
+        return parse_timestamp(stamp).astimezone().strftime("%d %b %Y %H:%M:%S")
     except ValueError:
         return stamp
 
