@@ -229,10 +229,14 @@ def decide(
     return Decision(Outcome.ALLOWED, asked.permission, f"a {asked.role} may {what}")
 
 
-def require(decision: Decision, approval: Approval | None = None) -> Approval | None:
+def require(
+    decision: Decision, approval: Approval | None = None, *, actor_id: str | None = None
+) -> Approval | None:
     """Raise PermissionDenied unless `decision` allows the action or `approval` covers it.
 
-    Returns the approval that was used (None when none was needed), for the audit entry.
+    An approval covers only the action it was given for, and only for the person who asked
+    (`actor_id`; an approval that names nobody covers whoever asks). Returns the approval that
+    was used (None when none was needed), for the audit entry.
     """
     if decision.allowed:
         return None
@@ -242,6 +246,8 @@ def require(decision: Decision, approval: Approval | None = None) -> Approval | 
                 f"the manager approved “{LABELS[approval.permission]}”, not “{LABELS[decision.permission]}”",
                 field="approval",
             )
+        if approval.requested_by not in (None, actor_id):
+            raise DomainError("that approval was given for someone else's action", field="approval")
         return approval
     raise PermissionDenied(decision)
 

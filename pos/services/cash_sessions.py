@@ -141,7 +141,7 @@ class CashSessions:
         """A pay-in, pay-out or drop to the safe, with its reason; refused above the drawer's cash."""
         if kind not in _MOVE_PERMISSIONS:
             raise DomainError(f"{kind!r} is not a cash movement: pay_in, pay_out or drop", field="kind")
-        used = require(decide(actor.role, _MOVE_PERMISSIONS[kind]), approval)
+        used = require(decide(actor.role, _MOVE_PERMISSIONS[kind]), approval, actor_id=actor.id)
         at = self._clock()
         with write_transaction(self._till) as con:
             session = self._open_one(con, f"record a {kind.replace('_', ' ')}")
@@ -157,7 +157,7 @@ class CashSessions:
     def open_drawer(self, actor: Actor, reason: str, approval: Approval | None = None) -> None:
         """Allow a drawer opening without a sale (a cashier needs a manager); audited with the reason.
         The caller kicks the drawer afterwards (pos.services.printing)."""
-        used = require(decide(actor.role, Permission.OPEN_DRAWER), approval)
+        used = require(decide(actor.role, Permission.OPEN_DRAWER), approval, actor_id=actor.id)
         why = clean_reason(reason, required=True)
         with write_transaction(self._till) as con:
             session = self._open_one(con, "open the drawer")
@@ -182,7 +182,9 @@ class CashSessions:
             assert closed.closed is not None
             variance = closed.closed.variance
             used = require(
-                decide(actor.role, Permission.CASH_CLOSE, Size(amount=variance), self._limits), approval
+                decide(actor.role, Permission.CASH_CLOSE, Size(amount=variance), self._limits),
+                approval,
+                actor_id=actor.id,
             )
             z = closed.closed if used is None else replace(closed.closed, approved_by=used.manager_id)
             closed = replace(closed, closed=z)

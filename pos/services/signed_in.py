@@ -51,9 +51,7 @@ class SignedIn:
         self, permission: Permission, size: Size | None = None, approval: Approval | None = None
     ) -> tuple[Actor, Approval | None]:
         actor = self._current()
-        used = require(decide(actor.role, permission, size, self.limits), approval)
-        if used is not None and used.requested_by not in (None, actor.id):
-            raise DomainError("that approval was given for someone else's action", field="approval")
+        used = require(decide(actor.role, permission, size, self.limits), approval, actor_id=actor.id)
         return actor, used
 
     def _current(self) -> Actor:

@@ -81,11 +81,13 @@ def test_every_role_and_action(permission: str, role: str, expected: str) -> Non
             require(decision)
         # a manager's approval does not open what a role may never do
         with pytest.raises(PermissionDenied):
-            require(decision, _approval(permission))
+            require(decision, _approval(permission), actor_id="c1")
     elif expected == M:
         with pytest.raises(PermissionDenied, match="needs a manager's approval"):
             require(decision)
-        assert require(decision, _approval(permission)) == _approval(permission)
+        assert require(decision, _approval(permission), actor_id="c1") == _approval(permission)
+        with pytest.raises(DomainError, match="someone else's action"):
+            require(decision, _approval(permission), actor_id="c2")
     else:
         assert require(decision) is None
 
@@ -97,7 +99,7 @@ def _approval(permission: str) -> Approval:
 def test_an_approval_for_another_action_does_not_count() -> None:
     decision = decide("cashier", "void.sale")
     with pytest.raises(DomainError, match="approved “void a line”, not “void a sale”"):
-        require(decision, _approval("void.line"))
+        require(decision, _approval("void.line"), actor_id="c1")
 
 
 @pytest.mark.parametrize(

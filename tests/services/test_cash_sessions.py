@@ -3,6 +3,8 @@ blind close with variance approval, the stored Z report and its `cash.session` m
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 from sqlalchemy import Engine
@@ -144,6 +146,10 @@ def test_a_variance_above_the_limit_needs_a_manager(engine: Engine, cash: CashSe
     approval = StaffService(engine, clock=clock).approve(
         Permission.CASH_CLOSE, MANAGER_ID, "9876", requested_by=CASHIER_ID
     )
+    for_someone_else = replace(approval, requested_by=MANAGER_ID)
+    with pytest.raises(DomainError, match="someone else's action"):
+        cash.close(CARA, {1000: 4}, approval=for_someone_else)
+    assert cash.current() is not None, "nothing was closed"
     z = cash.close(CARA, {1000: 4}, approval=approval)
     assert (z.variance, z.approved_by) == (eur(-1000), MANAGER_ID)
     entries = AuditLog(engine).entries(staff.actor(MANAGER_ID), action="cash.close")
