@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pos.domain.cash import MAX_REASON_CHARS
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.permissions import Approval, Permission, Role, decide, require
@@ -26,8 +27,6 @@ from pos.store import audit as store
 from pos.store import till
 from pos.store.database import read_transaction
 from pos.store.till_file import till_engine
-
-MAX_REASON_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)

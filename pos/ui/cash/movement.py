@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from pos.domain.cash import MAX_REASON_CHARS
 from pos.ui.cash.open_shift import DIALOG_STYLE, show_refusal, submit_keys
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.entry import EntryError, parse_amount
@@ -45,7 +46,7 @@ class CashMovementDialog(QDialog):
         self.amount_edit.setPlaceholderText("0.00")
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setObjectName("reasonEdit")
-        self.reason_edit.setMaxLength(200)
+        self.reason_edit.setMaxLength(MAX_REASON_CHARS)
         self.reason_edit.setPlaceholderText("optional for a drop" if kind == "drop" else "why")
         form = QFormLayout()
         form.addRow("Amount", self.amount_edit)
