@@ -14,8 +14,9 @@ from sqlalchemy import Connection, Engine, text
 
 from sync.server import changelog, db
 
-try:  # ISA-L deflates ~4x faster than zlib at level 1, and smaller (a 100k-product snapshot: 1.1 s of CPU
-    # with zlib, 0.7 s with ISA-L); zlib where the wheel is missing.
+try:  # ISA-L deflates ~4x faster than zlib at level 1, and smaller: the shop's CPU for a 100k-product
+    # first sync ~1.1 s with zlib, ~0.8 s with ISA-L (benchmarks/first_sync.py prints it). zlib where
+    # the wheel is missing.
     from isal import isal_zlib as gzip_module
 except ImportError:  # pragma: no cover
     gzip_module = zlib  # type: ignore[no-redef]
