@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from pos.app import EXIT_OK, CommandError, print_service
 from pos.domain.cart import Cart, check_quantity
-from pos.domain.errors import DomainError
+from pos.domain.errors import DomainError, sentence
 from pos.domain.money import Money
 from pos.domain.tender import Tender, settle
 from pos.services.checkout import CheckoutService, CompletedSale
@@ -187,5 +187,5 @@ def _row(left: str, right: str) -> str:
 
 
 def _nothing_sold(message: str) -> str:
-    text = message[:1].upper() + message[1:]
+    text = sentence(message)
     return text if "Nothing was sold" in text else f"{text.rstrip('.')}. Nothing was sold."

@@ -13,3 +13,9 @@ class DomainError(ValueError):
 
 class CurrencyMismatchError(DomainError):
     """Two amounts in different currencies met in one calculation."""
+
+
+def sentence(message: str) -> str:
+    """A domain message on its own: domain messages start lower-case so that they read inside
+    another sentence ("Receipt T1-7 was not printed: {message}"); alone they start with a capital."""
+    return message[:1].upper() + message[1:]

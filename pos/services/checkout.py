@@ -54,7 +54,7 @@ from pos.domain.embedded import (
     weighed_price,
     weight_label,
 )
-from pos.domain.errors import DomainError
+from pos.domain.errors import DomainError, sentence
 from pos.domain.ids import new_id
 from pos.domain.money import Money
 from pos.domain.permissions import Permission
@@ -335,7 +335,7 @@ class CheckoutService:
         try:
             embedded = parse_embedded(text, self._layouts, currency=cart.currency)
         except DomainError as exc:
-            return ScanResult("invalid", f"{_capital(str(exc))}. Nothing was added.")
+            return ScanResult("invalid", f"{sentence(str(exc))}. Nothing was added.")
         if embedded is not None:
             return self._scanned_embedded(con, cart, embedded)
         if len(text) in GTIN_LENGTHS and not is_valid_gtin(text):
@@ -373,7 +373,7 @@ class CheckoutService:
         try:
             added = cart.add(make())
         except DomainError as exc:
-            return ScanResult("invalid", f"{_capital(str(exc))}. Nothing was added.")
+            return ScanResult("invalid", f"{sentence(str(exc))}. Nothing was added.")
         count = f"{added.quantity} × " if added.quantity > 1 else ""
         return ScanResult("added", f"{count}{added.title}", item=added)
 
@@ -409,10 +409,6 @@ def _choice(row: VariantRow, currency: str, stock: dict[str, int]) -> VariantCho
 
 def _unknown(text: str) -> ScanResult:
     return ScanResult("unknown", f"Unknown code {text}: no barcode or SKU matches. Nothing was added.")
-
-
-def _capital(message: str) -> str:
-    return message[:1].upper() + message[1:]
 
 
 def _validate(payload: dict[str, Any]) -> None:

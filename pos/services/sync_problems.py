@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pos.domain.errors import sentence
 from pos.domain.money import Money
 from pos.domain.permissions import Approval, Permission
 from pos.services.audit import Actor, record
@@ -135,7 +136,7 @@ def summary(mutation_type: str, payload: dict[str, Any], currency: str | None = 
         log.debug("cannot summarise a %s payload", mutation_type, exc_info=True)
     what = mutation_type.replace(".", " ").replace("_", " ")
     record = payload.get("id") if isinstance(payload, dict) else None
-    return f"{what[:1].upper()}{what[1:]} {record}" if record else what[:1].upper() + what[1:]
+    return f"{sentence(what)} {record}" if record else sentence(what)
 
 
 def _sale(payload: dict[str, Any], _currency: str | None) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import sentence
 from pos.domain.permissions import LABELS, Permission
 from pos.ui.audit.model import OTHER_ACTIONS, AuditModel
 from pos.ui.tasks import Tasks
@@ -131,5 +132,5 @@ class AuditLogDialog(QDialog):
             log.error("audit log", exc_info=exc)
         text = str(exc) or type(exc).__name__
         self.model.replace_rows(())
-        self.status.setText(text[:1].upper() + text[1:] + ".")
+        self.status.setText(sentence(text) + ".")
         self.refused.emit(self.status.text())

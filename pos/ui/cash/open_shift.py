@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from pos.domain.errors import sentence
 from pos.ui.cash.count_grid import DenominationGrid
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.tasks import Tasks
@@ -87,5 +88,5 @@ def show_refusal(label: QLabel, exc: BaseException) -> None:
     if not isinstance(exc, ValueError):
         log.error("cash session action failed", exc_info=exc)
     text = str(exc) or "That did not work; nothing was saved."
-    label.setText(f"{text[:1].upper()}{text[1:]}. Nothing was saved." if not text.endswith(".") else text)
+    label.setText(f"{sentence(text)}. Nothing was saved." if not text.endswith(".") else text)
     label.show()

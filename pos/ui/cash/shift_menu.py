@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
+from pos.domain.errors import sentence
 from pos.domain.permissions import Outcome, Permission
 from pos.ui.cash.close_shift import CloseShiftDialog
 from pos.ui.cash.movement import TITLES, CashMovementDialog
@@ -233,7 +234,7 @@ class ShiftActions(QObject):
         if not isinstance(exc, ValueError):
             log.error("shift action failed", exc_info=exc)
         text = str(exc) or type(exc).__name__
-        self.message.emit(text[:1].upper() + text[1:], "error")
+        self.message.emit(sentence(text), "error")
 
 
 def _reason(text: str) -> str:

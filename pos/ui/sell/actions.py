@@ -9,6 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pos.domain.cart import Discount
+from pos.domain.errors import sentence
 from pos.domain.permissions import Permission
 from pos.services.cash_sessions import NoOpenSession
 from pos.ui.sell.entry import parse_amount, parse_percent, parse_quantity
@@ -240,7 +241,7 @@ def open_return(screen: SellScreen) -> None:
 def open_payment(screen: SellScreen) -> None:
     decision = screen.decide(Permission.SELL)
     if decision is not None and not decision.allowed:  # the checkout refuses it too
-        screen.refuse(f"{decision.reason[:1].upper()}{decision.reason[1:]}: ask a cashier or a manager.")
+        screen.refuse(f"{sentence(decision.reason)}: ask a cashier or a manager.")
         return
     view = screen.view
     if view is None or view.is_empty:
@@ -273,7 +274,7 @@ def open_payment(screen: SellScreen) -> None:
             if isinstance(exc, NoOpenSession):
                 screen.set_shift(None)
             text = str(exc) or "The sale could not be recorded; nothing was written."
-            dialog.refused(text[:1].upper() + text[1:])
+            dialog.refused(sentence(text))
 
         screen.run(screen.keeper.checkout, tenders, then=paid, failed=refused)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import sentence
 from pos.domain.permissions import Outcome, Permission
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.printing.problem_bar import PrintProblemBar
@@ -238,7 +239,7 @@ class SellScreen(QWidget):
         if not isinstance(exc, ValueError):
             log.error("sell screen action failed", exc_info=exc)
         text = str(exc) or type(exc).__name__
-        self.show_message(text[:1].upper() + text[1:], "error")  # domain messages start lower-case
+        self.show_message(sentence(text), "error")  # domain messages start lower-case
         self.focus_scan()
 
     def show_message(self, text: str, state: str = "info") -> None:
@@ -414,7 +415,7 @@ class SellScreen(QWidget):
         for key in ("F12", "F9", "F4", "F5", "F7", "Del", "Ctrl+Del"):
             self.buttons[key].setEnabled(not refused)
         if refused and decision is not None:
-            self.show_message(f"{decision.reason[:1].upper()}{decision.reason[1:]}: this till sells for "
+            self.show_message(f"{sentence(decision.reason)}: this till sells for "
                               "cashiers and managers.", "info")  # fmt: skip
 
     def set_shift(self, session: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from pos.domain.errors import sentence
 from pos.domain.permissions import LABELS, PermissionDenied, Role
 from pos.ui.staff.people import PersonAndPin
 from pos.ui.tasks import Tasks
@@ -46,7 +47,7 @@ class ApprovalDialog(QDialog):
         self.permission = denied.decision.permission
         self._requested_by = requested_by
         reason = denied.decision.reason
-        self.what = QLabel(reason[:1].upper() + reason[1:] + ".", self)
+        self.what = QLabel(sentence(reason) + ".", self)
         self.what.setObjectName("approvalWhat")
         self.what.setWordWrap(True)
         ask = QLabel(f"A manager approves “{LABELS[self.permission]}” with their own PIN.", self)

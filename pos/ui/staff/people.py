@@ -11,6 +11,8 @@ from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPe
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from pos.domain.errors import sentence
+
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROLE_NAMES = {"cashier": "Cashier", "warehouse": "Warehouse", "manager": "Manager"}
 
@@ -121,7 +123,7 @@ class PersonAndPin(QWidget):
 
     def show_error(self, text: str) -> None:
         self.busy = False
-        self.error.setText(text[:1].upper() + text[1:])
+        self.error.setText(sentence(text))
         self.error.show()
         self.pin_edit.clear()
         self.pin_edit.setFocus(Qt.FocusReason.OtherFocusReason)
