@@ -24,6 +24,8 @@ except ImportError:  # pragma: no cover
 BATCH = 2000  # documents per chunk (~0.5 MB of products)
 GZIP_LEVEL = 1  # fastest: on 127.0.0.1 and LANs the CPU, not the wire, is the limit
 PACK_AT_LEAST = 256 * 1024
+# Products in title order (sync.protocol.title_order_key), the rest by id.
+_ORDERED_DOCS = "FROM current_doc WHERE entity = :e ORDER BY sort_key, id"
 
 
 class Snapshot:
@@ -54,18 +56,33 @@ class Snapshot:
                 )
                 + b"\n"
             )
-            result = self._conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-                # Products in title order (sync.protocol.title_order_key), the rest by id.
-                text("SELECT doc FROM current_doc WHERE entity = :e ORDER BY sort_key, id"),
-                {"e": self.entity},
-            )
             sent = 0
-            for part in result.partitions(BATCH):
-                sent += len(part)
-                yield "\n".join(row[0] for row in part).encode() + b"\n"
+            for count, piece in self._documents():
+                sent += count
+                yield piece
             yield orjson.dumps({"type": "end", "count": sent}) + b"\n"
         finally:
             self.close()
+
+    def _documents(self) -> Iterator[tuple[int, bytes]]:
+        """(documents, their lines) a batch at a time, in the order the protocol sends them."""
+        if db.is_sqlite(self._conn):
+            # The driver's cursor, and the stored text read as bytes: no SQLAlchemy row per document
+            # and no UTF-8 decoding and re-encoding (the shop's CPU for 100k products and their
+            # stock levels: 0.76 s through SQLAlchemy, 0.58 s so; benchmarks/first_sync.py).
+            cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(f"SELECT CAST(doc AS BLOB) {_ORDERED_DOCS}", {"e": self.entity})
+                while part := cursor.fetchmany(BATCH):
+                    yield len(part), b"\n".join([row[0] for row in part]) + b"\n"
+            finally:
+                cursor.close()
+            return
+        result = self._conn.execution_options(stream_results=True, yield_per=BATCH).execute(
+            text(f"SELECT doc {_ORDERED_DOCS}"), {"e": self.entity}
+        )
+        for part in result.partitions(BATCH):
+            yield len(part), "\n".join(row[0] for row in part).encode() + b"\n"
 
     def gzipped(self) -> Iterator[bytes]:
         # Pieces are packed PACK_AT_LEAST bytes at a time: ISA-L compresses a stream that starts
