@@ -49,6 +49,15 @@ def test_every_connection_finds_products_by_name_after_a_first_sync(engine: Engi
         assert [rows[key].id for key in found] == [pid for _, pid in expected]
 
 
+def test_the_settings_a_first_sync_builds_the_index_with_are_not_kept_in_the_replica(engine: Engine) -> None:
+    cd.load_catalog(SqliteReplica(engine, chunk_docs=150), list(cd.products(400)))
+    with driver_connection(engine) as con:
+        settings = dict(con.execute("SELECT k, v FROM product_fts_config WHERE k != 'version'").fetchall())
+    # FTS5's defaults: later edits merge and flush as usual, not 8 MB of pending rows at a time.
+    assert settings == {"automerge": 4, "hashsize": 1024 * 1024}
+    _integrity_ok(engine)
+
+
 @pytest.mark.parametrize(
     ("owner", "step"), [(SearchBuilder, "finish"), (products.FirstLoad, "copy_search")]
 )
