@@ -60,6 +60,10 @@ class SqliteReplica:
         self._chunk_docs = chunk_docs
         self._file = Path(str(engine.url.database))
         self._tail: _Tail | None = None
+        # Taken around the write transactions that a first sync's threads (the copies, the products'
+        # last steps) run side by side: a thread waiting for SQLite's write lock polls it with
+        # sleeps of up to 100 ms, and left the lock idle that long after each handover.
+        self._turn = threading.Lock()
 
     # --- connections and transactions ----------------------------------------------------------
 
@@ -257,7 +261,7 @@ class SqliteReplica:
                 for chunk in stager.staged():
                     # Deferred: BEGIN IMMEDIATE would also take the scratch file's write lock,
                     # and wait for the stager writing the next chunk there.
-                    with self._transaction(con, "BEGIN"), _refused(entity):
+                    with self._turn, self._transaction(con, "BEGIN"), _refused(entity):
                         scratch_load.copy_chunk(con, tables, chunk)
                     loaded += chunk.docs
                     if search:
@@ -281,7 +285,7 @@ class SqliteReplica:
             try:
                 con.execute("PRAGMA synchronous = FULL")
                 con.execute("ATTACH DATABASE ? AS search", (str(search.path),))
-                with self._transaction(con):
+                with self._turn, self._transaction(con):
                     first_load.copy_search(con, "search")
                     _mark_done(con, "product", cursor)
             finally:
@@ -295,7 +299,7 @@ class SqliteReplica:
 
     def _build_indexes(self, con: sqlite3.Connection, tables: Sequence[str]) -> None:
         for _, ddl in indexes.index_ddl(tables):
-            with self._transaction(con):
+            with self._turn, self._transaction(con):
                 con.execute(ddl)
 
     def _load_staged(
