@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex
 
-from pos.store.tables import metadata
+from pos.store.tables import KEPT_DURING_LOAD, metadata
 
 _DIALECT = sqlite_dialect.dialect()
 
@@ -33,8 +33,13 @@ def all_index_ddl() -> list[tuple[str, str]]:
     return index_ddl(metadata.tables)
 
 
-def drop_indexes(con: sqlite3.Connection, tables: Iterable[str]) -> None:
-    for name, _ in index_ddl(tables):
+def load_index_ddl(tables: Iterable[str]) -> list[tuple[str, str]]:
+    """The indexes of `tables` that a first load drops and builds at its end (not KEPT_DURING_LOAD)."""
+    return [(name, ddl) for name, ddl in index_ddl(tables) if name not in KEPT_DURING_LOAD]
+
+
+def drop_load_indexes(con: sqlite3.Connection, tables: Iterable[str]) -> None:
+    for name, _ in load_index_ddl(tables):
         con.execute(f"DROP INDEX IF EXISTS {name}")
 
 

@@ -203,7 +203,7 @@ class SqliteReplica:
         indexed = LOAD_INDEXED_TABLES.get(entity, ())
         if indexed:
             with self._transaction(con):
-                indexes.drop_indexes(con, indexed)
+                indexes.drop_load_indexes(con, indexed)
         first_load = products.FirstLoad(con) if entity == "product" else None
         tables, write = (first_load.TABLES, first_load.write) if first_load else _plain_scratch(entity)
         path = scratch_load.scratch_path(self._file)
@@ -298,7 +298,7 @@ class SqliteReplica:
             self._build_indexes(con, tables)
 
     def _build_indexes(self, con: sqlite3.Connection, tables: Sequence[str]) -> None:
-        for _, ddl in indexes.index_ddl(tables):
+        for _, ddl in indexes.load_index_ddl(tables):
             with self._turn, self._transaction(con):
                 con.execute(ddl)
 
