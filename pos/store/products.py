@@ -95,22 +95,24 @@ def next_key(con: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
-_SEARCH_TEXT = ScratchTable("search_text", ("key", "title", "category", "codes", "barcodes"), key="key")
+# A staged product carries its search texts too (the search builder reads them), keyed by its key.
+_STAGED_PRODUCT = ScratchTable(
+    "product", _PRODUCT_COLUMNS, live="product", key="key", extra=("codes", "barcodes")
+)
 
 
 class FirstLoad:
     """A product snapshot into an empty replica, through a scratch file (pos.store.scratch_load).
 
-    `write` runs on the stager thread: products, variants and each product's search text go into
+    `write` runs on the stager thread: products (with their search texts) and variants go into
     the scratch tables, and it notes whether the products still arrive in title order (the order
     search ranks follow). The search index is built beside the load (pos.store.search_build) and
     `copy_search` moves it, with the ranks, into the replica in one transaction.
     """
 
     TABLES = (
-        ScratchTable("product", _PRODUCT_COLUMNS, live="product"),
+        _STAGED_PRODUCT,
         ScratchTable("variant", _VARIANT_COLUMNS, live="variant"),
-        _SEARCH_TEXT,
     )
 
     def __init__(self, con: sqlite3.Connection) -> None:
@@ -127,20 +129,18 @@ class FirstLoad:
         return self._in_order
 
     def write(self, scratch: sqlite3.Connection, docs: Sequence[Doc]) -> None:
-        """Stage products, variants and search texts (a missing field raises KeyError)."""
+        """Stage products with their search texts, and variants (a missing field raises KeyError)."""
         key = self.first_key + self._written
-        rows, variants, texts = [], [], []
+        rows, variants = [], []
         for offset, doc in enumerate(docs):
             values = _product_values(doc)
-            rows.append((key + offset, doc["id"], *values))
+            rows.append((key + offset, doc["id"], *values, search_codes(doc), search_barcodes(doc)))
             variants.extend(variant_rows(doc))
-            texts.append((key + offset, values[1], values[3], search_codes(doc), search_barcodes(doc)))
-        entities.insert_rows(scratch, "product", _PRODUCT_COLUMNS, rows)
+        entities.insert_rows(scratch, "product", (*_PRODUCT_COLUMNS, *_STAGED_PRODUCT.extra), rows)
         entities.insert_rows(scratch, "variant", _VARIANT_COLUMNS, variants)
-        entities.insert_rows(scratch, _SEARCH_TEXT.name, _SEARCH_TEXT.columns, texts)
         self._written += len(docs)
         if self._in_order:
-            self._follow_title_order([text[1] for text in texts])
+            self._follow_title_order([row[3] for row in rows])
 
     def _follow_title_order(self, titles: list[str]) -> None:
         folded = [title_order_key(title) for title in titles]

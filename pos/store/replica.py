@@ -265,7 +265,7 @@ class SqliteReplica:
                         scratch_load.copy_chunk(con, tables, chunk)
                     loaded += chunk.docs
                     if search:
-                        search.add(*chunk.rows["search_text"])
+                        search.add(*chunk.rows["product"])
         finally:
             con.execute("PRAGMA synchronous = FULL")
             con.execute("PRAGMA foreign_keys = ON")

@@ -47,9 +47,10 @@ class ScratchTable:
     columns: tuple[str, ...]
     live: str | None = None
     key: str | None = None  # a column that is the scratch table's INTEGER PRIMARY KEY
+    extra: tuple[str, ...] = ()  # columns of the scratch table only, not copied
 
     def ddl(self) -> str:
-        columns = [f"{c} INTEGER PRIMARY KEY" if c == self.key else c for c in self.columns]
+        columns = [f"{c} INTEGER PRIMARY KEY" if c == self.key else c for c in (*self.columns, *self.extra)]
         return f"CREATE TABLE {self.name} ({', '.join(columns)})"
 
     def copy_sql(self) -> str:

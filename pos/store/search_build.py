@@ -28,22 +28,22 @@ ROWS = "rows"  # the staged rows' scratch file, attached to the builder's connec
 # Ranks in (title, key) order, SPACING apart: `(key - base) * SPACING` when keys were handed out in
 # title order, row_number() over the titles otherwise (product.title is NOCASE in the replica).
 _RANKS_IN_ORDER = (
-    f"INSERT INTO rank (rank, key) SELECT (key - :base) * :spacing, key FROM {ROWS}.search_text "
+    f"INSERT INTO rank (rank, key) SELECT (key - :base) * :spacing, key FROM {ROWS}.product "
     "WHERE key BETWEEN :first AND :last"
 )
 _ROWS_IN_ORDER = (
     "INSERT INTO product_fts (rowid, title, category, codes, barcodes) "
-    f"SELECT (key - :base) * :spacing, title, category, codes, barcodes FROM {ROWS}.search_text "
+    f"SELECT (key - :base) * :spacing, title, category, codes, barcodes FROM {ROWS}.product "
     "WHERE key BETWEEN :first AND :last ORDER BY key"
 )
 _RANKS_BY_TITLE = (
     "INSERT INTO rank (rank, key) "
     f"SELECT row_number() OVER (ORDER BY title COLLATE NOCASE, key) * :spacing, key "
-    f"FROM {ROWS}.search_text"
+    f"FROM {ROWS}.product"
 )
 _ROWS_BY_RANK = (
     "INSERT INTO product_fts (rowid, title, category, codes, barcodes) "
-    f"SELECT r.rank, t.title, t.category, t.codes, t.barcodes FROM rank r JOIN {ROWS}.search_text t "
+    f"SELECT r.rank, t.title, t.category, t.codes, t.barcodes FROM rank r JOIN {ROWS}.product t "
     "ON t.key = r.key ORDER BY r.rank"
 )
 
@@ -66,7 +66,7 @@ class _End:
 
 
 class SearchBuilder:
-    """Writes ranks and search rows into `path` from the search texts staged in `rows`.
+    """Writes ranks and search rows into `path` from the products staged in `rows` (their texts).
 
     `search_ddl` creates product_fts exactly as the replica's, so that its tables can be copied
     over as they are. Keys from `first_key` on are the products of this load, in arrival order.
