@@ -252,6 +252,12 @@ def require(
     raise PermissionDenied(decision)
 
 
+def refused_outright(role: Role | str, permission: Permission | str) -> bool:
+    """Whether `role` may never do `permission`, whatever its size and with any approval: what a
+    screen greys out (one that needs a manager, or is limited, stays open and asks)."""
+    return MATRIX[_role(role)][_permission(permission)] is Outcome.REFUSED
+
+
 def can_approve(role: Role | str, permission: Permission | str) -> bool:
     """Whether someone of `role` may approve `permission` for someone else: managers only, and only
     for what they may do themselves."""

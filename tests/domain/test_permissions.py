@@ -20,6 +20,7 @@ from pos.domain.permissions import (
     Size,
     can_approve,
     decide,
+    refused_outright,
     require,
 )
 
@@ -178,3 +179,13 @@ def test_only_managers_approve(permission: Permission) -> None:
 
 def test_outcomes_compare_as_text() -> None:
     assert Outcome.NEEDS_APPROVAL == "needs_approval" and Permission.VOID_SALE == "void.sale"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_what_a_role_may_never_do_is_refused_outright(role: Role) -> None:
+    column = [Role.CASHIER, Role.WAREHOUSE, Role.MANAGER].index(role)
+    for action, outcomes in EXPECTED.items():
+        # A limited discount or a manager's approval leaves the key open: it asks when used.
+        assert refused_outright(role, action) is (outcomes[column] == R), (role, action)
+    with pytest.raises(DomainError):
+        refused_outright("owner", "sell")

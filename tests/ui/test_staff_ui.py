@@ -9,6 +9,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
+from pos.domain.permissions import MATRIX, Outcome, Permission, Role
 from pos.settings import Settings, SettingsError
 from pos.ui.audit.screen import AuditLogDialog
 from pos.ui.sell.payment_dialog import PaymentDialog
@@ -132,6 +133,31 @@ def test_a_warehouse_user_cannot_take_payment(qtbot, replica, ui_tasks):
     else:
         raise AssertionError("the checkout took a sale from a warehouse user")
     assert query(replica, "SELECT count(*) FROM sale") == [(0,)]
+
+
+def test_each_key_is_greyed_by_its_own_permission(qtbot, replica, ui_tasks, monkeypatch):
+    jo = signed_in_as(replica, "Jo Warehouse", "2222")
+    screen = open_screen(qtbot, make_selling(replica, who=jo), ui_tasks)
+    screen.person_changed(jo.actor)
+    greyed = {key for key, button in screen.buttons.items() if not button.isEnabled()}
+    assert greyed == {"F4", "F5", "Del", "F7", "F8", "F9", "F12", "Ctrl+Del"}  # searching stays open
+
+    sam = signed_in_as(replica, "Sam Cashier", "1111")
+    screen = open_screen(qtbot, make_selling(replica, who=sam), ui_tasks)
+    screen.person_changed(sam.actor)
+    assert all(button.isEnabled() for button in screen.buttons.values())  # voids ask for a manager
+
+    cashier = MATRIX[Role.CASHIER]
+    monkeypatch.setitem(cashier, Permission.PARK_CART, Outcome.REFUSED)
+    monkeypatch.setitem(cashier, Permission.RETURN_WITH_RECEIPT, Outcome.REFUSED)
+    screen.person_changed(sam.actor)
+    greyed = {key for key, button in screen.buttons.items() if not button.isEnabled()}
+    assert greyed == {"F7"}  # F9 stays: a refund without a receipt may still be approved
+    monkeypatch.setitem(cashier, Permission.REFUND_WITHOUT_RECEIPT, Outcome.REFUSED)
+    screen.person_changed(sam.actor)
+    assert {key for key, button in screen.buttons.items() if not button.isEnabled()} == {"F7", "F9"}
+    screen.person_changed(None)  # the till locked: nothing is refused to nobody
+    assert all(button.isEnabled() for button in screen.buttons.values())
 
 
 def test_the_audit_log_is_for_managers(qtbot, replica, ui_tasks, tmp_path):

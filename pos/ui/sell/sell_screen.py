@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.errors import sentence
-from pos.domain.permissions import Outcome, Permission
+from pos.domain.permissions import Outcome, Permission, refused_outright
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.printing.problem_bar import PrintProblemBar
 from pos.ui.printing.receipt_printing import ReceiptPrinting
@@ -63,6 +63,18 @@ FUNCTION_KEYS = (
     ("F12", "Pay", "open_payment"),
     ("Ctrl+Del", "Void sale", "void_sale"),
 )
+# What each key does in the services' terms: a key is greyed for a person refused all of them
+# (one that needs a manager stays enabled and asks for one). Keys not listed are open to everyone.
+KEY_PERMISSIONS: dict[str, tuple[Permission, ...]] = {
+    "F4": (Permission.DISCOUNT_LINE,),
+    "F5": (Permission.DISCOUNT_CART,),
+    "Del": (Permission.VOID_LINE,),
+    "F7": (Permission.PARK_CART,),
+    "F8": (Permission.RESUME_CART,),
+    "F9": (Permission.RETURN_WITH_RECEIPT, Permission.REFUND_WITHOUT_RECEIPT),
+    "F12": (Permission.SELL,),
+    "Ctrl+Del": (Permission.VOID_SALE,),
+}
 COLUMN_WIDTHS = (None, 70, 120, 150, 130)
 NO_SHIFT = ("No shift is open on this till, so nothing can be sold yet. Ctrl+Shift+O opens one with a "
             "float count (F12 offers it too).")
@@ -410,11 +422,11 @@ class SellScreen(QWidget):
 
     def person_changed(self, actor: Any) -> None:
         """Someone signed in (or the till locked): grey what their role may never do here."""
+        for key, permissions in KEY_PERMISSIONS.items():
+            greyed = actor is not None and all(refused_outright(actor.role, p) for p in permissions)
+            self.buttons[key].setEnabled(not greyed)
         decision = self.decide(Permission.SELL) if actor is not None else None
-        refused = decision is not None and decision.outcome is Outcome.REFUSED
-        for key in ("F12", "F9", "F4", "F5", "F7", "Del", "Ctrl+Del"):
-            self.buttons[key].setEnabled(not refused)
-        if refused and decision is not None:
+        if decision is not None and decision.outcome is Outcome.REFUSED:
             self.show_message(f"{sentence(decision.reason)}: this till sells for "
                               "cashiers and managers.", "info")  # fmt: skip
 
