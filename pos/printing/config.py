@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pos.domain.errors import DomainError
+from pos.domain.locales import checked_locale
+
 KINDS = {
     "network": "Network (raw TCP, port 9100)",
     "usb": "USB (ESC/POS)",
@@ -64,7 +67,7 @@ class ReceiptLook:
     tax_id: str = ""
     logo: str = ""  # path of an image file
     footer: str = "Thank you!"
-    locale: str = "en_GB"
+    locale: str = ""  # how amounts are written ("de_DE": 19,99 €); empty: as on this till's screen
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,13 @@ def check_look(look: ReceiptLook, *, check_files: bool = True) -> ReceiptLook:
         check_image(logo)
     if len(look.address) > 500 or len(look.footer) > 500 or len(look.tax_id) > 64:
         raise PrinterSettingsError("The receipt header and footer take at most 500 characters each.")
-    return replace(look, logo=logo, tax_id=look.tax_id.strip())
+    locale = look.locale.strip()
+    if locale:
+        try:
+            locale = checked_locale(locale)
+        except DomainError as exc:
+            raise PrinterSettingsError(f"Money format: {exc}") from None
+    return replace(look, logo=logo, tax_id=look.tax_id.strip(), locale=locale)
 
 
 def check_image(path: str) -> None:

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 
+from pos.domain.locales import system_locale
 from pos.domain.money import Money
 from pos.printing.document import DocLine, PrintDocument
-
-DEFAULT_LOCALE = "en_GB"
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,9 @@ Block = Text | Rule | Gap | Barcode | Logo
 class MoneyText:
     """Formats Money for paper in a locale ("€19.99", "19,99 €"); repeated amounts are cached."""
 
-    def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
-        self.locale = locale
+    def __init__(self, locale: str = "") -> None:
+        """`locale`: babel's name ("de_DE"); empty: the till's own (pos.domain.locales)."""
+        self.locale = locale or system_locale()
         self._cached = lru_cache(maxsize=1024)(self._format)
 
     def __call__(self, amount: Money) -> str:

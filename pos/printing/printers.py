@@ -39,7 +39,7 @@ class Printed:
 class DocumentPrinter:
     """Thread-safe for one job at a time (the print worker is a single thread)."""
 
-    def __init__(self, locale: str = "en_GB", system: SystemPrint | None = None) -> None:
+    def __init__(self, locale: str = "", system: SystemPrint | None = None) -> None:
         self._escpos = EscposRenderer()
         self._system = system
         self._money = MoneyText(locale)

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import locale as pylocale
 import logging
 from decimal import Decimal
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal
 
 from pos.domain.currency import exponent
+from pos.domain.locales import system_locale
 
 log = logging.getLogger(__name__)
-
-FALLBACK_LOCALE = "en_GB"
-
-
-def system_locale() -> str:
-    """The person's locale for formatting, falling back to en_GB on machines set to C/POSIX."""
-    name = pylocale.getlocale(pylocale.LC_NUMERIC)[0] or pylocale.getlocale()[0]
-    if not name or name in ("C", "POSIX"):
-        return FALLBACK_LOCALE
-    try:
-        Locale.parse(name)
-    except (UnknownLocaleError, ValueError):
-        return FALLBACK_LOCALE
-    return name
-
 
 class MoneyFormatter:
     """Formats integer minor units of one currency: 1999 EUR -> '€19.99' (en) or '19,99 €' (de)."""

@@ -118,3 +118,38 @@ def test_the_printer_a_message_is_about_is_shown(qtbot: Any, replica: Any, tmp_p
     assert dialog.printer_list.currentRow() == 0 and dialog.address.text() == "10.0.0.5:0"
     assert dialog.error.text().startswith("Counter: '10.0.0.5:0' is not a network address")
     assert settings.path.read_text(encoding="utf-8") == before
+
+
+def test_receipts_write_money_in_the_locale_chosen(qtbot: Any, replica: Any, tmp_path: Path) -> None:
+    server = PrinterServer()
+    try:
+        dialog, settings = open_dialog(qtbot, replica, tmp_path, PrinterConfig(name="Counter",
+                                                                              address=server.address))
+        assert dialog.money_locale.text() == ""  # until chosen: as on the till's screen
+        before = settings.path.read_text(encoding="utf-8")
+        dialog.money_locale.setText("Deutsch")
+        assert dialog.money_sample.text() == "not a locale (e.g. de_DE)"
+        dialog.save()
+        assert "Money format: 'Deutsch' is not a locale" in dialog.error.text()
+        assert settings.path.read_text(encoding="utf-8") == before and dialog.isVisible()
+
+        dialog.money_locale.setText("de-de")
+        assert dialog.money_sample.text() == "1.234,56 (de_DE)"
+        save_png(qtbot, dialog, "printer-settings-money-format")
+        dialog.save()
+        assert Settings.load(tmp_path).printing.look.locale == "de_DE"
+        dialog, _settings = open_dialog_again(qtbot, dialog.service)
+        assert dialog.money_locale.text() == "de_DE"
+        dialog.test_print()
+        (job,) = server.wait_jobs(1)
+        # 12,34 EUR: a no-break space, then the euro sign (cp858)
+        assert b"12,34\xff\xd5" in job.data and b"12.34" not in job.data
+    finally:
+        server.stop()
+
+
+def open_dialog_again(qtbot: Any, service: PrintService) -> tuple[Any, None]:
+    dialog = PrinterSettingsDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog, None

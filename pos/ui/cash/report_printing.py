@@ -46,5 +46,6 @@ def print_report(printing: Any, document: PrintDocument, pdf_folder: Path | None
     while path.exists():
         counter += 1
         path = pdf_folder / f"{stem}-{counter}.pdf"
-    path.write_bytes(DocumentPrinter().pdf_bytes(document, "a4"))
+    locale = printing.settings.look.locale if printing is not None else ""
+    path.write_bytes(DocumentPrinter(locale).pdf_bytes(document, "a4"))
     return f"{document.title} saved as a PDF: {path}"

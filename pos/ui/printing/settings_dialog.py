@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import DomainError
+from pos.domain.locales import checked_locale, system_locale
 from pos.printing.config import (
     CODE_PAGES,
     DOCUMENTS,
@@ -102,11 +106,19 @@ class PrinterSettingsDialog(QDialog):
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo, 1)
         logo_row.addWidget(browse)
+        self.money_locale = QLineEdit(self)
+        self.money_locale.setPlaceholderText(f"as on this till's screen ({system_locale()})")
+        self.money_sample = QLabel(self)
+        self.money_locale.textChanged.connect(self._show_money_sample)
+        money_row = QHBoxLayout()
+        money_row.addWidget(self.money_locale, 1)
+        money_row.addWidget(self.money_sample)
         look = QFormLayout()
         look.addRow("Address", self.look_address)
         look.addRow("Tax ID", self.tax_id)
         look.addRow("Logo", logo_row)
         look.addRow("Footer", self.footer)
+        look.addRow("Money format", money_row)
         self.routes = {doc: QComboBox(self) for doc in DOCUMENTS}
         routes = QFormLayout()
         for doc, combo in self.routes.items():
@@ -180,6 +192,8 @@ class PrinterSettingsDialog(QDialog):
         self.tax_id.setText(look.tax_id)
         self.logo.setText(look.logo)
         self.footer.setPlainText(look.footer)
+        self.money_locale.setText(look.locale)
+        self._show_money_sample()
         if self.printers:
             self.printer_list.setCurrentRow(0)
 
@@ -262,6 +276,16 @@ class PrinterSettingsDialog(QDialog):
             self.printer_list.takeItem(row)
             self._refresh_routes(None)
 
+    def _show_money_sample(self) -> None:
+        """How receipts will write an amount in the locale typed (or say it is not one)."""
+        text = self.money_locale.text().strip()
+        try:
+            locale = checked_locale(text) if text else system_locale()
+        except DomainError:
+            self.money_sample.setText("not a locale (e.g. de_DE)")
+            return
+        self.money_sample.setText(f"{format_decimal(Decimal('1234.56'), locale=locale)} ({locale})")
+
     def _choose_logo(self) -> None:
         images = "Images (*.png *.jpg *.jpeg *.gif *.bmp)"
         path, _ = QFileDialog.getOpenFileName(self, "Receipt logo", "", images)
@@ -273,7 +297,7 @@ class PrinterSettingsDialog(QDialog):
         routes = {doc: box.currentText() for doc, box in self.routes.items() if box.currentText() != NONE}
         look = ReceiptLook(address=self.look_address.toPlainText(), tax_id=self.tax_id.text(),
                            logo=self.logo.text(), footer=self.footer.toPlainText(),
-                           locale=self.service.settings.look.locale)
+                           locale=self.money_locale.text())
         return PrintingSettings(tuple(self.printers), routes, look, self.service.settings.auto_print)
 
     # --- actions ------------------------------------------------------------------------------------
