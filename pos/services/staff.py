@@ -126,18 +126,19 @@ class StaffService:
         return Actor(staff_id, name, Role(role))
 
     def _failed(self, staff_id: str, name: str, failures: int, now: datetime) -> NoReturn:
-        locked_until = None
+        locked_until, lock = None, timedelta(0)
         if failures >= MAX_FAILURES:
-            seconds = min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS)
-            locked_until = format_timestamp(now + timedelta(seconds=seconds))
+            lock = timedelta(seconds=min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS))
+            locked_until = format_timestamp(now + lock)
         with write_transaction(self._till) as con:
             _store_failure(con, staff_id, failures, locked_until)
             if locked_until:
                 record(con, actor=None, action="staff.locked_out", at=now, subject=name,
                        after={"failures": failures, "locked_until": locked_until})  # fmt: skip
         if locked_until:
+            # How long, not until when: the stored time is UTC, and the till's clock may be any zone.
             raise SignInRefused(
-                f"wrong PIN for {name}, {failures} in a row: locked until {locked_until[11:19]} UTC"
+                f"wrong PIN for {name}, {failures} in a row: locked for {_duration(lock)}, or ask a manager"
             )
         left = MAX_FAILURES - failures
         raise SignInRefused(
