@@ -172,7 +172,7 @@ class PrintService:
 
     def run(self, job: PrintJob) -> PrintResult:
         """Print `job` now on the printer its purpose goes to (settings may have changed since)."""
-        printer = self._settings.printer_for(job.purpose) or self._settings.printer(job.printer)
+        printer = self._printer_of(job)
         if printer is None:
             return PrintResult(job, False, f"{job.label} was not printed: no printer is set up for the "
                                f"{job.purpose}. Choose one in Printer settings.")
@@ -188,6 +188,9 @@ class PrintService:
             return PrintResult(retry, False, f"{job.label} was not printed. {exc}")
         where = f" ({printed.path})" if printed.path else ""
         return PrintResult(job, True, f"{job.label} printed on {printer.name}{where}.", printed)
+
+    def _printer_of(self, job: PrintJob) -> PrinterConfig | None:
+        return self._settings.printer_for(job.purpose) or self._settings.printer(job.printer)
 
     # --- print later --------------------------------------------------------------------------------
 
@@ -242,12 +245,27 @@ class PrintService:
         return jobs
 
     def print_held(self) -> list[PrintResult]:
-        """Print every held job in order; those that fail again stay held."""
+        """Print every held job in order; those that fail again stay held.
+
+        After a printer fails one, the jobs behind it for that printer are not tried: each would
+        wait out the same connect timeout (a printer switched off: seconds each) to fail the same way.
+        """
         receipts = self._held_receipts()
         with self._lock:  # taken and cleared at once: a job held meanwhile waits for the next time
             memory, self._held = self._held, []
         jobs = receipts + memory
-        results = [self.run(job) for job in jobs]
+        results: list[PrintResult] = []
+        failed: dict[str, str] = {}  # printer name -> the label of the job it did not print
+        for job in jobs:
+            printer = self._printer_of(job)
+            if printer is not None and printer.name in failed:
+                results.append(PrintResult(job, False, f"{job.label} was not tried: {printer.name} did not "
+                                           f"print {failed[printer.name]} before it. It stays held."))
+                continue
+            result = self.run(job)
+            if not result.ok and printer is not None:
+                failed[printer.name] = job.label
+            results.append(result)
         for result in results:
             if result.ok and result.job.purpose == "receipt" and result.job.document.number:
                 self._release(result.job.document.number)

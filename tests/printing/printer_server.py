@@ -28,6 +28,7 @@ class PrinterServer:
     cut_after: int = 24
     delay_s: float = 1.0
     jobs: list[Job] = field(default_factory=list)
+    connections: int = 0  # every connection taken, whatever became of it
 
     def __post_init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -69,6 +70,7 @@ class PrinterServer:
                 continue
             except OSError:
                 return
+            self.connections += 1
             with conn:
                 self._take(conn)
 

@@ -124,6 +124,26 @@ def test_print_later_holds_receipts_until_the_printer_is_back(replica: Any) -> N
         server.stop()
 
 
+def test_a_printer_that_fails_a_held_receipt_is_not_tried_again_for_the_rest(replica: Any) -> None:
+    server = PrinterServer(mode="off")
+    try:
+        service = service_for(replica, network_printer(server))
+        sales = [sell(replica, cash=False, items=1) for _ in range(3)]
+        for sale in sales:
+            service.hold(service.print_sale(sale.payload).job)
+        server.switch_on("cut_off")  # back, but it drops each receipt part-way
+        results = service.print_held()
+        assert [r.ok for r in results] == [False, False, False] and server.connections == 1
+        assert results[1].message == (f"Receipt {sales[1].number} was not tried: Counter did not print "
+                                      f"Receipt {sales[0].number} before it. It stays held.")
+        assert [job.document.number for job in service.held()] == [s.number for s in sales]
+        server.mode = "ok"
+        assert [r.ok for r in service.print_held()] == [True, True, True] and service.held() == []
+        assert len(server.wait_jobs(3)) == 3
+    finally:
+        server.stop()
+
+
 def test_unknown_number_and_no_receipt_printer_are_clear(replica: Any, printer_server: Any) -> None:
     import pytest
 
