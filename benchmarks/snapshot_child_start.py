@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from pos.settings import TOKEN_ENV  # noqa: E402
 from pos.snapshot_child import COMMAND, child_command  # noqa: E402
+from pos.store.database import open_replica  # noqa: E402
 from tests.fixtures.shop_server import make_live_shop  # noqa: E402
 
 
@@ -37,6 +38,7 @@ def main() -> None:
         folder = Path(tmp)
         shop = make_live_shop(folder / "shop", 50)
         try:
+            open_replica(folder / "replica.sqlite3").dispose()  # as the app opens it before any sync
             env = {**os.environ, TOKEN_ENV: shop.device_token}
             command = [*child_command(), COMMAND, str(folder / "replica.sqlite3"), shop.url]
             walls = []

@@ -120,14 +120,18 @@ def _read_lines(child: subprocess.Popen[str], lines: queue.Queue[str | None]) ->
 
 def child_main(argv: Sequence[str]) -> int:
     """`countertop _snapshot-child REPLICA URL`: pull until caught up, printing progress as JSON."""
-    from pos.store.database import open_replica
+    from pos.store.database import ReplicaSchemaError, open_replica
     from pos.store.replica import SqliteReplica
     from sync.connectors.countertop import CountertopConnector
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     replica_path, url = argv
     token = os.environ.get(TOKEN_ENV, "")
-    engine = open_replica(Path(replica_path))
+    try:
+        engine = open_replica(Path(replica_path), migrate=False)  # the app migrated it
+    except ReplicaSchemaError as exc:
+        _say({"error": "protocol", "message": str(exc)})
+        return 1
     bus = EventBus()
     bus.subscribe(_print_progress)
     connector = CountertopConnector(url, token)

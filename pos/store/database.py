@@ -15,16 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 
 from pos.store import staging, till_file
 from pos.store.indexes import missing_indexes
+
+if TYPE_CHECKING:  # alembic is imported where migrations run: the snapshot child never needs it
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +46,19 @@ class ReplicaSchemaError(RuntimeError):
     """The replica file cannot be used by this version of Countertop (e.g. written by a newer one)."""
 
 
-def open_replica(path: Path) -> Engine:
+def open_replica(path: Path, *, migrate: bool = True) -> Engine:
     """Create or open the replica at `path` and its till file, bring both schemas to the current
     version, return the replica's engine (`pos.store.till_file.till_engine` gives the till file's).
 
     An existing file whose schema is behind is copied to `<name>.backup-<revision>-<UTC time>` first.
+    `migrate=False` is for a process started by one that opened the replica already (the snapshot
+    child): both files must have a schema, which is taken as current, and alembic (a tenth of a
+    second of imports) is never loaded. ReplicaSchemaError if a file has none.
     """
     path = Path(path)
+    if not migrate:
+        for file in (path, till_file.till_path(path)):
+            _require_schema(file)
     path.parent.mkdir(parents=True, exist_ok=True)
     till = till_file.till_path(path)
     # Each connection attaches the other file read-only, so both must exist first.
@@ -62,8 +67,9 @@ def open_replica(path: Path) -> Engine:
     till_engine = _engine(till, attach=(till_file.REPLICA_ATTACHED, path), cache_kib=TILL_CACHE_KIB)
     engine = _engine(path, attach=(till_file.ATTACHED, till), cache_kib=CACHE_KIB)
     try:
-        _upgrade(till_engine, till, TILL_MIGRATIONS_DIR)
-        _upgrade(engine, path, MIGRATIONS_DIR, till=till)
+        if migrate:
+            _upgrade(till_engine, till, TILL_MIGRATIONS_DIR)
+            _upgrade(engine, path, MIGRATIONS_DIR, till=till)
         _build_missing_indexes(engine, path)
         _drop_leftover_staging(engine)
     except Exception:
@@ -73,6 +79,21 @@ def open_replica(path: Path) -> Engine:
     till_file.remember_till_engine(engine, till_engine)
     event.listen(engine, "engine_disposed", lambda _engine: till_engine.dispose())
     return engine
+
+
+def _require_schema(path: Path) -> None:
+    problem = f"The file {path} was not opened by Countertop before: open it in the app first."
+    if not path.is_file():
+        raise ReplicaSchemaError(problem)
+    con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    finally:
+        con.close()
+    if row is None:
+        raise ReplicaSchemaError(problem)
 
 
 def _create_wal_file(path: Path, page_size: int) -> None:
@@ -211,12 +232,16 @@ def _begin(connection: Connection) -> None:
 
 
 def alembic_config(directory: Path = MIGRATIONS_DIR) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(directory))
     return config
 
 
 def head_revision(directory: Path = MIGRATIONS_DIR) -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(directory)).get_current_head()
     assert head is not None, f"{directory} has no revisions"
     return head
@@ -224,6 +249,8 @@ def head_revision(directory: Path = MIGRATIONS_DIR) -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision of the engine's own file (`main`, never the attached one)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table_schema": "main"})
         return context.get_current_revision()
@@ -231,6 +258,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade_to(engine: Engine, revision: str, directory: Path = MIGRATIONS_DIR) -> None:
     """Run migrations up to `revision` in one transaction (tests build old databases with it)."""
+    from alembic import command
+
     config = alembic_config(directory)
     with engine.connect() as plain, plain.execution_options(begin_mode="IMMEDIATE").begin() as tx:
         config.attributes["connection"] = tx.connection
@@ -238,6 +267,8 @@ def upgrade_to(engine: Engine, revision: str, directory: Path = MIGRATIONS_DIR) 
 
 
 def _upgrade(engine: Engine, path: Path, directory: Path, *, till: Path | None = None) -> None:
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(alembic_config(directory))
     head = head_revision(directory)
     current = current_revision(engine)

@@ -20,7 +20,7 @@ from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncCancelled, SyncEngine
 from sync.events import EventBus, ProblemReported, SnapshotProgress, SyncEvent
-from sync.ports import AuthError, SnapshotCut
+from sync.ports import AuthError, ProtocolError, SnapshotCut
 from sync.protocol import ENTITIES
 from tests.fixtures.shop_server import LiveShop
 from tests.sync.crafted_shop import ScriptedShop, ndjson_answer, product_doc, snapshot_lines
@@ -111,6 +111,21 @@ def test_a_snapshot_cut_short_in_the_child_is_reported_as_such(
     assert [e.kind for e in seen if isinstance(e, ProblemReported)] == ["snapshot"]
     state = engine.replica.sync_state()
     assert state.cursor is None and "location" in state.snapshot_done and "product" not in state.snapshot_done
+
+
+def test_the_child_refuses_a_replica_the_app_never_opened_and_creates_nothing(
+    tmp_path: Path, live_shop: LiveShop
+) -> None:
+    folder = tmp_path / "till"
+    folder.mkdir()
+    path = folder / "replica.sqlite3"  # the app opens (and migrates) it before any sync: not here
+    runner = ChildSnapshot(path, live_shop.url, live_shop.device_token)
+    with pytest.raises(ProtocolError, match="was not opened by Countertop before"):
+        runner(lambda _event: None, threading.Event())
+    assert list(folder.iterdir()) == []
+    path.write_bytes(b"")  # a file, but no schema in it
+    with pytest.raises(ProtocolError, match="was not opened by Countertop before"):
+        runner(lambda _event: None, threading.Event())
 
 
 def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop: LiveShop) -> None:
