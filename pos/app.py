@@ -72,6 +72,7 @@ class ShopSession:
     summary: ShopSummary | None = None  # read off the UI thread before the window opens
     last_success_at: str | None = None
     snapshot_in_child: bool = False  # snapshot runs load in a child process (pos.snapshot_child)
+    runner: ChildSnapshot | None = field(default=None, repr=False)  # the engine's, when in a child
     _closed: bool = field(default=False, repr=False)
 
     def renew_engine(self, token: str | None = None) -> SyncEngine:
@@ -83,8 +84,10 @@ class ShopSession:
         if token:
             self.token = token
         self.sync.connector.close()
-        runner = _runner(self.sync_db, self.connection, self.token, self.snapshot_in_child)
-        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus, runner)
+        if self.runner is not None:
+            self.runner.close()
+        self.runner = _runner(self.sync_db, self.connection, self.token, self.snapshot_in_child)
+        self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus, self.runner)
         return self.sync
 
     def nudge(self) -> None:
@@ -99,6 +102,8 @@ class ShopSession:
             return
         self._closed = True
         self.sync.connector.close()
+        if self.runner is not None:
+            self.runner.close()
         self.sync_db.dispose()
         self.ui_db.dispose()
 
@@ -122,12 +127,18 @@ def open_session(
     runner = _runner(sync_db, connection, token, snapshot_in_child)
     engine = _sync_engine(sync_db, connection, token, bus, runner)
     return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token,
-                       snapshot_in_child=snapshot_in_child)  # fmt: skip
+                       snapshot_in_child=snapshot_in_child, runner=runner)  # fmt: skip
 
 
-def _runner(sync_db: Engine, connection: ShopConnection, token: str, in_child: bool) -> SnapshotRunner | None:
-    """The window's snapshot runs load in a child process (pos.snapshot_child); headless ones here."""
-    return ChildSnapshot(Path(str(sync_db.url.database)), connection.url, token) if in_child else None
+def _runner(sync_db: Engine, connection: ShopConnection, token: str, in_child: bool) -> ChildSnapshot | None:
+    """The window's snapshot runs load in a child process (pos.snapshot_child); headless ones here.
+
+    A replica never loaded gets its child started now, while the window opens (ChildSnapshot spare).
+    """
+    if not in_child:
+        return None
+    never_loaded = SqliteReplica(sync_db).sync_state().cursor is None
+    return ChildSnapshot(Path(str(sync_db.url.database)), connection.url, token, spare=never_loaded)
 
 
 def _sync_engine(

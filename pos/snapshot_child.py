@@ -11,6 +11,11 @@ replica is crash-safe (a kill leaves whole chunks and the entity not done; the n
 
 The child prints one JSON object per line: {"progress": [entity, done, total, index, count]},
 then {"done": {entity: documents}} or {"error": kind, "message": text}.
+
+Nearly all of a child's start is imports (~0.4 s). When a snapshot is about to be needed (a replica
+never loaded), `ChildSnapshot(..., spare=True)` starts the child at once with `--wait`: it imports
+everything, then waits for "go" on its standard input, so the first sync does not wait for the
+imports. A spare never told to go ends when its input closes (`close()`, or the app exiting).
 """
 
 from __future__ import annotations
@@ -48,18 +53,69 @@ def child_command() -> list[str]:
 
 
 class ChildSnapshot:
-    """A `snapshot_runner` for sync.engine.SyncEngine."""
+    """A `snapshot_runner` for sync.engine.SyncEngine; `spare`: start a child now (module docstring)."""
 
-    def __init__(self, replica_path: Path, url: str, token: str) -> None:
+    def __init__(self, replica_path: Path, url: str, token: str, *, spare: bool = False) -> None:
         self._path, self._url, self._token = Path(replica_path), url, token
+        self._spare: tuple[subprocess.Popen[str], Any] | None = None
+        self._lock = threading.Lock()
+        if spare:
+            self._spare = self._start(wait=True)
+
+    @property
+    def has_spare(self) -> bool:
+        with self._lock:
+            return self._spare is not None and self._spare[0].poll() is None
+
+    def _start(self, *, wait: bool) -> tuple[subprocess.Popen[str], Any]:
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it with the child)
+        try:
+            child = subprocess.Popen(
+                [*child_command(), COMMAND, str(self._path), self._url, *(["--wait"] if wait else [])],
+                stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.PIPE if wait else subprocess.DEVNULL,
+                env={**os.environ, TOKEN_ENV: self._token}, text=True,
+            )  # fmt: skip
+        except BaseException:
+            errors.close()
+            raise
+        return child, errors
+
+    def _take(self) -> tuple[subprocess.Popen[str], Any]:
+        """The spare child told to go, if it is still there; else a child started now."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            child, errors = spare
+            try:
+                assert child.stdin is not None
+                child.stdin.write("go\n")
+                child.stdin.close()
+                return spare
+            except OSError:  # it died waiting: a fresh one
+                child.kill()
+                child.wait()
+                errors.close()
+        return self._start(wait=False)
+
+    def close(self) -> None:
+        """End a spare child that was never used (its input closes: it exits without a word)."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            child, errors = spare
+            try:
+                if child.stdin is not None:
+                    child.stdin.close()
+                child.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                child.kill()
+                child.wait()
+            finally:
+                errors.close()
 
     def __call__(self, emit: Callable[[SyncEvent], None], cancelled: threading.Event) -> dict[str, int]:
-        env = {**os.environ, TOKEN_ENV: self._token}
-        with tempfile.TemporaryFile() as errors:
-            child = subprocess.Popen(
-                [*child_command(), COMMAND, str(self._path), self._url],
-                stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL, env=env, text=True,
-            )  # fmt: skip
+        child, errors = self._take()
+        with errors:
             lines: queue.Queue[str | None] = queue.Queue()
             reader = threading.Thread(target=_read_lines, args=(child, lines), daemon=True)
             reader.start()
@@ -125,7 +181,9 @@ def child_main(argv: Sequence[str]) -> int:
     from sync.connectors.countertop import CountertopConnector
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    replica_path, url = argv
+    replica_path, url, *flags = argv
+    if "--wait" in flags and sys.stdin.readline().strip() != "go":
+        return 0  # a spare the app did not need: its input closed
     token = os.environ.get(TOKEN_ENV, "")
     try:
         engine = open_replica(Path(replica_path), migrate=False)  # the app migrated it

@@ -27,9 +27,9 @@ from tests.sync.crafted_shop import ScriptedShop, ndjson_answer, product_doc, sn
 from tests.sync.replica_dump import assert_same_docs, replica_docs, server_docs
 
 
-def _engine(path: Path, url: str, token: str, bus: EventBus) -> SyncEngine:
+def _engine(path: Path, url: str, token: str, bus: EventBus, *, spare: bool = False) -> SyncEngine:
     db = open_replica(path)
-    runner = ChildSnapshot(path, url, token)
+    runner = ChildSnapshot(path, url, token, spare=spare)
     return SyncEngine(SqliteReplica(db), CountertopConnector(url, token), bus, snapshot_runner=runner)
 
 
@@ -40,12 +40,13 @@ def events() -> Iterator[tuple[EventBus, list[SyncEvent]]]:
     yield bus, seen
 
 
+@pytest.mark.parametrize("spare", [False, True], ids=["started-when-needed", "spare"])
 def test_a_first_sync_in_a_child_ends_identical_to_the_shop(
-    tmp_path: Path, live_shop: LiveShop, events
+    tmp_path: Path, live_shop: LiveShop, events, spare: bool
 ) -> None:
     bus, seen = events
     path = tmp_path / "replica.sqlite3"
-    engine = _engine(path, live_shop.url, live_shop.device_token, bus)
+    engine = _engine(path, live_shop.url, live_shop.device_token, bus, spare=spare)
     report = engine.pull_once()
     assert report.snapshot["product"] == 50 and set(report.snapshot) == set(ENTITIES)
     assert_same_docs(replica_docs(path), server_docs(live_shop.url, live_shop.device_token))
@@ -128,6 +129,21 @@ def test_the_child_refuses_a_replica_the_app_never_opened_and_creates_nothing(
         runner(lambda _event: None, threading.Event())
 
 
+def test_an_unused_spare_child_ends_when_closed_and_touches_nothing(
+    tmp_path: Path, live_shop: LiveShop
+) -> None:
+    path = tmp_path / "replica.sqlite3"
+    open_replica(path).dispose()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    runner = ChildSnapshot(path, live_shop.url, live_shop.device_token, spare=True)
+    assert runner.has_spare
+    child = runner._spare[0]  # type: ignore[index]
+    runner.close()
+    assert child.returncode == 0 and not runner.has_spare  # it read the end of its input and left
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no scratch file either
+    assert SqliteReplica(open_replica(path)).sync_state().cursor is None  # it loaded nothing
+
+
 def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop: LiveShop) -> None:
     from pos.app import open_shop
     from pos.settings import Settings, ShopConnection
@@ -137,11 +153,15 @@ def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop
     session = open_shop(settings, connection, live_shop.device_token, report=lambda _text: None)
     try:
         assert isinstance(session.sync._snapshot_runner, ChildSnapshot)
-        assert isinstance(
-            session.renew_engine("new-token")._snapshot_runner, ChildSnapshot
-        )  # resume, reconnect
+        assert session.runner is not None and session.runner.has_spare  # never loaded: started already
+        spare = session.runner
+        assert session.sync.pull_once().snapshot["product"] == 50  # through the spare
+        assert not spare.has_spare
+        renewed = session.renew_engine("new-token")._snapshot_runner  # resume, reconnect
+        assert isinstance(renewed, ChildSnapshot) and not renewed.has_spare  # loaded: none waiting
     finally:
         session.close()
+    assert session.runner is None or not session.runner.has_spare
 
 
 class _SlowStdout:
