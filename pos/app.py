@@ -124,8 +124,16 @@ def open_session(
         ui_db.dispose()
         raise
     bus = EventBus()
-    runner = _runner(sync_db, connection, token, snapshot_in_child)
-    engine = _sync_engine(sync_db, connection, token, bus, runner)
+    runner = None
+    try:
+        runner = _runner(sync_db, connection, token, snapshot_in_child)
+        engine = _sync_engine(sync_db, connection, token, bus, runner)
+    except Exception:
+        if runner is not None:
+            runner.close()
+        sync_db.dispose()
+        ui_db.dispose()
+        raise
     return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token,
                        snapshot_in_child=snapshot_in_child, runner=runner)  # fmt: skip
 

@@ -59,8 +59,12 @@ class ChildSnapshot:
         self._path, self._url, self._token = Path(replica_path), url, token
         self._spare: tuple[subprocess.Popen[str], Any] | None = None
         self._lock = threading.Lock()
+        self.last_pid: int | None = None  # the child that ran the last snapshot
         if spare:
-            self._spare = self._start(wait=True)
+            try:
+                self._spare = self._start(wait=True)
+            except OSError as exc:  # only speed is lost: the run starts its child when it comes
+                log.warning("could not start a spare snapshot child: %s", exc)
 
     @property
     def has_spare(self) -> bool:
@@ -98,23 +102,20 @@ class ChildSnapshot:
         return self._start(wait=False)
 
     def close(self) -> None:
-        """End a spare child that was never used (its input closes: it exits without a word)."""
+        """End a spare child that was never used, at once: until told to go it has opened nothing."""
         with self._lock:
             spare, self._spare = self._spare, None
         if spare is not None:
             child, errors = spare
-            try:
-                if child.stdin is not None:
-                    child.stdin.close()
-                child.wait(5)
-            except (OSError, subprocess.TimeoutExpired):
-                child.kill()
-                child.wait()
-            finally:
-                errors.close()
+            child.kill()
+            child.wait()
+            if child.stdin is not None:
+                child.stdin.close()
+            errors.close()
 
     def __call__(self, emit: Callable[[SyncEvent], None], cancelled: threading.Event) -> dict[str, int]:
         child, errors = self._take()
+        self.last_pid = child.pid
         with errors:
             lines: queue.Queue[str | None] = queue.Queue()
             reader = threading.Thread(target=_read_lines, args=(child, lines), daemon=True)

@@ -61,6 +61,10 @@ class PrinterConfig:
         return self.kind in ESCPOS_KINDS and self.paper != "a4"
 
 
+# 2: ReceiptLook.locale empty means the till's own locale (in format 1 every till saved "en_GB").
+FORMAT = 2
+
+
 @dataclass(frozen=True)
 class ReceiptLook:
     address: str = ""  # several lines
@@ -89,6 +93,7 @@ class PrintingSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "format": FORMAT,
             "printers": [asdict(p) for p in self.printers],
             "routes": dict(self.routes),
             "look": asdict(self.look),
@@ -104,6 +109,10 @@ class PrintingSettings:
         try:
             printers = tuple(PrinterConfig(**p) for p in raw.get("printers") or [])
             look = ReceiptLook(**(raw.get("look") or {}))
+            if _format(raw) < 2 and look.locale == "en_GB":
+                # Written when every till printed en_GB and saved it whatever its own locale was:
+                # nobody chose it, so it means "as on this till's screen" now.
+                look = replace(look, locale="")
         except TypeError as exc:
             raise PrinterSettingsError(f"'printing' has an unknown or missing field: {exc}") from None
         routes = raw.get("routes") or {}
@@ -112,6 +121,13 @@ class PrintingSettings:
         settings = cls(printers, {str(k): str(v) for k, v in routes.items()}, look,
                        bool(raw.get("auto_print", True)), bool(raw.get("configured", False)))
         return check_printing(settings, check_files=False)
+
+
+def _format(raw: dict[str, Any]) -> int:
+    value = raw.get("format", 1)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PrinterSettingsError(f"'printing.format' must be a whole number, not {value!r}")
+    return value
 
 
 def parse_host_port(text: str) -> tuple[str, int]:

@@ -10,6 +10,7 @@ on the driver connection so that a writer never fails half-way on a lock upgrade
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,13 @@ def open_replica(path: Path, *, migrate: bool = True) -> Engine:
 
     An existing file whose schema is behind is copied to `<name>.backup-<revision>-<UTC time>` first.
     `migrate=False` is for a process started by one that opened the replica already (the snapshot
-    child): both files must have a schema, which is taken as current, and alembic (a tenth of a
-    second of imports) is never loaded. ReplicaSchemaError if a file has none.
+    child): both files must be at this code's schema already, and alembic (a tenth of a second of
+    imports) is never loaded. ReplicaSchemaError if a file is not.
     """
     path = Path(path)
     if not migrate:
-        for file in (path, till_file.till_path(path)):
-            _require_schema(file)
+        _require_schema(path, MIGRATIONS_DIR)
+        _require_schema(till_file.till_path(path), TILL_MIGRATIONS_DIR)
     path.parent.mkdir(parents=True, exist_ok=True)
     till = till_file.till_path(path)
     # Each connection attaches the other file read-only, so both must exist first.
@@ -81,7 +82,7 @@ def open_replica(path: Path, *, migrate: bool = True) -> Engine:
     return engine
 
 
-def _require_schema(path: Path) -> None:
+def _require_schema(path: Path, directory: Path) -> None:
     problem = f"The file {path} was not opened by Countertop before: open it in the app first."
     if not path.is_file():
         raise ReplicaSchemaError(problem)
@@ -94,6 +95,28 @@ def _require_schema(path: Path) -> None:
         con.close()
     if row is None:
         raise ReplicaSchemaError(problem)
+    head = head_in_files(directory)
+    if row[0] != head:
+        raise ReplicaSchemaError(
+            f"The file {path} has schema version {row[0]!r}, not {head!r} as this Countertop expects "
+            "(was Countertop updated while the app ran?). Restart the app."
+        )
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+def head_in_files(directory: Path = MIGRATIONS_DIR) -> str:
+    """The head revision, read from the migration files without alembic (the revision no other
+    revises); the same as head_revision for the linear histories these folders hold."""
+    revisions, revised = set(), set()
+    for file in (directory / "versions").glob("*.py"):
+        for kind, value in _REVISION.findall(file.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else revised).add(value)
+    heads = revisions - revised
+    if len(heads) != 1:
+        raise ReplicaSchemaError(f"{directory} does not have one head revision: {sorted(heads)}")
+    return heads.pop()
 
 
 def _create_wal_file(path: Path, page_size: int) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from pos.domain import locales
 from pos.domain.errors import DomainError
 from pos.domain.locales import FALLBACK_LOCALE, checked_locale, system_locale
 from pos.domain.money import Money
@@ -21,7 +22,15 @@ def test_what_is_not_a_locale_is_refused_by_name(typed: str) -> None:
         checked_locale(typed)
 
 
-def test_the_till_locale_is_one_money_can_be_written_in() -> None:
-    name = system_locale()  # en_GB on a machine set to C, as CI is
-    assert checked_locale(name) and Money(1999, "EUR").format(name)
-    assert checked_locale(FALLBACK_LOCALE) == "en_GB"
+@pytest.mark.parametrize(
+    ("machine", "used"),
+    [(("de_DE", "UTF-8"), "de_DE"), (("C", None), FALLBACK_LOCALE), ((None, None), FALLBACK_LOCALE),
+     (("xx_XX", "UTF-8"), FALLBACK_LOCALE)],
+)
+def test_the_till_locale_is_the_machines_or_en_gb(
+    monkeypatch: pytest.MonkeyPatch, machine: tuple[str | None, str | None], used: str
+) -> None:
+    # The operating system's setting is the outside world here: set as a machine would have it.
+    monkeypatch.setattr(locales.pylocale, "getlocale", lambda *_category: machine)
+    assert system_locale() == used
+    assert Money(1999, "EUR").format(system_locale()) == ("19,99\xa0€" if used == "de_DE" else "€19.99")

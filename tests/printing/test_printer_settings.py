@@ -107,6 +107,26 @@ def test_a_hand_broken_settings_file_is_reported(tmp_path: Path) -> None:
         Settings.load(tmp_path)
 
 
+def test_settings_saved_before_the_locale_was_chosen_follow_the_till(tmp_path: Path) -> None:
+    settings = Settings(tmp_path)
+    settings.printing = PrintingSettings((GOOD,), {"receipt": "Counter"}, ReceiptLook(locale="en_GB"))
+    settings.save()
+    assert Settings.load(tmp_path).printing.look.locale == "en_GB"  # chosen and saved now: kept
+    import json
+
+    doc = json.loads(saved_text(settings))
+    del doc["printing"]["format"]  # as every till saved it before: "en_GB" whatever its locale
+    settings.path.write_text(json.dumps(doc), encoding="utf-8")
+    assert Settings.load(tmp_path).printing.look.locale == ""  # the till's own from now on
+    doc["printing"]["look"]["locale"] = "fr_FR"  # set by hand back then: a choice, kept
+    settings.path.write_text(json.dumps(doc), encoding="utf-8")
+    assert Settings.load(tmp_path).printing.look.locale == "fr_FR"
+    doc["printing"]["format"] = "two"
+    settings.path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"'printing\.format' must be a whole number, not 'two'"):
+        Settings.load(tmp_path)
+
+
 def test_host_port_parsing() -> None:
     assert parse_host_port("printer.local") == ("printer.local", 9100)
     assert parse_host_port(" 10.0.0.7:9101 ") == ("10.0.0.7", 9101)

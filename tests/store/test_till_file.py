@@ -167,3 +167,11 @@ def test_the_audit_log_refuses_to_be_rewritten(tmp_path: Path) -> None:
         assert con.execute("SELECT action FROM audit_log").fetchall() == [("drawer.open",)]
     finally:
         con.close()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    # The snapshot child checks schemas with it, without importing alembic.
+    from pos.store.database import MIGRATIONS_DIR, TILL_MIGRATIONS_DIR, head_in_files, head_revision
+
+    for directory in (MIGRATIONS_DIR, TILL_MIGRATIONS_DIR):
+        assert head_in_files(directory) == head_revision(directory)

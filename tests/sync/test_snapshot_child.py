@@ -5,6 +5,7 @@ child's failures arrive as the same errors and problems an in-process run gives.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import threading
 import time
@@ -47,7 +48,11 @@ def test_a_first_sync_in_a_child_ends_identical_to_the_shop(
     bus, seen = events
     path = tmp_path / "replica.sqlite3"
     engine = _engine(path, live_shop.url, live_shop.device_token, bus, spare=spare)
+    runner = engine._snapshot_runner
+    spare_pid = runner._spare[0].pid if spare else None  # type: ignore[union-attr]
     report = engine.pull_once()
+    if spare:
+        assert runner.last_pid == spare_pid  # the spare ran it, not a child started meanwhile
     assert report.snapshot["product"] == 50 and set(report.snapshot) == set(ENTITIES)
     assert_same_docs(replica_docs(path), server_docs(live_shop.url, live_shop.device_token))
     progressed = {e.entity for e in seen if isinstance(e, SnapshotProgress)}
@@ -127,6 +132,15 @@ def test_the_child_refuses_a_replica_the_app_never_opened_and_creates_nothing(
     path.write_bytes(b"")  # a file, but no schema in it
     with pytest.raises(ProtocolError, match="was not opened by Countertop before"):
         runner(lambda _event: None, threading.Event())
+    path.unlink()
+    open_replica(path).dispose()
+    with sqlite3.connect(path) as con:  # as if this code were newer than the app that migrated it
+        con.execute("UPDATE alembic_version SET version_num = '0008'")
+    with pytest.raises(ProtocolError, match=r"has schema version '0008', not '0009'.*Restart the app"):
+        runner(lambda _event: None, threading.Event())
+    with sqlite3.connect(path) as con:  # nothing loaded into it
+        assert con.execute("SELECT cursor FROM sync_state").fetchall() == [(None,)]
+        assert con.execute("SELECT count(*) FROM product").fetchone() == (0,)
 
 
 def test_an_unused_spare_child_ends_when_closed_and_touches_nothing(
@@ -139,7 +153,12 @@ def test_an_unused_spare_child_ends_when_closed_and_touches_nothing(
     assert runner.has_spare
     child = runner._spare[0]  # type: ignore[index]
     runner.close()
-    assert child.returncode == 0 and not runner.has_spare  # it read the end of its input and left
+    assert child.returncode is not None and not runner.has_spare
+    orphan = ChildSnapshot(path, live_shop.url, live_shop.device_token, spare=True)
+    waiting = orphan._spare[0]  # type: ignore[index]
+    waiting.stdin.close()  # as when the app dies: its input ends
+    assert waiting.wait(20) == 0  # it left by itself, without a word
+    orphan.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no scratch file either
     assert SqliteReplica(open_replica(path)).sync_state().cursor is None  # it loaded nothing
 
@@ -155,13 +174,13 @@ def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop
         assert isinstance(session.sync._snapshot_runner, ChildSnapshot)
         assert session.runner is not None and session.runner.has_spare  # never loaded: started already
         spare = session.runner
-        assert session.sync.pull_once().snapshot["product"] == 50  # through the spare
-        assert not spare.has_spare
+        spare_pid = spare._spare[0].pid  # type: ignore[index]
+        assert session.sync.pull_once().snapshot["product"] == 50
+        assert spare.last_pid == spare_pid and not spare.has_spare  # the spare loaded it
         renewed = session.renew_engine("new-token")._snapshot_runner  # resume, reconnect
         assert isinstance(renewed, ChildSnapshot) and not renewed.has_spare  # loaded: none waiting
     finally:
         session.close()
-    assert session.runner is None or not session.runner.has_spare
 
 
 class _SlowStdout:
