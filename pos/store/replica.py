@@ -60,9 +60,10 @@ class SqliteReplica:
         self._chunk_docs = chunk_docs
         self._file = Path(str(engine.url.database))
         self._tail: _Tail | None = None
-        # Taken around the write transactions that a first sync's threads (the copies, the products'
-        # last steps) run side by side: a thread waiting for SQLite's write lock polls it with
-        # sleeps of up to 100 ms, and left the lock idle that long after each handover.
+        # Taken around the write transactions of a snapshot load and of the threads it runs beside
+        # it (the copies, the products' last steps): a thread waiting for SQLite's write lock polls
+        # it with sleeps of up to 100 ms, and left the lock idle that long after each handover.
+        # Never held while waiting for anything but SQLite's lock, and never taken twice.
         self._turn = threading.Lock()
 
     # --- connections and transactions ----------------------------------------------------------
@@ -142,7 +143,7 @@ class SqliteReplica:
                 # Only when needed: the write lock may be held by the tail of the previous load,
                 # and this load's staging needs no lock until its first copy.
                 if staging.names(con):
-                    with self._transaction(con):
+                    with self._turn, self._transaction(con):
                         staging.drop_all(con)  # a load cut short earlier left its staging behind
                 if entity == "product":
                     self._discard_unfinished_first_load(con)
@@ -178,7 +179,7 @@ class SqliteReplica:
 
     def _discard_unfinished_first_load(self, con: sqlite3.Connection) -> None:
         # A first sync that stopped part-way left products without search rows: start it over.
-        with self._transaction(con):
+        with self._turn, self._transaction(con):
             if not products.search_is_complete(con):
                 log.info("discarding the products of an unfinished first sync")
                 products.delete_all(con)
@@ -202,7 +203,7 @@ class SqliteReplica:
         """
         indexed = LOAD_INDEXED_TABLES.get(entity, ())
         if indexed:
-            with self._transaction(con):
+            with self._turn, self._transaction(con):
                 indexes.drop_load_indexes(con, indexed)
         first_load = products.FirstLoad(con) if entity == "product" else None
         tables, write = (first_load.TABLES, first_load.write) if first_load else _plain_scratch(entity)
@@ -223,7 +224,7 @@ class SqliteReplica:
         if first_load is None or search is None:  # both or neither: `search` is made for products
             _remove_scratch(path)
             self._build_indexes(con, indexed)
-            with self._transaction(con):
+            with self._turn, self._transaction(con):
                 _mark_done(con, entity, cursor)
             return loaded
         # Marking the products done before their indexes are built is safe: open_replica builds
