@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pos.store import ranks
+from pos.store.scratch_load import SCRATCH_PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ class SearchBuilder:
         self._con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             # Nothing here needs to survive a crash: the load starts over and removes the file.
-            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-32768"):
+            for pragma in (f"page_size={SCRATCH_PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF",
+                           "cache_size=-32768"):
                 self._con.execute(f"PRAGMA {pragma}")
             self._con.execute(f"ATTACH DATABASE ? AS {ROWS}", (str(rows),))
             self._create()

@@ -303,3 +303,24 @@ def test_scratch_files_go_after_a_load_and_one_left_by_a_crash_goes_at_the_next(
         replica.load_snapshot("product", 4, _cut_short(docs, after=1))
     assert replica.load_snapshot("product", 5, cd.batched(iter(docs), 50)) == 120
     assert _scratch_files(replica_path) == []
+
+
+def test_the_scratch_files_are_made_with_their_large_pages(small_chunks, replica_path) -> None:
+    # page_size after journal_mode would be ignored: SQLite fixes it when the header is written.
+    from pos.store.scratch_load import SCRATCH_PAGE_SIZE
+
+    seen: dict[str, int] = {}
+
+    def batches() -> Iterator[list[dict]]:
+        docs = list(cd.products(200))
+        for start in range(0, len(docs), 50):
+            if start == 150:  # two chunks of 70 staged by now
+                for name in _scratch_files(replica_path):
+                    if not name.endswith(("-wal", "-shm")):
+                        con = sqlite3.connect(replica_path.with_name(name))
+                        seen[name.rsplit(".", 1)[-1]] = con.execute("PRAGMA page_size").fetchone()[0]
+                        con.close()
+            yield docs[start : start + 50]
+
+    assert small_chunks.load_snapshot("product", 3, batches()) == 200
+    assert seen == {"sqlite3": SCRATCH_PAGE_SIZE, "search": SCRATCH_PAGE_SIZE}  # the rows' and the index's
