@@ -83,6 +83,11 @@ class PrintResult:
     printed: Printed | None = None
 
 
+def _kept_in_table(job: PrintJob) -> bool:
+    """A held receipt with a number lives in the till file (hold); any other held job in memory."""
+    return job.purpose == "receipt" and bool(job.document.number)
+
+
 class PrintService:
     def __init__(
         self,
@@ -200,7 +205,7 @@ class PrintService:
         A receipt is kept in the till file by its number, so it still prints after a restart; any
         other job (a report, a test page) is kept in memory.
         """
-        if job.purpose == "receipt" and job.document.number:
+        if _kept_in_table(job):
             with write_transaction(self._till) as con:
                 con.execute(
                     "INSERT INTO held_receipt (number, held_at, opens_drawer) VALUES (?, ?, ?) "
@@ -256,21 +261,26 @@ class PrintService:
         jobs = receipts + memory
         results: list[PrintResult] = []
         failed: dict[str, str] = {}  # printer name -> the label of the job it did not print
-        for job in jobs:
-            printer = self._printer_of(job)
-            if printer is not None and printer.name in failed:
-                results.append(PrintResult(job, False, f"{job.label} was not tried: {printer.name} did not "
-                                           f"print {failed[printer.name]} before it. It stays held."))
-                continue
-            result = self.run(job)
-            if not result.ok and printer is not None:
-                failed[printer.name] = job.label
-            results.append(result)
-        for result in results:
-            if result.ok and result.job.purpose == "receipt" and result.job.document.number:
-                self._release(result.job.document.number)
-        with self._lock:
-            self._held[:0] = [r.job for r in results if not r.ok and r.job.purpose != "receipt"]
+        try:
+            for job in jobs:
+                printer = self._printer_of(job)
+                if printer is not None and printer.name in failed:
+                    why = f"{printer.name} did not print {failed[printer.name]} before it. It stays held."
+                    results.append(PrintResult(job, False, f"{job.label} was not tried: {why}"))
+                    continue
+                result = self.run(job)
+                if not result.ok and printer is not None:
+                    failed[printer.name] = job.label
+                results.append(result)
+        finally:
+            # Also after something unexpected part-way: what printed is released (never printed
+            # twice), and what did not, or was not reached, stays held.
+            for result in results:
+                if result.ok and _kept_in_table(result.job):
+                    self._release(str(result.job.document.number))
+            again = [r.job for r in results if not r.ok] + jobs[len(results):]
+            with self._lock:
+                self._held[:0] = [job for job in again if not _kept_in_table(job)]
         return results
 
     def _release(self, number: str) -> None:
