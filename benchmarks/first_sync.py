@@ -170,6 +170,7 @@ def one_run(
     profiler = cProfile.Profile() if profile else None
     threads = ThreadCpu() if per_thread else None
     cpu_started = time.process_time()
+    system_started = os.times().system
     shop_cpu_started = server.cpu_seconds()
     started = time.perf_counter()
     if profiler:
@@ -179,6 +180,7 @@ def one_run(
         profiler.disable()
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    system = os.times().system - system_started
     shop_cpu = server.cpu_seconds() - shop_cpu_started
     if threads:
         threads.stop()
@@ -194,6 +196,7 @@ def one_run(
     return {
         "wall": wall,
         "cpu": cpu,
+        "system": system,
         "shop_cpu": shop_cpu,
         "report": report,
         "loads": replica.load_seconds,
@@ -281,7 +284,8 @@ def print_run(number: int, result: dict[str, Any]) -> None:
     rows = docs + result["variants"]
     print(
         f"run {number}: {wall:.2f} s wall, {docs:,} documents ({docs / wall:,.0f} docs/s), "
-        f"{rows:,} rows with variants ({rows / wall:,.0f} rows/s); client CPU {result['cpu']:.2f} s, "
+        f"{rows:,} rows with variants ({rows / wall:,.0f} rows/s); client CPU {result['cpu']:.2f} s "
+        f"(kernel {result['system']:.2f} s), "
         f"shop CPU {result['shop_cpu']:.2f} s"
     )
     # The documents are read on the replica's stager thread, and the products' last steps (index
@@ -294,6 +298,36 @@ def print_run(number: int, result: dict[str, Any]) -> None:
         busy = sorted(result["threads"].items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {cpu:.2f} s" for name, cpu in busy if cpu >= 0.01)
         print(f"    client CPU by thread (sampled every 0.1 s): {shown}")
+
+
+def _reference_work(_: int = 0) -> float:
+    import sqlite3
+
+    rows = [(n, f"sku-{n * 7919 % 1_000_003:07d}", n * 13 % 997) for n in range(200_000)]
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        con = sqlite3.connect(":memory:")
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, sku TEXT, price INTEGER)")
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(a, b, c) for a, b, c in rows])
+        con.execute("CREATE INDEX ix_t_sku ON t (sku)")
+        con.close()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def machine_speed() -> tuple[float, float]:
+    """Seconds for a fixed piece of work like the sync's (Python tuples, SQLite inserts, an index
+    build), best of 3: alone, and on both cores at once (two processes). It shows a core taken by
+    something else; it did not show the VM's drift of 20-25 % within an hour (13:35 on 2026-12-07:
+    0.23-0.25 s both ways while the sync and the shop ran 25 % slower than at 12:21), which only
+    builds measured side by side tell apart."""
+    import multiprocessing
+
+    alone = _reference_work()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        both = max(pool.map(_reference_work, [0, 1]))
+    return alone, both
 
 
 def percentile_summary(walls: list[float]) -> str:
@@ -324,6 +358,9 @@ def main() -> None:
         shutil.copyfile(cached, database)
         server = Server(database)
         try:
+            alone, both = machine_speed()
+            print(f"machine speed: the reference work takes {alone:.3f} s alone, {both:.3f} s on both cores "
+                  "at once (lower is faster)")
             time_server_alone(server)
             walls = []
             for number in range(1, args.runs + 1):
