@@ -86,7 +86,8 @@ class ShopSession:
         self.sync.connector.close()
         if self.runner is not None:
             self.runner.close()
-        self.runner = _runner(self.sync_db, self.connection, self.token, self.snapshot_in_child)
+        # No spare child: the run starts at once, so its start has nothing to overlap.
+        self.runner = _runner(self.sync_db, self.connection, self.token, self.snapshot_in_child, spare=False)
         self.sync = _sync_engine(self.sync_db, self.connection, self.token, self.bus, self.runner)
         return self.sync
 
@@ -126,7 +127,9 @@ def open_session(
     bus = EventBus()
     runner = None
     try:
-        runner = _runner(sync_db, connection, token, snapshot_in_child)
+        # A replica never loaded gets its child started now, while the window is built.
+        spare = snapshot_in_child and SqliteReplica(sync_db).sync_state().cursor is None
+        runner = _runner(sync_db, connection, token, snapshot_in_child, spare=spare)
         engine = _sync_engine(sync_db, connection, token, bus, runner)
     except Exception:
         if runner is not None:
@@ -138,15 +141,13 @@ def open_session(
                        snapshot_in_child=snapshot_in_child, runner=runner)  # fmt: skip
 
 
-def _runner(sync_db: Engine, connection: ShopConnection, token: str, in_child: bool) -> ChildSnapshot | None:
-    """The window's snapshot runs load in a child process (pos.snapshot_child); headless ones here.
-
-    A replica never loaded gets its child started now, while the window opens (ChildSnapshot spare).
-    """
+def _runner(
+    sync_db: Engine, connection: ShopConnection, token: str, in_child: bool, *, spare: bool
+) -> ChildSnapshot | None:
+    """The window's snapshot runs load in a child process (pos.snapshot_child); headless ones here."""
     if not in_child:
         return None
-    never_loaded = SqliteReplica(sync_db).sync_state().cursor is None
-    return ChildSnapshot(Path(str(sync_db.url.database)), connection.url, token, spare=never_loaded)
+    return ChildSnapshot(Path(str(sync_db.url.database)), connection.url, token, spare=spare)
 
 
 def _sync_engine(

@@ -20,6 +20,7 @@ imports. A spare never told to go ends when its input closes (`close()`, or the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -89,16 +90,14 @@ class ChildSnapshot:
         with self._lock:
             spare, self._spare = self._spare, None
         if spare is not None:
-            child, errors = spare
+            child = spare[0]
             try:
                 assert child.stdin is not None
                 child.stdin.write("go\n")
                 child.stdin.close()
                 return spare
             except OSError:  # it died waiting: a fresh one
-                child.kill()
-                child.wait()
-                errors.close()
+                _end(spare)
         return self._start(wait=False)
 
     def close(self) -> None:
@@ -106,12 +105,7 @@ class ChildSnapshot:
         with self._lock:
             spare, self._spare = self._spare, None
         if spare is not None:
-            child, errors = spare
-            child.kill()
-            child.wait()
-            if child.stdin is not None:
-                child.stdin.close()
-            errors.close()
+            _end(spare)
 
     def __call__(self, emit: Callable[[SyncEvent], None], cancelled: threading.Event) -> dict[str, int]:
         child, errors = self._take()
@@ -163,6 +157,16 @@ class ChildSnapshot:
                 emit(SnapshotProgress(entity, int(done), int(total), int(index), int(count)))
             else:
                 last = message
+
+
+def _end(spare: tuple[subprocess.Popen[str], Any]) -> None:
+    child, errors = spare
+    child.kill()
+    child.wait()
+    if child.stdin is not None:
+        with contextlib.suppress(OSError):  # a pipe the child never read may refuse the flush
+            child.stdin.close()
+    errors.close()
 
 
 def _read_lines(child: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:

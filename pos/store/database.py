@@ -57,11 +57,11 @@ def open_replica(path: Path, *, migrate: bool = True) -> Engine:
     imports) is never loaded. ReplicaSchemaError if a file is not.
     """
     path = Path(path)
+    till = till_file.till_path(path)
     if not migrate:
         _require_schema(path, MIGRATIONS_DIR)
-        _require_schema(till_file.till_path(path), TILL_MIGRATIONS_DIR)
+        _require_schema(till, TILL_MIGRATIONS_DIR)
     path.parent.mkdir(parents=True, exist_ok=True)
-    till = till_file.till_path(path)
     # Each connection attaches the other file read-only, so both must exist first.
     _create_wal_file(path, PAGE_SIZE)
     _create_wal_file(till, TILL_PAGE_SIZE)

@@ -38,8 +38,8 @@ SUFFIX = ".load-"  # <replica>.load-<hex>.sqlite3
 ATTACHED = "scratch"
 _SCRATCH_FILES = ("", "-wal", "-shm", "-journal")
 # Pages of the scratch files (this one's and the search builder's): they are written once, read
-# once in order and thrown away. 32 KiB against 4 KiB: ~0.15 s less client CPU per first sync of
-# 100k products (benchmarks/first_sync.py, interleaved). The replica keeps 8 KiB pages: at 16 or
+# once in order and thrown away. 32 KiB against 4 KiB: 0.15-0.3 s less client CPU per first sync
+# of 100k products (benchmarks/first_sync.py, interleaved). The replica keeps 8 KiB pages: at 16 or
 # 32 KiB its searches took 20-100 % longer (benchmarks/lookup.py).
 SCRATCH_PAGE_SIZE = 32768
 

@@ -101,15 +101,21 @@ def test_connection_closed_mid_receipt_is_an_error_and_reprint_works_after(repli
         server.stop()
 
 
+def held_sales(replica: Any, service: Any, count: int) -> list[Any]:
+    """`count` card sales whose receipts did not print (the printer is off) and were held."""
+    sales = [sell(replica, cash=False, items=1) for _ in range(count)]
+    for sale in sales:
+        result = service.print_sale(sale.payload)
+        assert not result.ok
+        service.hold(result.job)
+    return sales
+
+
 def test_print_later_holds_receipts_until_the_printer_is_back(replica: Any) -> None:
     server = PrinterServer(mode="off")
     try:
         service = service_for(replica, network_printer(server))
-        sales = [sell(replica, cash=False, items=1) for _ in range(2)]
-        for sale in sales:
-            result = service.print_sale(sale.payload)
-            assert not result.ok
-            service.hold(result.job)
+        sales = held_sales(replica, service, 2)
         assert [job.document.number for job in service.held()] == [s.number for s in sales]
         still_off = service.print_held()
         assert [r.ok for r in still_off] == [False, False] and len(service.held()) == 2
@@ -130,9 +136,7 @@ def test_a_printer_that_fails_a_held_receipt_is_not_tried_again_for_the_rest(rep
     server = PrinterServer(mode="off")
     try:
         service = service_for(replica, network_printer(server))
-        sales = [sell(replica, cash=False, items=1) for _ in range(3)]
-        for sale in sales:
-            service.hold(service.print_sale(sale.payload).job)
+        sales = held_sales(replica, service, 3)
         server.switch_on("cut_off")  # back, but it drops each receipt part-way
         results = service.print_held()
         assert [r.ok for r in results] == [False, False, False] and server.connections == 1
@@ -155,9 +159,7 @@ def test_something_unexpected_part_way_through_held_jobs_loses_none_and_prints_n
     try:
         printer = network_printer(server)
         service = service_for(replica, printer)
-        sales = [sell(replica, cash=False, items=1) for _ in range(2)]
-        for sale in sales:
-            service.hold(service.print_sale(sale.payload).job)
+        sales = held_sales(replica, service, 2)
         service.hold(service.job(test_document(service.receipts.header_now(), printer), "report"))
         server.switch_on()
         original, calls = service.run, []

@@ -178,7 +178,7 @@ def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop
         assert session.sync.pull_once().snapshot["product"] == 50
         assert spare.last_pid == spare_pid and not spare.has_spare  # the spare loaded it
         renewed = session.renew_engine("new-token")._snapshot_runner  # resume, reconnect
-        assert isinstance(renewed, ChildSnapshot) and not renewed.has_spare  # loaded: none waiting
+        assert isinstance(renewed, ChildSnapshot) and not renewed.has_spare  # it runs at once
     finally:
         session.close()
 
