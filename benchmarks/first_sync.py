@@ -300,7 +300,7 @@ def print_run(number: int, result: dict[str, Any]) -> None:
         print(f"    client CPU by thread (sampled every 0.1 s): {shown}")
 
 
-def _reference_work(_: int = 0) -> float:
+def _reference_work(_worker: int = 0) -> float:
     import sqlite3
 
     rows = [(n, f"sku-{n * 7919 % 1_000_003:07d}", n * 13 % 997) for n in range(200_000)]
@@ -309,6 +309,7 @@ def _reference_work(_: int = 0) -> float:
         started = time.perf_counter()
         con = sqlite3.connect(":memory:")
         con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, sku TEXT, price INTEGER)")
+        # Fresh tuples each time, as the stager builds them from documents.
         con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(a, b, c) for a, b, c in rows])
         con.execute("CREATE INDEX ix_t_sku ON t (sku)")
         con.close()
