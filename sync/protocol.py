@@ -248,7 +248,8 @@ def title_order_key(title: str) -> str:
     That is SQLite's NOCASE collation (it folds ASCII only and compares UTF-8 bytes, which order as
     code points do). The shop keeps this key with each product's document to list a snapshot in it.
     """
-    return title.translate(_ASCII_LOWER)
+    # str.lower() folds only A-Z in an ASCII string, and is ~10x faster than translate.
+    return title.lower() if title.isascii() else title.translate(_ASCII_LOWER)
 
 
 class Change(TypedDict):

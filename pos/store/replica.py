@@ -260,13 +260,13 @@ class SqliteReplica:
                 path, tables, _refusing_writer(entity, write), self._chunks(batches)
             ) as stager, scratch_load.attached(con, path):
                 for chunk in stager.staged():
+                    if search:  # it reads the staged texts, committed in the scratch file
+                        search.add(*chunk.rows["product"])
                     # Deferred: BEGIN IMMEDIATE would also take the scratch file's write lock,
                     # and wait for the stager writing the next chunk there.
                     with self._turn, self._transaction(con, "BEGIN"), _refused(entity):
                         scratch_load.copy_chunk(con, tables, chunk)
                     loaded += chunk.docs
-                    if search:
-                        search.add(*chunk.rows["product"])
         finally:
             con.execute("PRAGMA synchronous = FULL")
             con.execute("PRAGMA foreign_keys = ON")
