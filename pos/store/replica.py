@@ -38,6 +38,7 @@ from pos.store.outbox import forget_reflected
 from pos.store.search_build import SearchBuilder
 from pos.store.tables import LOAD_INDEXED_TABLES
 from pos.store.till_file import till_engine
+from pos.store.write_turns import WriteTurns
 from sync.ports import AppliedChanges, ProtocolError, SyncState
 from sync.protocol import Change, ShopInfo
 
@@ -61,10 +62,9 @@ class SqliteReplica:
         self._file = Path(str(engine.url.database))
         self._tail: _Tail | None = None
         # Taken around the write transactions of a snapshot load and of the threads it runs beside
-        # it (the copies, the products' last steps): a thread waiting for SQLite's write lock polls
-        # it with sleeps of up to 100 ms, and left the lock idle that long after each handover.
-        # Never held while waiting for anything but SQLite's lock, and never taken twice.
-        self._turn = threading.Lock()
+        # it (the copies, the products' last steps); pos.store.write_turns says why. Never held
+        # while waiting for anything but SQLite's lock, and never taken twice.
+        self._turn = WriteTurns()
 
     # --- connections and transactions ----------------------------------------------------------
 
