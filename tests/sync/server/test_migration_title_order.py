@@ -62,3 +62,22 @@ def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: 
         assert "sort_key" not in columns
     finally:
         engine.dispose()
+
+
+def test_0005_reaches_every_product_of_a_catalog_larger_than_its_batches(tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+    # The migration reads products a batch of 5,000 at a time by id: none may fall between two.
+    engine = db.make_engine(database_url("sqlite", request, tmp_path))
+    titles = {f"p{n:05d}": f"Product {n % 977} {'ABCDEFGHIJ'[n % 10]}" for n in range(10_003)}
+    try:
+        migrate(engine, "0004")
+        with engine.begin() as conn:
+            docs = [{"i": i, "d": orjson.dumps({"id": i, "title": t}).decode()} for i, t in titles.items()]
+            conn.execute(
+                text("INSERT INTO current_doc (entity, id, version, doc) VALUES ('product', :i, 1, :d)"), docs
+            )
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT id, sort_key FROM current_doc")).fetchall())
+        assert keys == {pid: title_order_key(title) for pid, title in titles.items()}
+    finally:
+        engine.dispose()

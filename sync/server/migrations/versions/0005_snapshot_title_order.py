@@ -30,14 +30,17 @@ def upgrade() -> None:
         sa.Column("sort_key", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), nullable=True),
     )
     conn = op.get_bind()
-    rows = conn.execute(sa.text("SELECT id, doc FROM current_doc WHERE entity = 'product'")).fetchall()
+    # A batch at a time, by id (the primary key's order): a shop of 1M products would otherwise
+    # hold every stored document in memory at once (~1 GB).
+    batch = sa.text(
+        "SELECT id, doc FROM current_doc WHERE entity = 'product' AND id > :after ORDER BY id LIMIT :n"
+    )
     update = sa.text("UPDATE current_doc SET sort_key = :key WHERE entity = 'product' AND id = :id")
-    for start in range(0, len(rows), _BATCH):
-        keys = [
-            {"id": row.id, "key": title_order_key(orjson.loads(row.doc)["title"])}
-            for row in rows[start : start + _BATCH]
-        ]
+    after = ""
+    while rows := conn.execute(batch, {"after": after, "n": _BATCH}).fetchall():
+        keys = [{"id": row.id, "key": title_order_key(orjson.loads(row.doc)["title"])} for row in rows]
         conn.execute(update, keys)
+        after = rows[-1].id
     op.create_index("ix_current_doc_order", "current_doc", ["entity", "sort_key", "id"])
 
 
