@@ -14,10 +14,10 @@ from typing import Any
 
 from pos.domain.money import Money
 from pos.domain.sale import parse_timestamp
+from pos.domain.tender import tender_label
 from pos.printing.document import AmountRow, DocLine, PrintDocument, ShopHeader, TaxGroup
 
 Doc = Mapping[str, Any]
-METHOD_LABELS = {"cash": "Cash", "card": "Card"}
 
 
 def sale_receipt(
@@ -150,13 +150,13 @@ def _rate_key(rate: str | None) -> Decimal:
 
 
 def _tender_row(payment: Doc, currency: str) -> AmountRow:
-    label = METHOD_LABELS.get(payment["method"], str(payment["method"]).title())
+    label = tender_label(str(payment["method"]))
     shown = payment.get("tendered", payment["amount"])  # cash: what was handed over
     note = f"Ref. {payment['reference']}" if payment.get("reference") else ""
     return AmountRow(label, Money(int(shown), currency), note=note)
 
 
 def _refund_row(refund: Doc, currency: str) -> AmountRow:
-    label = METHOD_LABELS.get(refund["method"], str(refund["method"]).title())
+    label = tender_label(str(refund["method"]))
     note = f"Ref. {refund['reference']}" if refund.get("reference") else ""
     return AmountRow(f"Refunded to {label.lower()}", Money(int(refund["amount"]), currency), note=note)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pos.domain.errors import CurrencyMismatchError, DomainError
 from pos.domain.money import Money
-from pos.domain.tender import Tender, quick_cash, settle
+from pos.domain.tender import Tender, quick_cash, settle, tender_label
 
 
 def eur(minor: int) -> Money:
@@ -104,3 +104,9 @@ def test_settlement_invariants(total: int, card_parts: list[int], extra: int) ->
     assert s.tendered - s.change == eur(total)
     assert s.change == eur(extra)
     assert all(p.applied == p.tender.amount for p in s.payments if p.tender.method == "card")
+
+
+def test_tender_labels_read_the_same_on_screen_receipt_and_report() -> None:
+    assert [tender_label(m) for m in ("cash", "card", "gift_card", "paypal")] == [
+        "Cash", "Card", "Gift card", "Paypal",
+    ]

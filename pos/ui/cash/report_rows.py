@@ -10,12 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from pos.domain.money import Money
-from pos.printing.build import METHOD_LABELS, cash_report
+from pos.domain.tender import tender_label
+from pos.printing.build import cash_report
 from pos.printing.document import PrintDocument, ShopHeader
-
-
-def tender_name(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " ").capitalize())
 
 
 def x_rows(x: Any) -> list[tuple[str, Money]]:
@@ -29,7 +26,7 @@ def x_rows(x: Any) -> list[tuple[str, Money]]:
         ("Drops to the safe", x.drops),
     ]
     for tender in x.tenders:
-        name = tender_name(tender.method)
+        name = tender_label(tender.method)
         rows += [(f"{name} taken", tender.taken), (f"{name} refunded", tender.refunded),
                  (f"{name} expected", tender.expected)]  # fmt: skip
     return rows
@@ -41,7 +38,7 @@ def z_tender_rows(z: Any) -> list[tuple[str, Money, Money, Money]]:
     for tender in z.figures.tenders:
         counted = tender.counted if tender.counted is not None else tender.expected
         variance = tender.variance if tender.variance is not None else counted - counted
-        rows.append((tender_name(tender.method), tender.expected, counted, variance))
+        rows.append((tender_label(tender.method), tender.expected, counted, variance))
     return rows
 
 

@@ -26,14 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money
-from pos.domain.tender import Tender, quick_cash
+from pos.domain.tender import Tender, quick_cash, tender_label
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.entry import EntryError, parse_amount
 
 log = logging.getLogger(__name__)
 
 QUICK_KEYS = ("F5", "F6", "F7", "F8", "F9")
-METHOD_NAMES = {"cash": "Cash", "card": "Card"}
 
 
 class PaymentDialog(QDialog):
@@ -137,7 +136,7 @@ class PaymentDialog(QDialog):
         self.remaining_label.setText(f"Still to pay  {self.money.format(left.minor)}" if self.tenders else "")
         self.remaining_label.setVisible(bool(self.tenders))
         lines = [
-            f"{METHOD_NAMES[t.method]}  {self.money.format(t.amount.minor)}"
+            f"{tender_label(t.method)}  {self.money.format(t.amount.minor)}"
             + (f"  (ref {t.reference})" if t.reference else "")
             for t in self.tenders
         ]
