@@ -146,6 +146,21 @@ class CustomerService:
         self._who.require(Permission.CUSTOMER_CREATE if draft.id is None else Permission.CUSTOMER_EDIT)
         fields = _checked(draft)
         now = format_timestamp(self._clock())
+        try:
+            row = self._write_customer(draft, fields, now)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            # Held past the busy timeout: only a catalog load from the shop holds the replica that long.
+            raise CustomerError(
+                "The till is busy loading the shop's catalog, so nothing was saved. Try again in a moment."
+            ) from exc
+        log.info("customer %s %s on this till", row.id, "created" if draft.id is None else "changed")
+        return _customer(row, waiting=True)
+
+    def _write_customer(
+        self, draft: CustomerDraft, fields: dict[str, str | None], now: str
+    ) -> store.CustomerRow:
         with self._write() as con:
             customer_id, base_version, version = _versions(con, draft.id)
             code = fields["loyalty_code"]
@@ -163,8 +178,7 @@ class CustomerService:
             outbox.enqueue(
                 con, mutation_id=new_id(), type="customer.upsert", payload=payload, base_version=base_version
             )
-        log.info("customer %s %s on this till", customer_id, "created" if draft.id is None else "changed")
-        return _customer(row, waiting=True)
+        return row
 
     # --- history ---------------------------------------------------------------------------------
 

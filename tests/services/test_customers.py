@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from pos.domain.ids import uuid7_time_ms
 from pos.domain.money import Money
 from pos.domain.tender import Tender
 from pos.services.checkout import CheckoutService
-from pos.services.customers import CustomerDraft, CustomerService
+from pos.services.customers import CustomerDraft, CustomerError, CustomerService
 from pos.store.database import driver_connection
 from pos.store.replica import SqliteReplica
 from sync.protocol import MUTATION_PAYLOADS
@@ -247,3 +248,22 @@ def test_orders_from_every_channel_newest_first(engine, customers) -> None:
     SqliteReplica(engine).apply_changes([change(41, "order", pulled)], cursor=41)
     assert [(o.number, o.synced) for o in customers.orders("c1")] == [(sale.number, True), ("W-000001", True)]
     assert customers.orders("c2") == []
+
+
+def test_a_save_while_a_catalog_load_holds_the_replica_says_so_and_writes_nothing(
+    engine, customers, monkeypatch
+) -> None:
+    from pos.store import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)  # the till waits 10 s; the test need not
+    before = snapshot(engine)
+    load = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    try:
+        load.execute("BEGIN IMMEDIATE")  # what a re-snapshot's final merge holds, for tens of seconds at 1M
+        with pytest.raises(CustomerError, match="busy loading the shop's catalog, so nothing was saved"):
+            customers.save(CustomerDraft(name="Kim Lee", email="kim@example.com"))
+        load.execute("ROLLBACK")
+    finally:
+        load.close()
+    assert snapshot(engine) == before
+    assert customers.save(CustomerDraft(name="Kim Lee", email="kim@example.com")).name == "Kim Lee"
