@@ -102,6 +102,7 @@ def main() -> None:
         server = first_sync.Server(database)
         till = work / "till"
         till.mkdir()
+        writer = None
         try:
             writer = subprocess.Popen(
                 [sys.executable, __file__, "--writer", str(till / "replica.sqlite3"),
@@ -113,6 +114,8 @@ def main() -> None:
             writer.send_signal(signal.SIGTERM)
             out, _ = writer.communicate(timeout=30)
         finally:
+            if writer is not None and writer.poll() is None:
+                writer.kill()  # the sync failed: the writer would go on saving forever
             server.stop()
     saves = json.loads(out)
     waits = [w * 1000 for w in saves["waits"]]

@@ -32,7 +32,8 @@ _QUICK_STEPS = (1, 5, 10, 20, 50, 100)
 
 def tender_label(method: str) -> str:
     """A way to pay as screens and paper show it: "Cash", "Card"; a web shop's "gift_card": "Gift card"."""
-    return _LABELS.get(method) or method.replace("_", " ").capitalize()
+    words = method.replace("_", " ")
+    return _LABELS.get(method) or words[:1].upper() + words[1:]  # a shop's own capitals stay
 
 
 @dataclass(frozen=True, slots=True)

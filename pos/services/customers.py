@@ -141,7 +141,8 @@ class CustomerService:
         """Create or change a customer: the replica row and its customer.upsert, in one transaction.
 
         Raises CustomerError with nothing written when the name is empty, the email or phone is
-        malformed, or the loyalty code belongs to another customer.
+        malformed, the loyalty code belongs to another customer, or the replica stayed locked
+        past the busy timeout.
         """
         self._who.require(Permission.CUSTOMER_CREATE if draft.id is None else Permission.CUSTOMER_EDIT)
         fields = _checked(draft)
@@ -149,9 +150,10 @@ class CustomerService:
         try:
             row = self._write_customer(draft, fields, now)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # BUSY_RECOVERY, _SNAPSHOT... too
                 raise
             # Held past the busy timeout: only a catalog load from the shop holds the replica that long.
+            log.warning("a customer save gave up waiting for the replica's write lock: %s", exc)
             raise CustomerError(
                 "The till is busy loading the shop's catalog, so nothing was saved. Try again in a moment."
             ) from exc

@@ -62,8 +62,8 @@ class SqliteReplica:
         self._file = Path(str(engine.url.database))
         self._tail: _Tail | None = None
         # Taken around the write transactions of a snapshot load and of the threads it runs beside
-        # it (the copies, the products' last steps); pos.store.write_turns says why. Never held
-        # while waiting for anything but SQLite's lock, and never taken twice.
+        # it (the copies, the products' last steps); pos.store.write_turns says why. Held while
+        # waiting for SQLite's lock or a breather, for nothing else, and never taken twice.
         self._turn = WriteTurns()
 
     # --- connections and transactions ----------------------------------------------------------

@@ -11,7 +11,7 @@ snapshot child loads the catalog. Turns handed over back to back leave it no mom
 its 10 s busy timeout (benchmarks/concurrent_writer.py). So once turns have followed each other
 for STREAK_S, the next one first leaves the lock free for BREATHER_S, longer than the busy
 handler's longest sleep: a waiting writer finds it free and gets in. At 100k products the turns
-never run back to back that long, and a first sync loses nothing to breathers.
+did not run back to back that long (no breather in 3 first syncs of 3.3-3.5 s, measured).
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ BREATHER_S = 0.12
 
 
 class WriteTurns:
-    """A lock around write transactions (`with turns: ...`); never held while waiting for anything else."""
+    """A lock around write transactions (`with turns: ...`).
+
+    Held while waiting for SQLite's write lock or during a breather, never for anything else.
+    """
 
     def __init__(
         self,
@@ -66,5 +69,7 @@ class WriteTurns:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._released_at = self._clock()
-        self._lock.release()
+        try:
+            self._released_at = self._clock()
+        finally:
+            self._lock.release()

@@ -107,6 +107,6 @@ def test_settlement_invariants(total: int, card_parts: list[int], extra: int) ->
 
 
 def test_tender_labels_read_the_same_on_screen_receipt_and_report() -> None:
-    assert [tender_label(m) for m in ("cash", "card", "gift_card", "paypal")] == [
-        "Cash", "Card", "Gift card", "Paypal",
+    assert [tender_label(m) for m in ("cash", "card", "gift_card", "paypal", "Apple Pay")] == [
+        "Cash", "Card", "Gift card", "Paypal", "Apple Pay",
     ]

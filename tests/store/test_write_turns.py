@@ -65,6 +65,7 @@ def test_a_writer_in_another_process_gets_in_between_back_to_back_turns(tmp_path
     finally:
         stop.set()
         loader.join()
+    assert writer.returncode == 0, writer.stderr
     verdict, detail = writer.stdout.split(maxsplit=1)
     assert verdict == "saved", writer.stdout + writer.stderr
     assert float(detail) < 1.0  # a streak, a breather and a turn, not the whole load
@@ -113,7 +114,7 @@ def test_turns_with_gaps_a_waiting_writer_can_use_never_wait() -> None:
     clock = _Clock()
     turns = WriteTurns(streak_s=2.5, breather_s=0.12, clock=clock, sleep=clock.sleep)
     for _ in range(100):  # 20 s of turns, each followed by a gap longer than the busy handler's sleep
-        _turn(turns, clock, held=0.2, then_idle=0.12)
+        _turn(turns, clock, held=0.2, then_idle=0.13)
     assert clock.slept == [] and turns.breathers == 0
     for _ in range(100):  # gaps too short for a waiting writer's next try do not count
         _turn(turns, clock, held=0.2, then_idle=0.05)

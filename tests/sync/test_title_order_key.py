@@ -16,7 +16,8 @@ from sync.protocol import title_order_key
 _TITLES = st.text(
     alphabet=st.one_of(
         st.sampled_from("aAbBzZ-_ 09[]`{~@"),  # ASCII around the letters' borders
-        st.characters(codec="utf-8", exclude_categories=("Cs",)),  # and anything else
+        # Anything else but NUL, where SQLite's NOCASE stops comparing (a title never holds one).
+        st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
     ),
     max_size=12,
 )

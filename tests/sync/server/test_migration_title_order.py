@@ -64,9 +64,12 @@ def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: 
         engine.dispose()
 
 
-def test_0005_reaches_every_product_of_a_catalog_larger_than_its_batches(tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0005_reaches_every_product_of_a_catalog_larger_than_its_batches(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     # The migration reads products a batch of 5,000 at a time by id: none may fall between two.
-    engine = db.make_engine(database_url("sqlite", request, tmp_path))
+    engine = db.make_engine(database_url(backend, request, tmp_path))
     titles = {f"p{n:05d}": f"Product {n % 977} {'ABCDEFGHIJ'[n % 10]}" for n in range(10_003)}
     try:
         migrate(engine, "0004")
