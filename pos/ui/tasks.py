@@ -1,8 +1,9 @@
 """The one way off the UI thread: run a function on a worker lane, get its result back on the UI thread.
 
 Each lane is a single worker thread, so work on one lane runs in submission order ("db" reads never
-race each other; "net" calls never pile up). Results travel back through a queued Signal; nothing
-here calls processEvents() or holds a lock the UI thread could wait on.
+race each other; "net" calls never pile up; "save" takes the one write that may wait seconds).
+Results travel back through a queued Signal; nothing here calls processEvents() or holds a lock
+the UI thread could wait on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-LANES = ("db", "net")
+# "save": the one write that takes the replica's write lock (a customer saved at the till), which a
+# catalog load from the shop may hold for seconds (at 1M products up to the 10 s busy timeout,
+# docs/performance.md). On the db lane it held up every scan, search and sale queued behind it.
+LANES = ("db", "net", "save")
 SuccessCallback = Callable[[Any], None]
 FailureCallback = Callable[[BaseException], None]
 

@@ -125,3 +125,33 @@ def test_f6_creates_a_customer_offline_and_the_sale_carries_it(qtbot, replica, u
                                        "ORDER BY position")]  # the shift's opening is audited too
     assert kinds == ["customer.upsert", "sale.create"]
     assert Money  # imported for readers: totals are Money
+
+
+def test_a_save_waiting_for_a_catalog_load_holds_up_no_scan(qtbot, replica, ui_tasks, monkeypatch):
+    # A catalog load from the shop can hold the replica's write lock for seconds (a re-snapshot's
+    # final merge at 1M products): a customer saved meanwhile waits for it, and must not hold up
+    # the sell screen that shares the window's task lanes.
+    import sqlite3
+
+    from pos.store import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 20_000)
+    selling = make_selling(replica)
+    sell = open_screen(qtbot, selling, ui_tasks)
+    customers = open_customers(qtbot, replica, ui_tasks)
+    load = sqlite3.connect(str(replica.replica_path), isolation_level=None)
+    try:
+        load.execute("BEGIN IMMEDIATE")
+        qtbot.keyClick(customers.search_edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(customers.form.name_edit, "Ada Lovelace")
+        qtbot.keyClick(customers.form.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        assert customers.busy
+        barcode = variants(replica)[0]["barcode"]
+        scan(qtbot, sell, barcode)  # answered within scan()'s 5 s while the save still waits
+        assert sell.model.rowCount() == 1 and customers.busy
+        assert query(replica, "SELECT count(*) FROM customer WHERE name = 'Ada Lovelace'") == [(0,)]
+        with qtbot.waitSignal(customers.saved, timeout=10_000):
+            load.execute("ROLLBACK")  # the load is done: the save gets in
+    finally:
+        load.close()
+    assert query(replica, "SELECT count(*) FROM customer WHERE name = 'Ada Lovelace'") == [(1,)]

@@ -175,4 +175,4 @@ class CustomerPicker(QDialog):
             self.busy = False
             self.form.show_error(str(exc))
 
-        self._tasks.run(self._customers.save, draft, lane="db", on_success=saved, on_failure=refused)
+        self._tasks.run(self._customers.save, draft, lane="save", on_success=saved, on_failure=refused)

@@ -245,4 +245,4 @@ class CustomersScreen(QWidget):
                 log.error("saving a customer failed", exc_info=exc)
             self.form.show_error(str(exc))
 
-        self._tasks.run(self._customers.save, draft, lane="db", on_success=saved, on_failure=refused)
+        self._tasks.run(self._customers.save, draft, lane="save", on_success=saved, on_failure=refused)
