@@ -70,7 +70,7 @@ class ShopSession:
     sync_db: Engine
     token: str = field(default="", repr=False)
     summary: ShopSummary | None = None  # read off the UI thread before the window opens
-    last_success_at: str | None = None
+    last_success_at: str | None = None  # as the session opened
     snapshot_in_child: bool = False  # snapshot runs load in a child process (pos.snapshot_child)
     runner: ChildSnapshot | None = field(default=None, repr=False)  # the engine's, when in a child
     _closed: bool = field(default=False, repr=False)
@@ -127,8 +127,9 @@ def open_session(
     bus = EventBus()
     runner = None
     try:
+        state = SqliteReplica(sync_db).sync_state()
         # A replica never loaded gets its child started now, while the window is built.
-        spare = snapshot_in_child and SqliteReplica(sync_db).sync_state().cursor is None
+        spare = snapshot_in_child and state.cursor is None
         runner = _runner(sync_db, connection, token, snapshot_in_child, spare=spare)
         engine = _sync_engine(sync_db, connection, token, bus, runner)
     except Exception:
@@ -138,7 +139,8 @@ def open_session(
         ui_db.dispose()
         raise
     return ShopSession(connection, CatalogService(ui_db), engine, bus, ui_db, sync_db, token,
-                       snapshot_in_child=snapshot_in_child, runner=runner)  # fmt: skip
+                       last_success_at=state.last_success_at, snapshot_in_child=snapshot_in_child,
+                       runner=runner)  # fmt: skip
 
 
 def _runner(
@@ -458,8 +460,7 @@ def open_shop(settings: Settings, connection: ShopConnection, token: str,
         report("Opening the local catalog…")
     session = open_session(settings, connection, token, snapshot_in_child=True)
     try:
-        session.summary = session.catalog.shop()
-        session.last_success_at = SqliteReplica(session.ui_db).sync_state().last_success_at
+        session.summary = session.catalog.shop()  # last_success_at: read by open_session
     except Exception:
         session.close()
         raise

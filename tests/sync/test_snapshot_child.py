@@ -16,7 +16,7 @@ import pytest
 
 from pos import snapshot_child
 from pos.snapshot_child import ChildSnapshot
-from pos.store.database import open_replica
+from pos.store.database import head_in_files, open_replica
 from pos.store.replica import SqliteReplica
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import SyncCancelled, SyncEngine
@@ -135,8 +135,9 @@ def test_the_child_refuses_a_replica_the_app_never_opened_and_creates_nothing(
     path.unlink()
     open_replica(path).dispose()
     with sqlite3.connect(path) as con:  # as if this code were newer than the app that migrated it
-        con.execute("UPDATE alembic_version SET version_num = '0008'")
-    with pytest.raises(ProtocolError, match=r"has schema version '0008', not '0009'.*Restart the app"):
+        con.execute("UPDATE alembic_version SET version_num = 'older'")
+    head = head_in_files()  # whatever the newest migration is when this runs
+    with pytest.raises(ProtocolError, match=rf"has schema version 'older', not '{head}'.*Restart the app"):
         runner(lambda _event: None, threading.Event())
     with sqlite3.connect(path) as con:  # nothing loaded into it
         assert con.execute("SELECT cursor FROM sync_state").fetchall() == [(None,)]
@@ -179,8 +180,15 @@ def test_the_window_session_loads_snapshots_in_a_child(tmp_path: Path, live_shop
         assert spare.last_pid == spare_pid and not spare.has_spare  # the spare loaded it
         renewed = session.renew_engine("new-token")._snapshot_runner  # resume, reconnect
         assert isinstance(renewed, ChildSnapshot) and not renewed.has_spare  # it runs at once
+        synced_at = session.sync.replica.sync_state().last_success_at
     finally:
         session.close()
+    assert session.last_success_at is None  # the window opened on a replica never synced
+    again = open_shop(settings, connection, live_shop.device_token, report=lambda _text: None)
+    try:  # loaded already: no spare child, and the window shows when it last synced
+        assert synced_at and again.last_success_at == synced_at and not again.runner.has_spare  # type: ignore[union-attr]
+    finally:
+        again.close()
 
 
 class _SlowStdout:

@@ -138,7 +138,7 @@ def test_receipts_write_money_in_the_locale_chosen(qtbot: Any, replica: Any, tmp
         save_png(qtbot, dialog, "printer-settings-money-format")
         dialog.save()
         assert Settings.load(tmp_path).printing.look.locale == "de_DE"
-        dialog, _settings = open_dialog_again(qtbot, dialog.service)
+        dialog = open_dialog_again(qtbot, dialog.service)
         assert dialog.money_locale.text() == "de_DE"
         dialog.test_print()
         (job,) = server.wait_jobs(1)
@@ -148,8 +148,8 @@ def test_receipts_write_money_in_the_locale_chosen(qtbot: Any, replica: Any, tmp
         server.stop()
 
 
-def open_dialog_again(qtbot: Any, service: PrintService) -> tuple[Any, None]:
+def open_dialog_again(qtbot: Any, service: PrintService) -> PrinterSettingsDialog:
     dialog = PrinterSettingsDialog(service)
     qtbot.addWidget(dialog)
     dialog.show()
-    return dialog, None
+    return dialog
