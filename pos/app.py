@@ -287,6 +287,7 @@ def run_gui(
         tasks.shutdown()
         start.stop_shop()
         collector.stop()  # after the workers are gone: nothing else can trigger a collection now
+        launcher.drop_pending_quit(qapp)
 
 
 class _GuiStart:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QMessageLogContext,
     Qt,
     QTimer,
@@ -68,6 +69,17 @@ def quiet_offscreen_messages() -> None:
             sys.stderr.write(message + "\n")
 
     qInstallMessageHandler(handler)
+
+
+def drop_pending_quit(app: QApplication) -> None:
+    """Discard a Quit event left queued after the event loop ended.
+
+    Qt closes every window when the application quits, and the last one closing posts one more
+    Quit. Delivered after exec() returned, it would mark the thread as quitting for good: every
+    event loop run later in this process (a second run_gui, a test) would end at once and deliver
+    no queued signal.
+    """
+    QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
 
 
 def is_offscreen() -> bool:

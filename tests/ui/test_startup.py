@@ -4,11 +4,12 @@ once and says what is happening while the keyring answers and the replica opens 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import create_engine
 
@@ -116,3 +117,30 @@ def test_upgrading_the_replica_says_so_and_runs_off_the_ui_thread(qtbot, till, m
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_after_the_app_closes_event_loops_and_queued_signals_still_work(qtbot, till, monkeypatch):
+    """Qt closes every window when the app quits, and the last one posts one more Quit. Left queued
+    after run_gui, it marked the thread as quitting for good: every later event loop in the process
+    ended at once and no signal from a worker thread arrived (the status area never updated)."""
+    monkeypatch.setenv(TOKEN_ENV, "a-device-token")
+    watcher = Watcher(lambda _messages: True)
+    assert run_gui(till, on_ready=watcher.ready) == 0
+    assert watcher.opened == "Countertop — Corner shop"
+
+    QCoreApplication.processEvents()  # what was left queued is delivered now
+    loop = QEventLoop()
+    QTimer.singleShot(50, lambda: loop.exit(7))
+    assert loop.exec() == 7  # -1 when it refuses to run
+
+    relay = _Relay()
+    received: list[str] = []
+    relay.said.connect(received.append, Qt.ConnectionType.QueuedConnection)
+    worker = threading.Thread(target=relay.said.emit, args=("from a worker",))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: received == ["from a worker"], timeout=2_000)
+
+
+class _Relay(QObject):
+    said = Signal(str)
