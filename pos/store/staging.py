@@ -2,10 +2,15 @@
 
 A re-snapshot (after a 410, or of a restored shop) streams its documents into staging tables in
 short transactions of their own, and only one final transaction touches the live rows: it deletes
-the rows the snapshot no longer lists, upserts the rest by id (so product keys stay), rewrites the
-search rows of the products whose title, category, codes or barcodes changed, and the caller marks the
-entity done in it too. A stream that is cut short, refused or killed leaves the live rows exactly
-as they were; only staging changed.
+the rows the snapshot no longer lists, upserts those that differ by id (so product keys stay),
+rewrites the search rows of the products whose title, category, codes or barcodes changed, and the
+caller marks the entity done in it too. A stream that is cut short, refused or killed leaves the
+live rows exactly as they were; only staging changed.
+
+What the final transaction writes is worked out before it, in a read transaction (a plan in
+temporary tables: StagedLoad.prepare), so that it holds the replica's write lock only to write. At
+1M products it held it for ~17 s comparing rows, and a customer saved meanwhile was refused after
+the 10 s busy timeout; now ~2 s (benchmarks/concurrent_writer.py --resnapshot).
 
 Staging tables are ordinary tables named `stage_*` in the replica file (a TEMP table would hold a
 whole catalog in memory). They have no constraints but the id: the live tables' constraints check
@@ -35,6 +40,9 @@ _SEARCH_COLUMNS = ("codes", "barcodes")
 # Search rows are renumbered from scratch when more than this share of products needs a new one:
 # placing each between its neighbours costs a few queries per product, renumbering is one pass.
 RENUMBER_SHARE = 0.1
+# Entities whose live rows the till itself writes too (a customer saved at the counter), besides
+# the sync engine: their merge plan is made inside the final transaction (StagedLoad.prepare).
+LOCALLY_WRITTEN = frozenset({"customer"})
 
 
 def names(con: sqlite3.Connection) -> list[str]:
@@ -62,15 +70,48 @@ def _insert(name: str, columns: Sequence[str]) -> str:
     return f"INSERT OR REPLACE INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
+def _same_row(table: str, columns: Sequence[str]) -> str:
+    """A live row of `table` exactly as staged row `s` (BINARY: a title that only changes case, in a
+    NOCASE column, still counts as a change)."""
+    same = " AND ".join(f"l.{name} IS s.{name} COLLATE BINARY" for name in columns[1:])
+    return f"SELECT 1 FROM main.{table} l WHERE l.id = s.id AND {same}"
+
+
 def _upsert_from(table: str, stage: str, columns: Sequence[str]) -> str:
-    names = ", ".join(columns)
+    """Upsert the staged rows listed in temp.merge_<table> (those that differ from the live ones)."""
+    names = ", ".join(f"s.{name}" for name in columns)
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns[1:])
     # WHERE true: without it SQLite could read ON CONFLICT as a join constraint of the SELECT.
     # Staging order: new products get their keys in the order the shop listed them.
     return (
-        f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} WHERE true ORDER BY rowid "
+        f"INSERT INTO main.{table} ({', '.join(columns)}) SELECT {names} FROM temp.merge_{table} u "
+        f"JOIN {stage} s ON s.rowid = u.row WHERE true ORDER BY u.row "
         f"ON CONFLICT (id) DO UPDATE SET {updates}"
     )
+
+
+def _plan_table(con: sqlite3.Connection, table: str, stage: str, columns: Sequence[str]) -> None:
+    """temp.merge_<table>: the staged rows to write; temp.gone_<table>: the live ids to delete."""
+    con.execute(f"CREATE TEMP TABLE merge_{table} (row INTEGER PRIMARY KEY)")
+    con.execute(
+        f"INSERT INTO temp.merge_{table} (row) SELECT s.rowid FROM {stage} s "
+        f"WHERE NOT EXISTS ({_same_row(table, columns)})"
+    )
+    con.execute(f"CREATE TEMP TABLE gone_{table} (id TEXT PRIMARY KEY)")
+    con.execute(
+        f"INSERT INTO temp.gone_{table} (id) SELECT id FROM main.{table} "
+        f"WHERE id NOT IN (SELECT id FROM {stage})"
+    )
+
+
+_PLAN_TABLES = ("product", "variant", *(spec.table for spec in ENTITY_TABLES.values()))
+
+
+def drop_plan(con: sqlite3.Connection) -> None:
+    """Drop a merge plan's temporary tables (they live on the connection, not in the file)."""
+    for table in _PLAN_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS temp.merge_{table}")
+        con.execute(f"DROP TABLE IF EXISTS temp.gone_{table}")
 
 
 class StagedLoad:
@@ -78,6 +119,9 @@ class StagedLoad:
 
     def __init__(self, con: sqlite3.Connection, entity: str) -> None:
         self.entity = entity
+        self._prepared = False
+        self._changed_search: list[tuple[Any, ...]] = []
+        self._staged_products = 0
         if entity == "product":
             _create(con, "stage_product", (*_PRODUCT_COLUMNS, *_SEARCH_COLUMNS))
             _create(con, "stage_variant", _VARIANT_COLUMNS)
@@ -98,16 +142,49 @@ class StagedLoad:
         spec = ENTITY_TABLES[self.entity]
         con.executemany(_insert(f"stage_{spec.table}", spec.columns), [spec.row(doc) for doc in docs])
 
-    def merge(self, con: sqlite3.Connection) -> None:
-        """Replace the live rows with the staged ones (inside the caller's transaction)."""
+    def prepare(self, con: sqlite3.Connection) -> None:
+        """Work out what the merge must write, reading only: the rows that differ and the ids gone.
+
+        Run in a read transaction before the final one, so that the final transaction only writes:
+        a re-snapshot mostly lists rows the till already has, and comparing them all inside it held
+        the replica's write lock for tens of seconds at 1M products (customer saves were refused).
+        The plan stays right until the merge only while nobody else writes these tables: the sync
+        engine is the only writer of every entity but customers (saved at the till, LOCALLY_WRITTEN),
+        whose plan is made inside the final transaction instead (`merge`).
+        """
+        drop_plan(con)
         if self.entity == "product":
-            _merge_products(con)
+            self._changed_search = con.execute(_CHANGED).fetchall()
+            (self._staged_products,) = con.execute("SELECT count(*) FROM stage_product").fetchone()
+            _plan_table(con, "product", "stage_product", _PRODUCT_COLUMNS)
+            _plan_table(con, "variant", "stage_variant", _VARIANT_COLUMNS)
         else:
             spec = ENTITY_TABLES[self.entity]
-            stage = f"stage_{spec.table}"
-            con.execute(f"DELETE FROM {spec.table} WHERE id NOT IN (SELECT id FROM {stage})")
-            con.execute(_upsert_from(spec.table, stage, spec.columns))
-        drop_all(con)
+            _plan_table(con, spec.table, f"stage_{spec.table}", spec.columns)
+        self._prepared = True
+
+    @property
+    def prepared_apart(self) -> bool:
+        """Whether `prepare` may run before the final transaction (see there)."""
+        return self.entity not in LOCALLY_WRITTEN
+
+    def merge(self, con: sqlite3.Connection) -> None:
+        """Replace the live rows with the staged ones (inside the caller's transaction).
+
+        The staging tables stay: the caller drops them after the commit (drop_all).
+        """
+        if not self._prepared:
+            self.prepare(con)
+        try:
+            if self.entity == "product":
+                _merge_products(con, self._changed_search, self._staged_products)
+            else:
+                table = ENTITY_TABLES[self.entity].table
+                con.execute(f"DELETE FROM main.{table} WHERE id IN (SELECT id FROM temp.gone_{table})")
+                con.execute(_upsert_from(table, f"stage_{table}", ENTITY_TABLES[self.entity].columns))
+        finally:
+            drop_plan(con)
+            self._prepared = False
 
 
 # Products needing a new search row: new ones, and those whose title, category, codes or barcodes
@@ -120,19 +197,17 @@ _CHANGED = (
     "AND f.codes IS s.codes AND f.barcodes IS s.barcodes) "
     "ORDER BY s.rowid"
 )
-_GONE_PRODUCTS = "(SELECT key FROM product WHERE id NOT IN (SELECT id FROM stage_product))"
-_GONE_VARIANTS = "(SELECT id FROM variant WHERE id NOT IN (SELECT id FROM stage_variant))"
+_GONE_PRODUCTS = "(SELECT key FROM main.product WHERE id IN (SELECT id FROM temp.gone_product))"
+_GONE_VARIANTS = "(SELECT id FROM temp.gone_variant)"
 
 
-def _merge_products(con: sqlite3.Connection) -> None:
-    changed = con.execute(_CHANGED).fetchall()
-    (staged,) = con.execute("SELECT count(*) FROM stage_product").fetchone()
+def _merge_products(con: sqlite3.Connection, changed: list[tuple[Any, ...]], staged: int) -> None:
     gone_ranks = f"(SELECT rank FROM product_order WHERE key IN {_GONE_PRODUCTS})"
     con.execute(f"DELETE FROM product_fts WHERE rowid IN {gone_ranks}")
     con.execute(f"DELETE FROM product_order WHERE key IN {_GONE_PRODUCTS}")
     con.execute(f"DELETE FROM inventory_level WHERE variant_id IN {_GONE_VARIANTS}")
-    con.execute("DELETE FROM variant WHERE id NOT IN (SELECT id FROM stage_variant)")
-    con.execute("DELETE FROM product WHERE id NOT IN (SELECT id FROM stage_product)")
+    con.execute(f"DELETE FROM variant WHERE id IN {_GONE_VARIANTS}")
+    con.execute("DELETE FROM product WHERE id IN (SELECT id FROM temp.gone_product)")
     con.execute(_upsert_from("product", "stage_product", _PRODUCT_COLUMNS))
     con.execute(_upsert_from("variant", "stage_variant", _VARIANT_COLUMNS))
     if len(changed) > RENUMBER_SHARE * staged:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from pos.services.catalog import CatalogService
+from pos.store import staging
 from pos.store.database import open_replica
 from pos.store.replica import SqliteReplica
 from sync.ports import ProtocolError
@@ -230,3 +231,86 @@ def test_kill_at_any_moment_of_a_resnapshot_leaves_one_whole_catalog(tmp_path: P
         open_replica(path).dispose()  # drops leftover staging
         assert staging_tables(path) == []
         assert _products_in(path) in whole
+
+
+def _count_writes(path: Path, tables: tuple[str, ...]) -> None:
+    """Triggers that log every row the merge inserts or updates in `tables` (test-only schema)."""
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE written (tbl TEXT, id TEXT)")
+    for table in tables:
+        for event in ("INSERT", "UPDATE"):
+            con.execute(
+                f"CREATE TRIGGER log_{event.lower()}_{table} AFTER {event} ON {table} "
+                f"BEGIN INSERT INTO written VALUES ('{table}', NEW.id); END"
+            )
+    con.commit()
+    con.close()
+
+
+def _written(path: Path) -> dict[str, set[str]]:
+    con = sqlite3.connect(path)
+    try:
+        found: dict[str, set[str]] = {}
+        for table, row_id in con.execute("SELECT tbl, id FROM written"):
+            found.setdefault(table, set()).add(row_id)
+        return found
+    finally:
+        con.close()
+
+
+def test_a_resnapshot_writes_only_the_rows_that_changed(loaded, replica_path) -> None:
+    replica, docs = loaded
+    snapshot = copy.deepcopy(docs)
+    snapshot[5]["variants"][0]["price"] += 1  # a price
+    snapshot[9]["title"] = snapshot[9]["title"].upper()  # only its case: NOCASE would call it equal
+    snapshot[9]["version"] += 1
+    con = sqlite3.connect(replica_path)
+    levels = [
+        {"id": i, "version": v, "variant_id": vid, "location_id": loc, "quantity": q}
+        for i, v, vid, loc, q in con.execute(
+            "SELECT id, version, variant_id, location_id, quantity FROM inventory_level ORDER BY id"
+        )
+    ]
+    con.close()
+    levels[3]["quantity"] += 5
+    _count_writes(replica_path, ("product", "variant", "inventory_level"))
+
+    replica.begin_snapshot()
+    replica.load_snapshot("product", 20, cd.batched(iter(snapshot), CHUNK))
+    replica.load_snapshot("inventory_level", 20, cd.batched(iter(levels), CHUNK))
+
+    assert _written(replica_path) == {
+        "product": {snapshot[9]["id"]},
+        "variant": {snapshot[5]["variants"][0]["id"]},
+        "inventory_level": {levels[3]["id"]},
+    }
+    assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
+    assert _levels_in(replica_path) == {level["id"]: level for level in levels}
+
+
+def test_the_merge_plan_is_made_while_another_connection_holds_the_write_lock(loaded, replica_path) -> None:
+    """Comparing a re-snapshot with the live rows only reads: a writer elsewhere is not held up by it."""
+    replica, docs = loaded
+    snapshot = changed_catalog(docs)
+    holder = sqlite3.connect(replica_path, isolation_level=None)
+    planned: list[bool] = []
+    original = staging.StagedLoad.prepare
+
+    def prepare_while_held(self: staging.StagedLoad, con: sqlite3.Connection) -> None:
+        holder.execute("BEGIN IMMEDIATE")  # a customer save, say, holds the write lock meanwhile
+        try:
+            original(self, con)
+            planned.append(True)
+        finally:
+            holder.execute("COMMIT")
+
+    staging.StagedLoad.prepare = prepare_while_held  # type: ignore[method-assign]
+    try:
+        replica.begin_snapshot()
+        replica.load_snapshot("product", 20, cd.batched(iter(snapshot), CHUNK))
+    finally:
+        staging.StagedLoad.prepare = original  # type: ignore[method-assign]
+        holder.close()
+    assert planned == [True]
+    assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
+    assert staging_tables(replica_path) == []
