@@ -315,13 +315,14 @@ class SqliteReplica:
                 with self._transaction(con), _refused(entity):
                     load.write(con, chunk)
                 loaded += len(chunk)
-            if load.prepared_apart:
-                with self._transaction(con, "BEGIN"):  # reads the replica; writes only temp tables
-                    load.prepare(con)
-            with self._transaction(con):
-                with _refused(entity):
-                    load.merge(con)
-                _mark_done(con, entity, cursor)
+            with staging.plan_on_disk(con):
+                if load.prepared_apart:
+                    with self._transaction(con, "BEGIN"):  # reads the replica; writes only temp tables
+                        load.prepare(con)
+                with self._transaction(con):
+                    with _refused(entity):
+                        load.merge(con)
+                    _mark_done(con, entity, cursor)
         except BaseException:
             self._drop_staging(con)
             raise
@@ -337,7 +338,7 @@ class SqliteReplica:
             with self._transaction(con):
                 staging.drop_all(con)
         except sqlite3.Error as exc:
-            log.warning("could not drop the staging tables of a failed load: %s", exc)
+            log.warning("could not drop the staging tables of a snapshot load: %s", exc)
 
     def _chunks(self, batches: Iterable[list[Doc]]) -> Iterator[list[Doc]]:
         """Batches gathered into chunks: each written while no transaction waits on the network."""

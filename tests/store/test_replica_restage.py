@@ -262,8 +262,9 @@ def test_a_resnapshot_writes_only_the_rows_that_changed(loaded, replica_path) ->
     replica, docs = loaded
     snapshot = copy.deepcopy(docs)
     snapshot[5]["variants"][0]["price"] += 1  # a price
-    snapshot[9]["title"] = snapshot[9]["title"].upper()  # only its case: NOCASE would call it equal
-    snapshot[9]["version"] += 1
+    # Only their case, version unchanged: the NOCASE columns would call them equal.
+    snapshot[9]["title"] = snapshot[9]["title"].upper()
+    snapshot[12]["variants"][0]["sku"] = snapshot[12]["variants"][0]["sku"].lower()
     con = sqlite3.connect(replica_path)
     levels = [
         {"id": i, "version": v, "variant_id": vid, "location_id": loc, "quantity": q}
@@ -279,9 +280,10 @@ def test_a_resnapshot_writes_only_the_rows_that_changed(loaded, replica_path) ->
     replica.load_snapshot("product", 20, cd.batched(iter(snapshot), CHUNK))
     replica.load_snapshot("inventory_level", 20, cd.batched(iter(levels), CHUNK))
 
+    assert snapshot[12]["variants"][0]["sku"] != docs[12]["variants"][0]["sku"]
     assert _written(replica_path) == {
         "product": {snapshot[9]["id"]},
-        "variant": {snapshot[5]["variants"][0]["id"]},
+        "variant": {snapshot[5]["variants"][0]["id"], snapshot[12]["variants"][0]["id"]},
         "inventory_level": {levels[3]["id"]},
     }
     assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
@@ -314,3 +316,44 @@ def test_the_merge_plan_is_made_while_another_connection_holds_the_write_lock(lo
     assert planned == [True]
     assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
     assert staging_tables(replica_path) == []
+
+
+def test_customers_are_planned_under_the_write_lock(loaded, replica_path) -> None:
+    """The till saves customers too: their merge is planned inside the final transaction, so no save
+    can change a customer between the plan and the writes (staging.LOCALLY_WRITTEN)."""
+    replica, _docs = loaded
+    customers = [
+        {"id": f"c{n}", "version": 1, "name": f"Customer {n}", "email": None, "phone": None,
+         "loyalty_code": None, "updated_at": "2026-12-01T10:00:00Z"}
+        for n in range(3)
+    ]
+    replica.load_snapshot("customer", 10, iter([customers]))  # into the empty table
+    locked_while_planning: list[bool] = []
+    temp_stores: list[int] = []
+    original = staging.StagedLoad.prepare
+
+    def probing_prepare(self: staging.StagedLoad, con: sqlite3.Connection) -> None:
+        temp_stores.append(con.execute("PRAGMA temp_store").fetchone()[0])
+        probe = sqlite3.connect(replica_path, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            locked_while_planning.append(False)
+        except sqlite3.OperationalError:
+            locked_while_planning.append(True)
+        finally:
+            probe.close()
+        original(self, con)
+
+    staging.StagedLoad.prepare = probing_prepare  # type: ignore[method-assign]
+    try:
+        renamed = [{**customers[0], "name": "Renamed", "version": 2}, *customers[1:]]
+        replica.load_snapshot("customer", 20, iter([renamed]))
+        replica.load_snapshot("product", 20, cd.batched(iter(changed_catalog(_docs)), CHUNK))
+    finally:
+        staging.StagedLoad.prepare = original  # type: ignore[method-assign]
+    assert locked_while_planning == [True, False]  # customers under the lock; products before it
+    assert temp_stores == [1, 1]  # a plan's temporary tables in a file (FILE), not in memory
+    con = sqlite3.connect(replica_path)
+    assert con.execute("SELECT name FROM customer WHERE id = 'c0'").fetchone() == ("Renamed",)
+    con.close()
