@@ -197,9 +197,10 @@ class StagedLoad:
             if self.entity == "product":
                 _merge_products(con, self._changed_search, self._staged_products)
             else:
-                table = ENTITY_TABLES[self.entity].table
+                spec = ENTITY_TABLES[self.entity]
+                table = spec.table
                 con.execute(f"DELETE FROM main.{table} WHERE id IN (SELECT id FROM temp.gone_{table})")
-                con.execute(_upsert_from(table, f"stage_{table}", ENTITY_TABLES[self.entity].columns))
+                con.execute(_upsert_from(table, f"stage_{table}", spec.columns))
         finally:
             drop_plan(con)
             self._prepared = False
