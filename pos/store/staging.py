@@ -10,9 +10,10 @@ live rows exactly as they were; only staging changed.
 What the final transaction writes is worked out before it, in a read transaction (a plan in
 temporary tables: StagedLoad.prepare), so that it holds the replica's write lock only to write, and
 rows the till already has as listed are not written at all. At 1M products it held the lock for
-~17 s comparing rows, and a customer saved meanwhile was refused after the 10 s busy timeout; with
-few rows changed, ~2 s now (benchmarks/concurrent_writer.py --resnapshot). A shop restored with
-other ids still writes every row, and the search index afresh, in its final transaction.
+over 17 s comparing rows, and a customer saved meanwhile was refused after the 10 s busy timeout; with
+few rows changed, the longest wait of a save is now ~2 s (benchmarks/concurrent_writer.py
+--resnapshot). A shop restored with other ids still writes every row, and the search index afresh,
+in its final transaction.
 
 Staging tables are ordinary tables named `stage_*` in the replica file (a TEMP table would hold a
 whole catalog in memory). They have no constraints but the id: the live tables' constraints check
