@@ -493,8 +493,7 @@ def open_window(
 
     # Read on the db lane by open_shop; tests and scripts that open a session directly read here.
     summary = session.summary or session.catalog.shop()
-    last_success_at = (session.last_success_at if session.summary is not None
-                       else SqliteReplica(session.ui_db).sync_state().last_success_at)
+    last_success_at = session.last_success_at  # read by open_session, off the UI thread
     connection = session.connection
     currency = connection.currency or summary.currency or "EUR"
     bridge = SyncBridge(session.bus)

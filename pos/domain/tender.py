@@ -24,7 +24,6 @@ from pos.domain.money import Money, total
 Method = Literal["cash", "card"]
 METHODS: tuple[str, ...] = ("cash", "card")
 MAX_TENDERS = 20  # the wire protocol's bound on a sale's payments
-_LABELS = {"cash": "Cash", "card": "Card"}
 MAX_REFERENCE_CHARS = 200
 # Quick-cash steps in major units: the next whole unit, then round notes.
 _QUICK_STEPS = (1, 5, 10, 20, 50, 100)
@@ -33,7 +32,7 @@ _QUICK_STEPS = (1, 5, 10, 20, 50, 100)
 def tender_label(method: str) -> str:
     """A way to pay as screens and paper show it: "Cash", "Card"; a web shop's "gift_card": "Gift card"."""
     words = method.replace("_", " ")
-    return _LABELS.get(method) or words[:1].upper() + words[1:]  # a shop's own capitals stay
+    return words[:1].upper() + words[1:]  # not capitalize(): a shop's own capitals stay
 
 
 @dataclass(frozen=True, slots=True)

@@ -334,7 +334,6 @@ class SqliteReplica:
     def _drop_staging(self, con: sqlite3.Connection) -> None:
         # Only tidiness (the next load, begin_snapshot or open drops it too): never mask a failure.
         try:
-            staging.drop_plan(con)
             with self._transaction(con):
                 staging.drop_all(con)
         except sqlite3.Error as exc:

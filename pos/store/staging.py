@@ -107,9 +107,6 @@ def _plan_table(con: sqlite3.Connection, table: str, stage: str, columns: Sequen
     )
 
 
-_PLAN_TABLES = ("product", "variant", *(spec.table for spec in ENTITY_TABLES.values()))
-
-
 @contextmanager
 def plan_on_disk(con: sqlite3.Connection) -> Iterator[None]:
     """Temporary tables of `con` in a file while a merge plan exists (outside any transaction).
@@ -126,19 +123,12 @@ def plan_on_disk(con: sqlite3.Connection) -> Iterator[None]:
         con.execute(f"PRAGMA temp_store = {int(before)}")
 
 
-def drop_plan(con: sqlite3.Connection) -> None:
-    """Drop a merge plan's temporary tables (they live on the connection, not in the file)."""
-    for table in _PLAN_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS temp.merge_{table}")
-        con.execute(f"DROP TABLE IF EXISTS temp.gone_{table}")
-
-
 class StagedLoad:
     """One entity's documents in staging, then merged into the live rows by `merge`."""
 
     def __init__(self, con: sqlite3.Connection, entity: str) -> None:
         self.entity = entity
-        self._prepared = False
+        self._planned: tuple[str, ...] = ()  # the live tables the plan covers
         self._changed_search: list[tuple[Any, ...]] = []
         self._staged_products = 0
         if entity == "product":
@@ -171,16 +161,16 @@ class StagedLoad:
         engine is the only writer of every entity but customers (saved at the till, LOCALLY_WRITTEN),
         whose plan is made inside the final transaction instead (`merge`).
         """
-        drop_plan(con)
         if self.entity == "product":
             self._changed_search = con.execute(_CHANGED).fetchall()
             (self._staged_products,) = con.execute("SELECT count(*) FROM stage_product").fetchone()
             _plan_table(con, "product", "stage_product", _PRODUCT_COLUMNS)
             _plan_table(con, "variant", "stage_variant", _VARIANT_COLUMNS)
+            self._planned = ("product", "variant")
         else:
             spec = ENTITY_TABLES[self.entity]
             _plan_table(con, spec.table, f"stage_{spec.table}", spec.columns)
-        self._prepared = True
+            self._planned = (spec.table,)
 
     @property
     def prepared_apart(self) -> bool:
@@ -192,7 +182,7 @@ class StagedLoad:
 
         The staging tables stay: the caller drops them after the commit (drop_all).
         """
-        if not self._prepared:
+        if not self._planned:
             self.prepare(con)
         try:
             if self.entity == "product":
@@ -202,9 +192,11 @@ class StagedLoad:
                 table = spec.table
                 con.execute(f"DELETE FROM main.{table} WHERE id IN (SELECT id FROM temp.gone_{table})")
                 con.execute(_upsert_from(table, f"stage_{table}", spec.columns))
-        finally:
-            drop_plan(con)
-            self._prepared = False
+        finally:  # the plan's temporary tables live on the connection, not in the file
+            for table in self._planned:
+                con.execute(f"DROP TABLE IF EXISTS temp.merge_{table}")
+                con.execute(f"DROP TABLE IF EXISTS temp.gone_{table}")
+            self._planned = ()
 
 
 # Products needing a new search row: new ones, and those whose title, category, codes or barcodes

@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-# Worst wait of an outside writer: STREAK_S + BREATHER_S + the longest single turn (at 1M
-# products the search index copy, ~3 s), well within its 10 s busy timeout.
+# Worst wait of an outside writer: STREAK_S + BREATHER_S + the longest single turn (the search
+# index copy), within its 10 s busy timeout: at 1M products saves waited 5.8 s at most
+# (benchmarks/concurrent_writer.py).
 STREAK_S = 2.5
 # SQLite's busy handler sleeps at most 100 ms between tries (sqliteDefaultBusyCallback).
 BREATHER_S = 0.12

@@ -321,7 +321,7 @@ def test_the_merge_plan_is_made_while_another_connection_holds_the_write_lock(lo
 def test_customers_are_planned_under_the_write_lock(loaded, replica_path) -> None:
     """The till saves customers too: their merge is planned inside the final transaction, so no save
     can change a customer between the plan and the writes (staging.LOCALLY_WRITTEN)."""
-    replica, _docs = loaded
+    replica, docs = loaded
     customers = [
         {"id": f"c{n}", "version": 1, "name": f"Customer {n}", "email": None, "phone": None,
          "loyalty_code": None, "updated_at": "2026-12-01T10:00:00Z"}
@@ -349,7 +349,7 @@ def test_customers_are_planned_under_the_write_lock(loaded, replica_path) -> Non
     try:
         renamed = [{**customers[0], "name": "Renamed", "version": 2}, *customers[1:]]
         replica.load_snapshot("customer", 20, iter([renamed]))
-        replica.load_snapshot("product", 20, cd.batched(iter(changed_catalog(_docs)), CHUNK))
+        replica.load_snapshot("product", 20, cd.batched(iter(changed_catalog(docs)), CHUNK))
     finally:
         staging.StagedLoad.prepare = original  # type: ignore[method-assign]
     assert locked_while_planning == [True, False]  # customers under the lock; products before it
