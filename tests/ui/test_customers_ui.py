@@ -145,13 +145,44 @@ def test_a_save_waiting_for_a_catalog_load_holds_up_no_scan(qtbot, replica, ui_t
         qtbot.keyClick(customers.search_edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClicks(customers.form.name_edit, "Ada Lovelace")
         qtbot.keyClick(customers.form.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-        assert customers.busy
+        assert customers.form.saving
         barcode = variants(replica)[0]["barcode"]
         scan(qtbot, sell, barcode)  # answered within scan()'s 5 s while the save still waits
-        assert sell.model.rowCount() == 1 and customers.busy
+        assert sell.model.rowCount() == 1 and customers.form.saving
         assert query(replica, "SELECT count(*) FROM customer WHERE name = 'Ada Lovelace'") == [(0,)]
         with qtbot.waitSignal(customers.saved, timeout=10_000):
             load.execute("ROLLBACK")  # the load is done: the save gets in
     finally:
         load.close()
     assert query(replica, "SELECT count(*) FROM customer WHERE name = 'Ada Lovelace'") == [(1,)]
+
+
+def test_an_unexpected_save_failure_is_said_logged_and_changes_nothing(qtbot, replica, ui_tasks, caplog):
+    # A failure the service does not expect (here the replica's own trigger aborting the insert,
+    # standing in for a damaged file): the F6 picker must say the customer was not saved, log
+    # why, and stay open with what was typed.
+    import sqlite3
+
+    con = sqlite3.connect(str(replica.replica_path))
+    with con:
+        con.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON customer BEGIN SELECT RAISE(ABORT, 'damaged'); END"
+        )
+    con.close()
+    selling = make_selling(replica, customers=CustomerService(replica, who=as_manager()))
+    screen = open_screen(qtbot, selling, ui_tasks)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F6)
+    picker = active_dialog(qtbot, screen, CustomerPicker)
+    qtbot.keyClicks(picker.edit, "Grace Hopper")
+    qtbot.keyClick(picker.edit, Qt.Key.Key_F2)
+    with caplog.at_level("ERROR", logger="pos.ui.customers.form"):
+        qtbot.keyClick(picker.form.name_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not picker.form.saving, timeout=10_000)
+    assert picker.isVisible() and picker.form.name_edit.text() == "Grace Hopper"
+    said = picker.form.error_label.text()
+    assert said == "The customer was not saved (damaged). Nothing changed: try again."
+    assert [r.message for r in caplog.records if r.name == "pos.ui.customers.form"] == [
+        "saving a customer failed"
+    ]
+    assert query(replica, "SELECT count(*) FROM customer WHERE name = 'Grace Hopper'") == [(0,)]
+    assert query(replica, "SELECT count(*) FROM outbox WHERE type = 'customer.upsert'") == [(0,)]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from pos.services.customers import CustomerDraft
+from pos.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +19,7 @@ class CustomerForm(QWidget):
         super().__init__(parent)
         self.setObjectName("customerForm")
         self.customer: Any = None  # the customer being edited; None: a new one
+        self.saving = False
         self.name_edit = QLineEdit(self)
         self.name_edit.setObjectName("customerName")
         self.email_edit = QLineEdit(self)
@@ -72,3 +75,28 @@ class CustomerForm(QWidget):
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
+
+    def save(self, tasks: Tasks, customers: Any, on_saved: Callable[[Any], None]) -> None:
+        """Save the draft on the save lane; `on_saved(customer)` after, or the refusal shown here.
+
+        A ValueError is the service's own refusal (a missing name, a bad email), said as it is;
+        anything else is unexpected (the replica locked past its timeout, a full disk) and logged.
+        """
+        if self.saving:
+            return
+        draft = self.draft()
+        self.saving = True
+
+        def saved(customer: Any) -> None:
+            self.saving = False
+            on_saved(customer)
+
+        def refused(exc: BaseException) -> None:
+            self.saving = False
+            if isinstance(exc, ValueError):
+                self.show_error(str(exc))
+                return
+            log.error("saving a customer failed", exc_info=exc)
+            self.show_error(f"The customer was not saved ({exc}). Nothing changed: try again.")
+
+        tasks.run(customers.save, draft, lane="save", on_success=saved, on_failure=refused)

@@ -7,7 +7,6 @@ cart; Esc closes.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -18,8 +17,6 @@ from pos.ui.customers.form import CustomerForm
 from pos.ui.debounce import search_as_you_type
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.tasks import Tasks
-
-log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
 
@@ -49,7 +46,6 @@ class CustomerPicker(QDialog):
         self._tasks = tasks
         self._generation = 0
         self.created = False
-        self.busy = False
         self._choose_after_search = False  # Enter came before the answer (a loyalty card scan)
         self.edit = QLineEdit(self)
         self.edit.setObjectName("customerSearch")
@@ -160,19 +156,9 @@ class CustomerPicker(QDialog):
         self.form.name_edit.setFocus()
 
     def save_new(self) -> None:
-        if self.busy:
-            return
-        draft = self.form.draft()
-        self.busy = True
-
         def saved(customer: Any) -> None:
-            self.busy = False
             self.created = True
             self.accept()
             self.customer_chosen.emit(customer)
 
-        def refused(exc: BaseException) -> None:
-            self.busy = False
-            self.form.show_error(str(exc))
-
-        self._tasks.run(self._customers.save, draft, lane="save", on_success=saved, on_failure=refused)
+        self.form.save(self._tasks, self._customers, saved)

@@ -7,7 +7,6 @@ opens the customer in the form; Ctrl+S saves, Ctrl+N starts a new customer, Esc 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from PySide6.QtCore import (
@@ -37,8 +36,6 @@ from pos.ui.formatting import MoneyFormatter
 from pos.ui.rows_model import ModelIndex, RowsTableModel
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.tasks import Tasks
-
-log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
 ORDER_HEADERS = ("Number", "Date", "Channel", "Status", "Items", "Total")
@@ -91,7 +88,6 @@ class CustomersScreen(QWidget):
         self._customers = customers
         self._tasks = tasks
         self._generation = 0
-        self.busy = False
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("customersSearch")
         self.search_edit.setPlaceholderText("Find a customer by name, email, phone or loyalty card")
@@ -226,23 +222,11 @@ class CustomersScreen(QWidget):
         self.form.name_edit.setFocus()
 
     def save(self) -> None:
-        if self.busy:
-            return
-        draft = self.form.draft()
-        self.busy = True
-
         def saved(customer: Any) -> None:
-            self.busy = False
             self.form.load(customer)
             self.message_label.setText(f"Saved {customer.name}. The shop hears of it at the next sync.")
             self.saved.emit(customer)
             self.outbox_touched.emit()
             self.search_now()
 
-        def refused(exc: BaseException) -> None:
-            self.busy = False
-            if not isinstance(exc, ValueError):
-                log.error("saving a customer failed", exc_info=exc)
-            self.form.show_error(str(exc))
-
-        self._tasks.run(self._customers.save, draft, lane="save", on_success=saved, on_failure=refused)
+        self.form.save(self._tasks, self._customers, saved)
