@@ -81,7 +81,7 @@ def _ready(replica: Path) -> bool:
     return True
 
 
-def _resnapshot(server: first_sync.Server, till: Path, *_: object) -> dict[str, Any]:
+def _resnapshot(server: first_sync.Server, till: Path) -> dict[str, Any]:
     """Snapshot every entity again into the synced replica in `till`, as after a 410."""
     from pos.store.database import open_replica
     from pos.store.replica import SqliteReplica
@@ -138,7 +138,10 @@ def main() -> None:
                  "--every-s", str(args.every_s)],
                 stdout=subprocess.PIPE, text=True,
             )
-            result = (_resnapshot if args.resnapshot else first_sync.one_run)(server, till, False, False)
+            if args.resnapshot:
+                result = _resnapshot(server, till)
+            else:
+                result = first_sync.one_run(server, till, profile=False, prefetch=False)
             time.sleep(args.every_s * 2)
             writer.send_signal(signal.SIGTERM)
             out, _ = writer.communicate(timeout=30)
