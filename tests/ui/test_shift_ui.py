@@ -116,6 +116,10 @@ def test_a_shift_from_sign_in_to_the_z_report_by_keyboard(qtbot, replica, ui_tas
     drawer = 8000 + price
     assert refused.args[0] == (f"Cannot pay out {Money(500000, 'EUR')}: the drawer holds only "
                                f"{Money(drawer, 'EUR')}. Nothing was saved.")  # fmt: skip
+    # The refusal's lines made the dialog taller rather than squashing its question and fields.
+    qtbot.wait(60)
+    assert payout.height() >= payout.heightForWidth(payout.width())
+    assert payout.amount_edit.height() >= payout.amount_edit.minimumSizeHint().height()
     payout.amount_edit.setFocus()
     payout.amount_edit.selectAll()
     qtbot.keyClicks(payout.amount_edit, "12.50")

@@ -12,55 +12,40 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from pos.domain.money import Money
 from pos.ui.cash.count_grid import DenominationGrid
-from pos.ui.cash.open_shift import DIALOG_STYLE, show_refusal, submit_keys
+from pos.ui.cash.dialog import CashDialog
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.entry import EntryError, parse_amount
 from pos.ui.staff.approval import Approvals
 
 
-class CloseShiftDialog(QDialog):
+class CloseShiftDialog(CashDialog):
     closed_shift = Signal(object)  # the ZReport
-    refused = Signal(str)
 
     def __init__(self, cash: Any, actor: Any, approvals: Approvals, money: MoneyFormatter,
                  parent: QWidget | None = None) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.setObjectName("closeShiftDialog")
-        self.setWindowTitle("Close shift — blind count")
-        self.setModal(True)
-        self.setStyleSheet(DIALOG_STYLE)
+        super().__init__("closeShiftDialog", "Close shift — blind count", parent)
         self._cash, self._actor, self._approvals, self.money = cash, actor, approvals, money
-        self.busy = False
-        headline = QLabel("Count the drawer. The expected figures show after you count.", self)
-        headline.setObjectName("cashHeadline")
-        headline.setWordWrap(True)
         self.grid = DenominationGrid(money, self)
         self.card_edit = QLineEdit(self)
         self.card_edit.setObjectName("cardCountEdit")
         self.card_edit.setPlaceholderText("0.00")
         form = QFormLayout()
         form.addRow("Card terminal batch total", self.card_edit)
-        self.error = QLabel(self)
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        hint = QLabel("Enter: next field (the card total comes last) · Ctrl+Enter: close the shift · "
-                      "Esc: cancel, the shift stays open", self)  # fmt: skip
-        hint.setObjectName("cashHint")
-        hint.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(headline)
+        headline = "Count the drawer. The expected figures show after you count."
+        layout.addWidget(self.label(headline, "cashHeadline"))
         layout.addWidget(self.grid)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(hint)
+        layout.addWidget(self.label("Enter: next field (the card total comes last) · Ctrl+Enter: close the "
+                                    "shift · Esc: cancel, the shift stays open", "cashHint"))  # fmt: skip
         self.grid.last_entered.connect(lambda: self.card_edit.setFocus())
         self.card_edit.returnPressed.connect(self.submit)
-        submit_keys(self, self.submit)
+        self.submit_on_ctrl_enter(self.submit)
         self.grid.focus_first()
 
     def card_total(self) -> Money:
@@ -75,25 +60,13 @@ class CloseShiftDialog(QDialog):
         try:
             card = self.card_total()
         except EntryError as exc:
-            self._failed(exc)
+            self.failed(exc)
             self.card_edit.setFocus()
             return
         self.busy = True
         self._approvals.run(self._cash.close, self._actor, self.grid.counts(), {"card": card}, parent=self,
-                            then=self._closed, failed=self._failed, cancelled=self._not_approved)  # fmt: skip
-
-    def _closed(self, z: Any) -> None:
-        self.busy = False
-        self.closed_shift.emit(z)
-        self.accept()
+                            then=lambda z: self.done_with(self.closed_shift, z), failed=self.failed,
+                            cancelled=self._not_approved)  # fmt: skip
 
     def _not_approved(self) -> None:
-        self.busy = False
-        self.error.setText("Not approved: the shift stays open. Count again, or ask a manager to approve.")
-        self.error.show()
-        self.refused.emit(self.error.text())
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        show_refusal(self.error, exc)
-        self.refused.emit(self.error.text())
+        self.refuse("Not approved: the shift stays open. Count again, or ask a manager to approve.")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from pos.domain.cash import MAX_REASON_CHARS
-from pos.ui.cash.open_shift import DIALOG_STYLE, show_refusal, submit_keys
+from pos.ui.cash.dialog import CashDialog
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.entry import EntryError, parse_amount
 from pos.ui.staff.approval import Approvals
@@ -25,22 +25,13 @@ QUESTIONS = {
 }
 
 
-class CashMovementDialog(QDialog):
+class CashMovementDialog(CashDialog):
     moved = Signal(object)  # the CashSession after the movement
-    refused = Signal(str)
 
     def __init__(self, kind: str, cash: Any, actor: Any, approvals: Approvals, money: MoneyFormatter,
                  parent: QWidget | None = None) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.setObjectName("cashMovementDialog")
-        self.setWindowTitle(TITLES[kind])
-        self.setModal(True)
-        self.setStyleSheet(DIALOG_STYLE)
+        super().__init__("cashMovementDialog", TITLES[kind], parent)
         self.kind, self._cash, self._actor, self._approvals, self.money = kind, cash, actor, approvals, money
-        self.busy = False
-        question = QLabel(QUESTIONS[kind], self)
-        question.setObjectName("cashHeadline")
-        question.setWordWrap(True)
         self.amount_edit = QLineEdit(self)
         self.amount_edit.setObjectName("amountEdit")
         self.amount_edit.setPlaceholderText("0.00")
@@ -51,21 +42,15 @@ class CashMovementDialog(QDialog):
         form = QFormLayout()
         form.addRow("Amount", self.amount_edit)
         form.addRow("Reason", self.reason_edit)
-        self.error = QLabel(self)
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        hint = QLabel("Enter: next field, then record it · Esc: cancel", self)
-        hint.setObjectName("cashHint")
         layout = QVBoxLayout(self)
-        layout.addWidget(question)
+        layout.addWidget(self.label(QUESTIONS[kind], "cashHeadline"))
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(hint)
+        layout.addWidget(self.label("Enter: next field, then record it · Esc: cancel", "cashHint"))
         self.setMinimumWidth(440)
         self.amount_edit.returnPressed.connect(self.reason_edit.setFocus)
         self.reason_edit.returnPressed.connect(self.submit)
-        submit_keys(self, self.submit)
+        self.submit_on_ctrl_enter(self.submit)
         self.amount_edit.setFocus()
 
     def submit(self) -> None:
@@ -74,24 +59,14 @@ class CashMovementDialog(QDialog):
         try:
             amount = parse_amount(self.amount_edit.text(), self.money.currency)
         except EntryError as exc:
-            self._failed(exc)
+            self.failed(exc)
             self.amount_edit.setFocus()
             self.amount_edit.selectAll()
             return
         self.busy = True
         self._approvals.run(self._cash.move, self._actor, self.kind, amount, self.reason_edit.text(),
-                            parent=self, then=self._moved, failed=self._failed,
-                            cancelled=self._not_approved)  # fmt: skip
-
-    def _moved(self, session: Any) -> None:
-        self.busy = False
-        self.moved.emit(session)
-        self.accept()
+                            parent=self, then=lambda session: self.done_with(self.moved, session),
+                            failed=self.failed, cancelled=self._not_approved)  # fmt: skip
 
     def _not_approved(self) -> None:
         self.busy = False
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        show_refusal(self.error, exc)
-        self.refused.emit(self.error.text())

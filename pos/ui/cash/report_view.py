@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from pos.domain.money import Money
-from pos.ui.cash.open_shift import DIALOG_STYLE
+from pos.ui.cash.dialog import DIALOG_STYLE
 from pos.ui.formatting import MoneyFormatter
 
 REPORT_STYLE = DIALOG_STYLE + """
