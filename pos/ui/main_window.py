@@ -15,6 +15,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from pos.ui.catalog.browser import CatalogBrowser
+from pos.ui.dialogs import open_tracked
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.services import Selling
 from pos.ui.staff.services import Staffing
@@ -186,14 +187,9 @@ class MainWindow(QMainWindow):
         if self.audit_dialog is not None:
             self.audit_dialog.close()
         dialog = AuditLogDialog(self.staffing.audit, self.staffing.staff, self.staffing.who, self.tasks, self)
-        dialog.finished.connect(lambda _r: self._audit_closed(dialog))
-        self.audit_dialog = dialog
-        dialog.open()
+        open_tracked(self, "audit_dialog", dialog, self._refocus_screen)
 
-    def _audit_closed(self, dialog: Any) -> None:
-        if self.audit_dialog is dialog:
-            self.audit_dialog = None
-        dialog.deleteLater()
+    def _refocus_screen(self, _result: int = 0) -> None:
         if self.tabs is not None:
             self._focus_screen(self.tabs.currentWidget())
 
@@ -277,9 +273,7 @@ class MainWindow(QMainWindow):
             self.problems_dialog.close()
         dialog = SyncProblemsDialog(problems, self.tasks, self, approvals=self.approvals)
         dialog.changed.connect(self.refresh_outbox)
-        dialog.finished.connect(lambda _r: self._problems_closed(dialog))
-        self.problems_dialog = dialog
-        dialog.open()
+        open_tracked(self, "problems_dialog", dialog, self._refocus_screen)
 
     def open_printer_settings(self) -> None:
         """Settings > Printers…: the till's printers, receipt header and footer, document routes."""
@@ -288,23 +282,7 @@ class MainWindow(QMainWindow):
         if self.selling is None or self.selling.printing is None:
             return
         dialog = PrinterSettingsDialog(self.selling.printing, self)
-        dialog.finished.connect(lambda _r: self._printer_settings_closed(dialog))
-        self.printer_dialog = dialog
-        dialog.open()
-
-    def _printer_settings_closed(self, dialog: Any) -> None:
-        if self.printer_dialog is dialog:
-            self.printer_dialog = None
-        dialog.deleteLater()
-        if self.tabs is not None:
-            self._focus_screen(self.tabs.currentWidget())
-
-    def _problems_closed(self, dialog: Any) -> None:
-        if self.problems_dialog is dialog:
-            self.problems_dialog = None
-        dialog.deleteLater()
-        if self.tabs is not None:
-            self._focus_screen(self.tabs.currentWidget())
+        open_tracked(self, "printer_dialog", dialog, self._refocus_screen)
 
     # --- sync events ------------------------------------------------------------------------------
 

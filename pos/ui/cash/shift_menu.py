@@ -25,6 +25,7 @@ from pos.ui.cash.open_shift import OpenShiftDialog
 from pos.ui.cash.report_printing import print_report, report_header
 from pos.ui.cash.report_rows import x_document, x_rows, z_document, z_rows, z_tender_rows
 from pos.ui.cash.report_view import ReportDialog
+from pos.ui.dialogs import open_tracked
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.prompt import PromptDialog
 from pos.ui.staff.approval import Approvals
@@ -218,17 +219,7 @@ class ShiftActions(QObject):
         return actor
 
     def _show(self, dialog: QDialog) -> None:
-        self.dialog = dialog
-
-        def closed(_result: int) -> None:
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-            self.window.activateWindow()
-
-        dialog.finished.connect(closed)
-        dialog.open()
-        dialog.activateWindow()
+        open_tracked(self, "dialog", dialog, lambda _result: self.window.activateWindow())
 
     def _failed(self, exc: BaseException) -> None:
         if not isinstance(exc, ValueError):

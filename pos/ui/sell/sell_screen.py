@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import sentence
 from pos.domain.permissions import Outcome, Permission, refused_outright
+from pos.ui.dialogs import open_tracked
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.printing.problem_bar import PrintProblemBar
 from pos.ui.printing.receipt_printing import ReceiptPrinting
@@ -344,15 +345,9 @@ class SellScreen(QWidget):
 
     def show_dialog(self, dialog: QDialog) -> None:
         """Open `dialog` window-modal (never exec()); the scan field gets the keyboard back after."""
-        self.dialog = dialog
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        dialog.open()
-        dialog.activateWindow()  # its function keys are window shortcuts: it must be the active window
+        open_tracked(self, "dialog", dialog, lambda _result: self._dialog_closed())
 
-    def _dialog_closed(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-        dialog.deleteLater()
+    def _dialog_closed(self) -> None:
         self.window().activateWindow()  # window managers differ in handing activation back
         self.focus_scan()
 

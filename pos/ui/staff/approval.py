@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from pos.domain.errors import sentence
 from pos.domain.permissions import LABELS, PermissionDenied, Role
+from pos.ui.dialogs import open_tracked
 from pos.ui.staff.people import PersonAndPin
 from pos.ui.tasks import Tasks
 
@@ -126,18 +127,12 @@ class Approvals:
             cancelled: Callable[[], None] | None = None) -> ApprovalDialog:  # fmt: skip
         actor = self.who.actor if self.who is not None else None
         dialog = ApprovalDialog(self.staff, self.tasks, denied, actor.id if actor else None, parent)
-        self.dialog = dialog
         dialog.approved.connect(approved)
 
         def closed(result: int) -> None:
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
             parent.window().activateWindow()  # window managers differ in handing activation back
             if result != QDialog.DialogCode.Accepted.value and cancelled is not None:
                 cancelled()
 
-        dialog.finished.connect(closed)
-        dialog.open()
-        dialog.activateWindow()
+        open_tracked(self, "dialog", dialog, closed)
         return dialog
