@@ -283,11 +283,16 @@ def delete_product(con: sqlite3.Connection, product_id: str) -> bool:
     con.execute(_DROP_LEVELS_OF_PRODUCT, (product_id,))
     con.execute("DELETE FROM variant WHERE product_id = ?", (product_id,))
     con.execute("DELETE FROM product WHERE key = ?", (row[0],))
-    rank = ranks.rank_of(con, row[0])
+    drop_search_row(con, row[0])
+    return True
+
+
+def drop_search_row(con: sqlite3.Connection, key: int) -> None:
+    """Take product `key` out of the search index and the title order."""
+    rank = ranks.rank_of(con, key)
     if rank is not None:
         con.execute(_DELETE_FTS, (rank,))
         con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
-    return True
 
 
 def search_is_complete(con: sqlite3.Connection) -> bool:

@@ -227,6 +227,12 @@ def _merge_products(con: sqlite3.Connection, changed: list[tuple[Any, ...]], sta
         con.execute("DELETE FROM product_order")
         products.index_all(con, nullcontext, chunk=max(staged, 1))
         return
+    # Renamed products all leave their places first: one still at its old rank under its new title
+    # would count as a neighbour of the others, whose midpoints then fell out of order or on a rank
+    # in use. (A page of changes renames and places one product at a time, so it never sees this.)
+    for _id, title, _category, _codes, _barcodes, key, old_title in changed:
+        if key is not None and old_title != title:
+            products.drop_search_row(con, key)
     for product_id, title, category, codes, barcodes, key, old_title in changed:
         if key is None:
             (key,) = con.execute("SELECT key FROM product WHERE id = ?", (product_id,)).fetchone()

@@ -357,3 +357,41 @@ def test_customers_are_planned_under_the_write_lock(loaded, replica_path) -> Non
     con = sqlite3.connect(replica_path)
     assert con.execute("SELECT name FROM customer WHERE id = 'c0'").fetchone() == ("Renamed",)
     con.close()
+
+
+def _ranks_in_title_order(path: Path) -> list[int]:
+    con = sqlite3.connect(path)
+    try:
+        return [r for (r,) in con.execute(
+            "SELECT o.rank FROM product p JOIN product_order o ON o.key = p.key ORDER BY p.title, p.key"
+        )]  # fmt: skip
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("renames", ["same title", "titles swapped"])
+def test_products_renamed_together_keep_search_order_after_a_resnapshot(
+    loaded, replica_path, engine, renames
+) -> None:
+    # Fewer renames than the renumbering share: each renamed product is placed between its new
+    # neighbours. The others renamed in the same snapshot must not count as neighbours at their
+    # old places (their midpoints collided with used ranks: "UNIQUE constraint failed").
+    replica, docs = loaded
+    snapshot = copy.deepcopy(docs)
+    picked = snapshot[10:250:30]  # 8 products spread over the catalog
+    titles = [doc["title"] for doc in picked][::-1] if renames == "titles swapped" else ["Aaa promo"] * 8
+    for doc, title in zip(picked, titles, strict=True):
+        doc["title"] = title
+        doc["version"] += 1
+    assert len(picked) < staging.RENUMBER_SHARE * len(snapshot)
+
+    replica.begin_snapshot()
+    replica.load_snapshot("product", 20, cd.batched(iter(snapshot), CHUNK))
+
+    assert _products_in(replica_path) == {d["id"]: d for d in snapshot}
+    ranks = _ranks_in_title_order(replica_path)
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(snapshot)
+    found = [row.id for row in CatalogService(engine).search(picked[0]["title"], limit=8)]
+    assert picked[0]["id"] in found
+    if renames == "same title":
+        assert sorted(found) == sorted(doc["id"] for doc in picked)
