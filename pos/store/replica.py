@@ -48,7 +48,7 @@ Doc = dict[str, Any]
 CHUNK_DOCS = 20_000
 Writer = Callable[[sqlite3.Connection, list[Doc]], None]
 # What a document the replica's constraints refuse raises; all mean "this page is inconsistent".
-_REFUSED = (sqlite3.IntegrityError, KeyError, TypeError, ValueError, AttributeError)
+_REFUSED = (sqlite3.IntegrityError, KeyError, TypeError, ValueError, AttributeError, OverflowError)
 _TABLE_OF = {"product": "product", **{name: spec.table for name, spec in ENTITY_TABLES.items()}}
 
 

@@ -135,6 +135,9 @@ def test_a_bad_change_refuses_the_whole_page_and_keeps_the_cursor(replica, repli
                      id="unknown-entity"),
         pytest.param({"seq": 101, "entity": "location", "id": "c", "op": "merge", "version": 1, "data": None},
                      id="unknown-op"),
+        pytest.param({"seq": 101, "entity": "location", "id": "l9", "op": "upsert", "version": 2**64,
+                      "data": {"id": "l9", "version": 2**64, "code": "X", "name": "Far"}},
+                     id="integer-beyond-64-bits"),
     ],
 )
 def test_malformed_changes_are_refused_and_nothing_moves(replica, replica_path, docs, bad) -> None:

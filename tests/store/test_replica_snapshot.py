@@ -127,9 +127,12 @@ def test_snapshot_cut_short_leaves_the_entity_not_done_and_a_rerun_completes(
     assert replica.sync_state().snapshot_done == {"product": 41}
 
 
-def test_snapshot_with_an_inconsistent_record_is_refused_with_a_clear_message(replica, replica_path) -> None:
+@pytest.mark.parametrize("price", [-5, 2**64], ids=["negative", "beyond-64-bits"])
+def test_snapshot_with_an_inconsistent_record_is_refused_with_a_clear_message(
+    replica, replica_path, price
+) -> None:
     docs = list(cd.products(20))
-    docs[13]["variants"][0]["price"] = -5
+    docs[13]["variants"][0]["price"] = price
     with pytest.raises(ProtocolError, match="product snapshot has an inconsistent record"):
         replica.load_snapshot("product", 5, iter([docs]))
     assert _products_in(replica_path) == {}
