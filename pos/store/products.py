@@ -47,9 +47,6 @@ _INSERT_FTS = "INSERT INTO product_fts (rowid, title, category, codes, barcodes)
 _DELETE_FTS = "DELETE FROM product_fts WHERE rowid = ?"
 _INSERT_RANK = "INSERT INTO product_order (rank, key) VALUES (?, ?)"
 _KNOWN = "SELECT id, key, title FROM product WHERE id IN (SELECT value FROM json_each(?))"
-_DROP_LEVELS_OF_PRODUCT = (
-    "DELETE FROM inventory_level WHERE variant_id IN (SELECT id FROM variant WHERE product_id = ?)"
-)
 
 
 def search_codes(doc: Doc) -> str:
@@ -75,6 +72,15 @@ def variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
         (v["id"], product_id, v["sku"], v["barcode"], v["title"], v["price"], v["position"])
         for v in doc["variants"]
     ]
+
+
+def unique_variant_rows(doc: Doc) -> list[tuple[Any, ...]]:
+    """variant_rows, refusing (ValueError) a variant listed twice where an upsert would otherwise
+    let the last copy win quietly (a first sync's UNIQUE constraint refuses it already)."""
+    rows = variant_rows(doc)
+    if len(rows) > 1 and len({row[0] for row in rows}) < len(rows):
+        raise ValueError(f"product {doc['id']} lists one of its variants twice")
+    return rows
 
 
 # A C-level getter: a first sync reads these fields of 100k+ documents (half the Python cost of
@@ -237,7 +243,7 @@ def write_products(con: sqlite3.Connection, docs: Sequence[Doc]) -> None:
         else:
             updates.append((*values, found[0]))
             search.append((found[0], found[1], doc))
-        variants.extend(variant_rows(doc))
+        variants.extend(unique_variant_rows(doc))
     con.executemany(_INSERT_PRODUCT, inserts)
     con.executemany(_UPDATE_PRODUCT, updates)
     con.executemany(_UPSERT_VARIANT, variants)
@@ -260,31 +266,48 @@ def write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, t
     con.execute(_INSERT_FTS, (rank, *text))
 
 
-def upsert_product(con: sqlite3.Connection, doc: Doc) -> bool:
-    """Apply one product change if its version is newer than the stored one; True if applied."""
+def upsert_product(con: sqlite3.Connection, doc: Doc, dropped: set[str]) -> bool:
+    """Apply one product change if its version is newer than the stored one; True if applied.
+
+    Variants the product no longer lists go; their ids join `dropped`, whose stock levels the
+    caller removes once its whole page is in (`drop_levels_of_gone`): a variant moved to another
+    product later in the same page keeps its stock.
+    """
     row = con.execute("SELECT version FROM product WHERE id = ?", (doc["id"],)).fetchone()
     if row is not None and row[0] >= doc["version"]:
         return False
-    keep = [v["id"] for v in doc["variants"]]
-    # Variants dropped from the product go, and their stock levels with them.
-    gone = "(SELECT id FROM variant WHERE product_id = ? AND id NOT IN (SELECT value FROM json_each(?)))"
-    keep_json = orjson.dumps(keep).decode()
-    con.execute(f"DELETE FROM inventory_level WHERE variant_id IN {gone}", (doc["id"], keep_json))
-    con.execute(f"DELETE FROM variant WHERE id IN {gone}", (doc["id"], keep_json))
+    keep = orjson.dumps([v["id"] for v in doc["variants"]]).decode()
+    gone = con.execute(
+        "DELETE FROM variant WHERE product_id = ? AND id NOT IN (SELECT value FROM json_each(?)) "
+        "RETURNING id",
+        (doc["id"], keep),
+    ).fetchall()
+    dropped.update(variant_id for (variant_id,) in gone)
     write_products(con, [doc])
     return True
 
 
-def delete_product(con: sqlite3.Connection, product_id: str) -> bool:
-    """Remove a product, its variants, their stock levels and its search row; True if it existed."""
+def delete_product(con: sqlite3.Connection, product_id: str, dropped: set[str]) -> bool:
+    """Remove a product, its variants and its search row; True if it existed. Its variants' ids
+    join `dropped`, as in upsert_product."""
     row = con.execute("SELECT key FROM product WHERE id = ?", (product_id,)).fetchone()
     if row is None:
         return False
-    con.execute(_DROP_LEVELS_OF_PRODUCT, (product_id,))
-    con.execute("DELETE FROM variant WHERE product_id = ?", (product_id,))
+    gone = con.execute("DELETE FROM variant WHERE product_id = ? RETURNING id", (product_id,)).fetchall()
+    dropped.update(variant_id for (variant_id,) in gone)
     con.execute("DELETE FROM product WHERE key = ?", (row[0],))
     drop_search_row(con, row[0])
     return True
+
+
+def drop_levels_of_gone(con: sqlite3.Connection, dropped: set[str]) -> None:
+    """Remove the stock levels of the variants in `dropped` that no product lists any more."""
+    if dropped:
+        con.execute(
+            "DELETE FROM inventory_level WHERE variant_id IN (SELECT value FROM json_each(?)) "
+            "AND variant_id NOT IN (SELECT id FROM variant)",
+            (orjson.dumps(sorted(dropped)).decode(),),
+        )
 
 
 def drop_search_row(con: sqlite3.Connection, key: int) -> None:

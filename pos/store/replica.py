@@ -355,15 +355,17 @@ class SqliteReplica:
     def apply_changes(self, changes: Sequence[Change], cursor: int) -> AppliedChanges:
         self._wait_for_tail()
         applied = AppliedChanges()
+        dropped: set[str] = set()  # variants the page's products stopped listing
         with self._write() as con:
             for change in changes:
                 try:
-                    changed = _apply_change(con, change)
+                    changed = _apply_change(con, change, dropped)
                 except _REFUSED as exc:
                     raise ProtocolError(_refusal(change, exc)) from exc
                 if changed:
                     target = applied.upserted if change["op"] == "upsert" else applied.deleted
                     target.setdefault(change["entity"], set()).add(change["id"])
+            products.drop_levels_of_gone(con, dropped)
             con.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
         forget_reflected(self._till(), cursor)
         return applied
@@ -433,12 +435,12 @@ def _refused(entity: str) -> Iterator[None]:
         raise ProtocolError(f"The shop's {entity} snapshot has an inconsistent record: {reason}.") from exc
 
 
-def _apply_change(con: sqlite3.Connection, change: Change) -> bool:
+def _apply_change(con: sqlite3.Connection, change: Change, dropped: set[str]) -> bool:
     entity, op, record_id = change["entity"], change["op"], change["id"]
     _table(entity)
     if op == "delete":
         if entity == "product":
-            return products.delete_product(con, record_id)
+            return products.delete_product(con, record_id, dropped)
         table = ENTITY_TABLES[entity].table
         return con.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,)).rowcount > 0
     if op != "upsert":
@@ -449,7 +451,7 @@ def _apply_change(con: sqlite3.Connection, change: Change) -> bool:
     if doc["id"] != record_id:
         raise ValueError(f"the document's id {doc['id']!r} differs from the change's")
     if entity == "product":
-        return products.upsert_product(con, doc)
+        return products.upsert_product(con, doc, dropped)
     spec: EntityTable = ENTITY_TABLES[entity]
     return con.execute(spec.upsert_sql(guarded=True), spec.row(doc)).rowcount > 0
 

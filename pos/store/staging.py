@@ -144,7 +144,7 @@ class StagedLoad:
             for doc in docs:
                 search = (products.search_codes(doc), products.search_barcodes(doc))
                 product_rows.append((doc["id"], *products.product_values(doc), *search))
-                variant_rows.extend(products.variant_rows(doc))
+                variant_rows.extend(products.unique_variant_rows(doc))
             con.executemany(_insert("stage_product", (*_PRODUCT_COLUMNS, *_SEARCH_COLUMNS)), product_rows)
             con.executemany(_insert("stage_variant", _VARIANT_COLUMNS), variant_rows)
             return

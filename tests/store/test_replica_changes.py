@@ -36,6 +36,12 @@ def _count(path: Path, sql: str, *args) -> int:
     return n
 
 
+def _variant_twice(doc: dict) -> dict:
+    """`doc` listing its first variant a second time, at another position."""
+    doc["variants"].append({**doc["variants"][0], "position": len(doc["variants"])})
+    return doc
+
+
 def _repriced(doc: dict, price: int, version: int) -> dict:
     doc = copy.deepcopy(doc)
     doc["version"] = version
@@ -108,6 +114,35 @@ def test_dropping_a_variant_drops_its_stock_and_its_codes(replica, replica_path)
     assert catalog.search(cd.ean13(502)) == []
 
 
+@pytest.mark.parametrize("how", ["dropped first", "product deleted first", "added first"])
+def test_a_variant_moved_to_another_product_in_one_page_keeps_its_stock(
+    replica, replica_path, docs, how
+) -> None:
+    # Another shop's connector may move a variant between products: the page lists the product
+    # that lost it and the one that gained it, in either order. Its stock did not move.
+    first = next(i for i, doc in enumerate(docs) if len(doc["variants"]) > 1)
+    source, target = copy.deepcopy(docs[first]), copy.deepcopy(docs[first + 1])
+    moved = source["variants"][0]
+    levels = "SELECT count(*) FROM inventory_level WHERE variant_id = ?"
+    before = _count(replica_path, levels, moved["id"])
+    assert before > 0
+    source["variants"] = source["variants"][1:]
+    target["variants"] = [*target["variants"], {**moved, "position": len(target["variants"])}]
+    for doc in (source, target):
+        doc["version"] += 1
+    losing = change(101, "product", source)
+    if how == "product deleted first":
+        losing = change(101, "product", delete_id=source["id"])
+    gaining = change(102, "product", target)
+    page = [gaining, losing] if how == "added first" else [losing, gaining]
+    replica.apply_changes(page, cursor=102)
+    assert _count(replica_path, "SELECT count(*) FROM variant WHERE id = ? AND product_id = ?",
+                  moved["id"], target["id"]) == 1  # fmt: skip
+    assert _count(replica_path, levels, moved["id"]) == before
+    left = source["variants"][0]["id"]  # left behind: gone with its product when that is deleted
+    assert _count(replica_path, levels, left) == (0 if how == "product deleted first" else before)
+
+
 def test_a_bad_change_refuses_the_whole_page_and_keeps_the_cursor(replica, replica_path, docs) -> None:
     repriced = _repriced(docs[0], 777, 2)
     new_product = cd.product(5000, random.Random(3))
@@ -138,6 +173,8 @@ def test_a_bad_change_refuses_the_whole_page_and_keeps_the_cursor(replica, repli
         pytest.param({"seq": 101, "entity": "location", "id": "l9", "op": "upsert", "version": 2**64,
                       "data": {"id": "l9", "version": 2**64, "code": "X", "name": "Far"}},
                      id="integer-beyond-64-bits"),
+        pytest.param(change(101, "product", _variant_twice(cd.product(6000, random.Random(1)))),
+                     id="variant-listed-twice"),
     ],
 )
 def test_malformed_changes_are_refused_and_nothing_moves(replica, replica_path, docs, bad) -> None:

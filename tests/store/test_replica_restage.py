@@ -92,11 +92,15 @@ def test_a_resnapshot_cut_after_two_chunks_leaves_every_live_row_as_before(loade
     assert "product" not in replica.sync_state().snapshot_done
 
 
-def test_a_refused_resnapshot_changes_no_live_row(loaded, replica_path) -> None:
+@pytest.mark.parametrize("flaw", ["negative price", "variant listed twice"])
+def test_a_refused_resnapshot_changes_no_live_row(loaded, replica_path, flaw) -> None:
     replica, docs = loaded
     before = live_dump(replica_path)
     snapshot = changed_catalog(docs)
-    snapshot[-1]["variants"][0]["price"] = -5  # caught by the final transaction's constraints
+    if flaw == "negative price":
+        snapshot[-1]["variants"][0]["price"] = -5  # caught by the final transaction's constraints
+    else:  # staged by id, where the second copy would have replaced the first
+        snapshot[40]["variants"].append({**snapshot[40]["variants"][0], "position": 9})
     with pytest.raises(ProtocolError, match="product snapshot has an inconsistent record"):
         replica.load_snapshot("product", 20, cd.batched(iter(snapshot), CHUNK))
     levels = [{"id": "x", "version": 1, "variant_id": "v", "location_id": "l"}]  # no quantity
