@@ -39,7 +39,7 @@ from pos.domain.money import Money
 from pos.domain.permissions import Permission
 from pos.domain.sale import format_timestamp
 from pos.services.audit import record
-from pos.services.cash_sessions import record_sale_takings
+from pos.services.cash_sessions import NoOpenSession, record_sale_takings
 from pos.services.signed_in import SignedIn
 from pos.store import outbox, till
 from pos.store import returns as store
@@ -206,7 +206,7 @@ class ReturnsService:
 
         Returns after COMMIT. Raises ReturnError / DomainError with nothing written when nothing is
         chosen, a quantity is not a whole number from 1 to what the line can still return, the
-        refund mode is unknown, or the till cannot take returns yet.
+        refund mode is unknown, the till cannot take returns yet, or no shift is open (NoOpenSession).
         """
         actor, _ = self._who.require(Permission.RETURN_WITH_RECEIPT)
         staff_id = actor.id
@@ -240,8 +240,11 @@ class ReturnsService:
             )  # fmt: skip
             _validate(payload)
             store.insert_return(con, payload)
-            record_sale_takings(con, payload["refunds"], fresh.currency, ref=number, at=created_at,
-                                staff_id=staff_id, refund=True)  # fmt: skip
+            # The shift counts the refund in the return's own transaction, as a sale's takings.
+            if not record_sale_takings(con, payload["refunds"], fresh.currency, ref=number, at=created_at,
+                                       staff_id=staff_id, refund=True):  # fmt: skip
+                raise NoOpenSession("No shift is open on this till: open one with a float count first. "
+                                    "Nothing was returned.")  # fmt: skip
             record(con, actor=actor, action=Permission.RETURN_WITH_RECEIPT, at=created_at, subject=number,
                    after={"sale": fresh.number, "total": total.minor, "refund_to": refund_to},
                    reason=cleaned_reason)  # fmt: skip

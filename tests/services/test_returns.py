@@ -298,3 +298,19 @@ def test_two_screens_cannot_return_the_same_unit_twice(engine, checkout, returns
     with pytest.raises(DomainError, match="all 1 sold have been returned already"):
         ReturnsService(engine, who=as_cashier()).create_return(on_screen_two, {knife: 1})
     assert written(engine) == before
+
+
+@pytest.mark.parametrize("refund_to", ["cash", "original"])
+def test_no_return_without_an_open_shift(engine, checkout, returns, refund_to) -> None:
+    # A refund after the shift closed would be in no shift's figures: the next X report would
+    # not show it and the drawer would come up short with nothing to explain it.
+    from pos.services.cash_sessions import CashSessions, NoOpenSession
+    from tests.staffing import FLOAT, MANAGER
+
+    sale = sell(checkout, [KNIFE], [("card", 2999)])
+    CashSessions(engine).close(MANAGER, FLOAT, {"card": eur(2999)})
+    found = returns.find_sale(sale.number)
+    before = written(engine)
+    with pytest.raises(NoOpenSession, match=r"No shift is open on this till.*Nothing was returned"):
+        returns.create_return(found, {found.lines[0].line_id: 1}, refund_to=refund_to)
+    assert written(engine) == before
