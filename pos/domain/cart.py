@@ -105,6 +105,9 @@ class CartItem:
     quantity: int = 1
     discount: Discount | None = None
     fixed_price: bool = False
+    # The most this line's discount was accepted for (the person's own limit, or a manager's
+    # approval), in minor units: more quantity can make a percentage worth more than that.
+    discount_allowed: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.unit_price, Money):
@@ -134,6 +137,7 @@ class CartItem:
             "quantity": self.quantity,
             "discount": self.discount.to_dict() if self.discount else None,
             "fixed_price": self.fixed_price,
+            "discount_allowed": self.discount_allowed,
         }
 
     @classmethod
@@ -151,6 +155,7 @@ class CartItem:
             quantity=int(doc["quantity"]),
             discount=None if discount is None else Discount.from_dict(discount),
             fixed_price=bool(doc.get("fixed_price", False)),
+            discount_allowed=_minor_or_none(doc.get("discount_allowed")),
         )
 
 
@@ -172,6 +177,7 @@ class Cart:
     items: list[CartItem] = field(default_factory=list)
     customer_id: str | None = None
     discount: Discount | None = None
+    discount_allowed: int | None = None  # as CartItem.discount_allowed, for the cart discount
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -213,25 +219,34 @@ class Cart:
     def remove(self, line_id: str) -> CartItem:
         return self.items.pop(self._index(line_id))
 
-    def set_line_discount(self, line_id: str, discount: Discount | None) -> CartItem:
+    def set_line_discount(
+        self, line_id: str, discount: Discount | None, allowed: Money | None = None
+    ) -> CartItem:
+        """`allowed`: the discount money the person setting it may give (CartItem.discount_allowed)."""
         index = self._index(line_id)
         item = self.items[index]
         if discount is not None:
             self._check_discount(discount, item.amount, f"the line “{item.title}”")
-        updated = replace(item, discount=discount)
+        updated = replace(item, discount=discount, discount_allowed=_minor(allowed, discount))
         self.items[index] = updated
         return updated
 
-    def set_discount(self, discount: Discount | None) -> None:
+    def set_discount(self, discount: Discount | None, allowed: Money | None = None) -> None:
+        """`allowed`: as in set_line_discount."""
         if discount is not None:
-            base = self._after_line_discounts()
-            self._check_discount(discount, sum(base, Money.zero(self.currency)), "the cart")
+            self._check_discount(discount, self.discount_base(), "the cart")
         self.discount = discount
+        self.discount_allowed = _minor(allowed, discount)
 
     def clear(self) -> None:
         self.items.clear()
         self.customer_id = None
         self.discount = None
+        self.discount_allowed = None
+
+    def discount_base(self) -> Money:
+        """What the cart discount applies to: the lines' amounts after their own discounts."""
+        return sum(self._after_line_discounts(), Money.zero(self.currency))
 
     @property
     def is_empty(self) -> bool:
@@ -270,6 +285,7 @@ class Cart:
             "prices_include_tax": self.prices_include_tax,
             "customer_id": self.customer_id,
             "discount": self.discount.to_dict() if self.discount else None,
+            "discount_allowed": self.discount_allowed,
             "items": [item.to_dict() for item in self.items],
         }
 
@@ -283,6 +299,7 @@ class Cart:
             items=[CartItem.from_dict(item, currency) for item in doc.get("items", [])],
             customer_id=doc.get("customer_id"),
             discount=None if discount is None else Discount.from_dict(discount),
+            discount_allowed=_minor_or_none(doc.get("discount_allowed")),
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -344,3 +361,12 @@ def _mergeable(existing: CartItem, item: CartItem) -> bool:
 
 def item_count(items: Iterable[CartItem]) -> int:
     return sum(item.quantity for item in items)
+
+
+def _minor(allowed: Money | None, discount: Discount | None) -> int | None:
+    return None if discount is None or allowed is None else allowed.minor
+
+
+def _minor_or_none(value: object) -> int | None:
+    """A stored discount_allowed (a parked cart's JSON; carts parked before it have none)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from pos.domain.cart import Cart, CartItem, Discount
 from pos.domain.money import Money
-from pos.domain.permissions import Approval, Permission, Size
+from pos.domain.permissions import Approval, Permission, PermissionDenied, Size
 from pos.services.audit import record
 from pos.services.signed_in import SignedIn
 from pos.store.database import write_transaction
@@ -34,7 +34,8 @@ class CartControls:
         item = cart.item(line_id)
         size = None if discount is None else _size(discount, item.amount)
         actor, used = self._who.require(Permission.DISCOUNT_LINE, size or Size(amount=_zero(cart)), approval)
-        updated = cart.set_line_discount(line_id, discount)  # the cart's own checks (range, <= the line)
+        # the cart's own checks (range, <= the line)
+        updated = cart.set_line_discount(line_id, discount, allowed=size.amount if size else None)
         if used is not None:
             self._audit(actor, Permission.DISCOUNT_LINE, item.sku, _discount_doc(item.discount),
                         _discount_doc(discount), used)  # fmt: skip
@@ -43,14 +44,39 @@ class CartControls:
     def set_cart_discount(
         self, cart: Cart, discount: Discount | None, approval: Approval | None = None
     ) -> None:
-        base = cart.totals().subtotal
-        size = None if discount is None else _size(discount, base)
+        size = None if discount is None else _size(discount, cart.discount_base())
         actor, used = self._who.require(Permission.DISCOUNT_CART, size or Size(amount=_zero(cart)), approval)
         before = cart.discount
-        cart.set_discount(discount)
+        cart.set_discount(discount, allowed=size.amount if size else None)
         if used is not None:
             before_doc, after_doc = _discount_doc(before), _discount_doc(discount)
             self._audit(actor, Permission.DISCOUNT_CART, "cart", before_doc, after_doc, used)
+
+    def check_grown_discounts(self, cart: Cart) -> None:
+        """Raise PermissionDenied for a percentage discount now worth more than it was accepted for
+        (more quantity on the line, more items in the cart) and more than the signed-in person may
+        give: a 10 % discount set on one item and then on a hundred is a new, larger discount."""
+        for item in cart.items:
+            if item.discount is not None:
+                self._check_grown(item.discount, item.amount, item.discount_allowed, Permission.DISCOUNT_LINE,
+                                  f"the discount on “{item.title}”")  # fmt: skip
+        if cart.discount is not None:
+            self._check_grown(cart.discount, cart.discount_base(), cart.discount_allowed,
+                              Permission.DISCOUNT_CART, "the cart discount")  # fmt: skip
+
+    def _check_grown(
+        self, discount: Discount, base: Money, allowed: int | None, permission: Permission, what: str
+    ) -> None:
+        size = _size(discount, base)
+        assert size.amount is not None
+        if allowed is not None and size.amount.minor <= allowed:
+            return
+        try:
+            self._who.require(permission, size)
+        except PermissionDenied as exc:
+            exc.args = (f"{what} has grown since it was given: {exc}. Give it again (a manager "
+                        "approves it) or take it off. Nothing was sold.",)  # fmt: skip
+            raise
 
     def void_line(self, cart: Cart, line_id: str, approval: Approval | None = None) -> CartItem:
         item = cart.item(line_id)

@@ -207,3 +207,51 @@ def test_a_weighed_item_moves_stock_by_one(engine: Engine, service: CheckoutServ
     sale = service.checkout(cart, [Tender("cash", eur(1000))])
     assert sale.payload["lines"][0]["title"] == "Comté 0.532 kg"
     assert _rows(engine, "SELECT variant_id, delta FROM pending_stock") == [("p7v0", -1)]
+
+
+@pytest.mark.parametrize("where", ["line", "cart"])
+def test_a_discount_grown_past_the_cashiers_limit_needs_a_manager_again(
+    engine: Engine, service: CheckoutService, where: str
+) -> None:
+    # 10 % of one knife (3.00) is within a cashier's limit of 10.00; with 100 knives it is 299.90,
+    # a discount the cashier could not have given. It must not slip through at the till.
+    from datetime import UTC, datetime
+
+    from pos.domain.cart import Cart, Discount
+    from pos.domain.permissions import Approval, Permission, PermissionDenied
+    from tests.staffing import MANAGER
+
+    cart = service.new_cart()
+    service.add_variant(cart, "p1v0", 1)
+    line = cart.items[0].line_id
+    if where == "line":
+        service.set_line_discount(cart, line, Discount.percent(10))
+        cart.set_quantity(line, 100)
+    else:
+        service.set_cart_discount(cart, Discount.percent(10))
+        service.add_variant(cart, "p3v0", 60)  # 60 hoodies more
+    cart = Cart.from_dict(cart.to_dict())  # as parked and resumed: what was allowed travels along
+    before = shop.counts(engine)
+    total = cart.totals().total
+    with pytest.raises(PermissionDenied, match=r"has grown since it was given: .* 10\.00 EUR limit"):
+        service.checkout(cart, [Tender("card", total)])
+    assert shop.counts(engine) == before
+
+    # A manager approves the discount as it is now: the sale goes through.
+    permission = Permission.DISCOUNT_LINE if where == "line" else Permission.DISCOUNT_CART
+    approval = Approval(MANAGER.id, MANAGER.name, permission, "bulk order", datetime.now(UTC))
+    if where == "line":
+        service.set_line_discount(cart, line, Discount.percent(10), approval=approval)
+    else:
+        service.set_cart_discount(cart, Discount.percent(10), approval=approval)
+    assert service.checkout(cart, [Tender("card", total)]).number
+
+
+def test_a_discount_within_the_limit_at_any_size_never_asks(service: CheckoutService) -> None:
+    from pos.domain.cart import Discount
+
+    cart = service.new_cart()
+    service.add_variant(cart, "p2v0", 1)  # 4.50
+    service.set_line_discount(cart, cart.items[0].line_id, Discount.percent(10))
+    cart.set_quantity(cart.items[0].line_id, 20)  # 10 % of 90.00 = 9.00, still within 10.00
+    assert service.checkout(cart, [Tender("cash", cart.totals().total)]).number
