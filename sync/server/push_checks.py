@@ -48,6 +48,7 @@ def _unique(ids: Iterable[str], what: str) -> None:
 def check_sale(sale: Doc) -> None:
     """The invariants of sync.protocol.SaleCreate; raises Rejected with the first one broken."""
     lines, payments = sale["lines"], sale["payments"]
+    wire_time(sale, "created_at")  # the pattern lets through "2026-13-45T99:99:99Z"
     _unique((ln["id"] for ln in lines), "line")
     _unique((p["id"] for p in payments), "payment")
     for n, line in enumerate(lines, start=1):
@@ -114,6 +115,7 @@ def check_return(ret: Doc, order_number: str, lines: list[Doc], earlier: list[Do
     Per order line: quantity at most sold minus already returned, and refund at most the line total
     minus what was already refunded for it. The line amounts add up to the total, and so do the refunds.
     """
+    wire_time(ret, "created_at")  # the pattern lets through "2026-13-45T99:99:99Z"
     _unique((ln["id"] for ln in ret["lines"]), "return line")
     _unique((r["id"] for r in ret["refunds"]), "refund")
     by_id = {ln["id"]: (n, ln) for n, ln in enumerate(lines, start=1)}

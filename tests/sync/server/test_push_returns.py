@@ -158,6 +158,10 @@ def _bad_payload(sale: dict[str, Any]) -> dict[str, Any]:
     return ret
 
 
+def _impossible_time(sale: dict[str, Any]) -> dict[str, Any]:
+    return {**make_return(sale, {0: 1}), "created_at": "2026-02-30T10:00:00Z"}
+
+
 RETURN_REJECTIONS = [
     (_over_return, "returning 4 but only 1 of 3 sold are left to return"),
     (_refunds_short, "the refunds add up to"),
@@ -167,6 +171,7 @@ RETURN_REJECTIONS = [
     (_unknown_line, "has no line 'no-such-line'"),
     (_unknown_location, "unknown location 'no-such-location'"),
     (_bad_payload, "invalid return.create payload: lines.0.quantity"),
+    (_impossible_time, "created_at '2026-02-30T10:00:00Z' is not a date and time"),
 ]
 
 

@@ -177,6 +177,8 @@ def _wrong_currency(sale: dict[str, Any], _catalog: ShopCatalog) -> None:
     sale["currency"] = "JPY"
 
 
+ARABIC_2026 = "\u0662\u0660\u0662\u0666"  # digits a regex's \d takes
+
 REJECTIONS = [
     (_set("lines.0.quantity", 0), "invalid sale.create payload: lines.0.quantity"),
     (_set("number", "not a receipt"), "invalid sale.create payload: number"),
@@ -192,6 +194,9 @@ REJECTIONS = [
     (_card_with_change, "change is only given from cash"),
     (_change_without_cash, "change of 500 given without a cash payment"),
     (_wrong_currency, "the sale is in JPY but the shop sells in"),
+    (_set("created_at", "2026-13-45T99:99:99Z"), "created_at '2026-13-45T99:99:99Z' is not a date and time"),
+    (_set("created_at", f"{ARABIC_2026}-01-01T10:00:00Z"), "invalid sale.create payload: created_at"),
+    (_set("lines.0.tax_rate", "\u0662\u0660"), "invalid sale.create payload: lines.0.tax_rate"),
 ]
 
 
@@ -213,6 +218,15 @@ def test_a_broken_sale_is_rejected_with_a_reason_and_changes_nothing(
         levels(shop, [catalog.variants[7]["id"], catalog.variants[8]["id"]], catalog.location_ids[0])
         == before
     )
+
+
+def test_a_sale_time_without_a_fraction_is_stored_in_the_fixed_width_form(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    sale = {**make_sale(catalog, [(catalog.variants[3], 1)]), "created_at": "2026-11-25T10:11:12Z"}
+    [result] = push_ok(shop, mutation("sale.create", sale))
+    assert result["status"] == "applied"
+    assert order(shop, sale["id"]).json()["created_at"] == "2026-11-25T10:11:12.000000Z"
 
 
 def test_a_rejected_sale_sent_again_is_judged_again(shop: LiveShop, catalog: ShopCatalog) -> None:
