@@ -35,15 +35,18 @@ ENTITIES: tuple[str, ...] = (
 )
 Entity = Literal["location", "tax_rate", "staff", "product", "inventory_level", "customer", "order"]
 
+MAX_MINOR = 10**15  # any amount of money, in minor units
+MAX_TEXT = 2000  # characters of a free text field
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Minor = Annotated[int, Field(ge=-(10**15), le=10**15)]
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
 # Digits are spelled [0-9]: the regex engine's \d also matches other scripts' digits ("٢٠"), which
 # Decimal and datetime would then read or refuse in ways the shop and the till do not agree on.
 Percent = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$")]
 Timestamp = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$")
 ]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 # --- entity documents (the `data` of a change, one line of a snapshot) -----------------------
