@@ -175,24 +175,51 @@ def wire_time(payload: Doc, field: str) -> str:
         raise Rejected(f"{field} {payload[field]!r} is not a date and time: {exc}") from None
 
 
-def json_text(value: Any, what: str) -> str:
-    """`value` as the JSON text the shop stores, or Rejected. JSON parsing lets through what the
-    database would refuse with an error that fails the whole push: strings UTF-8 cannot carry
-    ("\\ud800"), NUL characters (PostgreSQL text cannot hold them), nesting too deep, integers too big."""
+def check_storable(payload: Doc) -> None:
+    """Raise Rejected, naming the field, when the payload holds what the database cannot store: a NUL
+    character (PostgreSQL text cannot hold it), a lone surrogate (UTF-8 cannot carry it), an integer
+    over 64 bits or nesting too deep (JSON text columns).
+
+    Checked for every mutation before it is applied, so the answer is this mutation's own rejection
+    on every backend alike, never a database error in the middle of a batch.
+    """
     try:
-        text = orjson.dumps(value).decode()  # orjson refuses nesting deeper than 255 levels
+        text = orjson.dumps(payload)  # refuses all but the NUL, in C, so a good payload costs little
     except orjson.JSONEncodeError as exc:
-        raise Rejected(f"{what} cannot be stored: {exc}") from None
-    if "\\u0000" in text and _has_nul(value):
-        raise Rejected(f"{what} holds a NUL character, which the shop cannot store")
-    return text
+        where, why = _unstorable(payload, "") or ("the payload", str(exc))
+        raise Rejected(f"{where} cannot be stored: {why}") from None
+    if b"\\u0000" in text and (found := _unstorable(payload, "")) is not None:
+        raise Rejected(f"{found[0]} {found[1]}")
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any, where: str) -> tuple[str, str] | None:
+    """(where, why) of the first value the shop cannot store, e.g. ("lines.0.title", "holds a NUL ...")."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return where, "holds a NUL character, which the shop cannot store"
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return where, "is not valid UTF-8 text"
+        return None
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return where, "the number is too large"
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and (found := _unstorable(key, path)) is not None:
+            return found
+        if (found := _unstorable(item, path)) is not None:
+            return found
+    return None
+
+
+def json_text(value: Any) -> str:
+    """`value` as the JSON text the shop stores (check_storable has passed it for every push)."""
+    return orjson.dumps(value).decode()

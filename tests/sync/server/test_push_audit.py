@@ -121,10 +121,10 @@ BAD_ENTRIES: list[tuple[str, Doc, str]] = [
         {"after": {"blob": "x" * 20_000}},
         "after is 20,011 bytes of JSON; an audit entry takes",
     ),
-    ("a number JSON can parse but not store", {"after": {"n": 2**70}}, "after cannot be stored"),
+    ("a number JSON can parse but not store", {"after": {"n": 2**70}}, "after.n cannot be stored"),
     ("a reason UTF-8 cannot carry", {"reason": "\udc80"}, "invalid audit.entry payload: reason:"),
-    ("a detail UTF-8 cannot carry", {"before": {"note": "\udc80"}}, "before cannot be stored"),
-    ("a NUL in the subject", {"subject": "T9-\x00"}, "the entry holds a NUL character"),
+    ("a detail UTF-8 cannot carry", {"before": {"note": "\udc80"}}, "before.note cannot be stored"),
+    ("a NUL in the subject", {"subject": "T9-\x00"}, "subject holds a NUL character"),
 ]
 
 

@@ -124,6 +124,23 @@ def test_one_bad_mutation_never_blocks_the_others_and_results_keep_the_order_sen
     assert order(shop, good2["id"]).status_code == 200 and order(shop, bad["id"]).status_code == 404
 
 
+def test_a_sale_holding_a_nul_is_rejected_alone_and_the_others_are_applied(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    good = make_sale(catalog, [(catalog.variants[4], 1)])
+    bad_id = {**make_sale(catalog, [(catalog.variants[5], 1)]), "id": "sale\x00id"}
+    bad_title = make_sale(catalog, [(catalog.variants[5], 1)])
+    bad_title["lines"][0]["title"] = "Oat\x00milk"
+    sent = [mutation("sale.create", s) for s in (bad_id, good, bad_title)]
+
+    results = push_ok(shop, *sent)
+
+    assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
+    assert "id holds a NUL character" in results[0]["reason"]
+    assert "lines.0.title holds a NUL character" in results[2]["reason"]
+    assert order(shop, good["id"]).status_code == 200 and order(shop, bad_title["id"]).status_code == 404
+
+
 def _sale_with(catalog: ShopCatalog, **kw: Any) -> dict[str, Any]:
     return make_sale(catalog, [(catalog.variants[7], 2), (catalog.variants[8], 1)], **kw)
 
