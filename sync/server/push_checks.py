@@ -8,6 +8,8 @@ Amounts in reasons are minor units, as on the wire.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -77,10 +79,35 @@ def _check_line(n: int, line: Doc, inclusive: bool) -> None:
     amount = line["quantity"] * line["unit_price"]
     if line["discount"] > amount:
         raise Rejected(f"{label}: discount {line['discount']} is more than the line amount {amount}")
+    _check_line_tax(label, line, amount - line["discount"], inclusive)
     expected = amount - line["discount"] + (0 if inclusive else line["tax"])
     if line["total"] != expected:
         formula = "quantity x unit price - discount" + ("" if inclusive else " + tax")
         raise Rejected(f"{label}: total {line['total']} is not {formula} = {expected}")
+
+
+def _check_line_tax(label: str, line: Doc, base: int, inclusive: bool) -> None:
+    """The line's tax against the rule of pos.domain.tax: `rate` % of the net (exclusive prices) or
+    rate / (100 + rate) of the gross (inclusive), per line, on the amount after discount.
+
+    The till rounds half up; the shop accepts either minor unit next to the exact figure, so a till
+    rounding another way is not refused, while a tax the line could not carry is.
+    """
+    tax = line["tax"]
+    rate = Fraction(Decimal(line["tax_rate"])) if line["tax_rate"] is not None else Fraction(0)
+    if rate == 0:
+        if tax != 0:
+            raise Rejected(f"{label}: tax {tax} on a line taxed at 0 % (or not taxed)")
+        return
+    if inclusive and tax > base:
+        raise Rejected(f"{label}: tax {tax} is more than the line's gross {base}")
+    exact = base * rate / (100 + rate) if inclusive else base * rate / 100
+    if abs(tax - exact) >= 1:
+        kind = "gross" if inclusive else "net"
+        raise Rejected(
+            f"{label}: tax {tax} is not {line['tax_rate']} % of the {kind} {base}"
+            f" (about {round(float(exact), 2)}, rounded per line to the minor unit)"
+        )
 
 
 def _check_payments(sale: Doc) -> None:

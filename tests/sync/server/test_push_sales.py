@@ -246,6 +246,44 @@ def test_a_sale_time_without_a_fraction_is_stored_in_the_fixed_width_form(
     assert order(shop, sale["id"]).json()["created_at"] == "2026-11-25T10:11:12.000000Z"
 
 
+def _one_line_sale(catalog: ShopCatalog, rate: str | None, tax: int) -> dict[str, Any]:
+    """A sale of one line of 9.99 at `rate` carrying `tax`, every other figure made to agree, paid by card."""
+    sale = make_sale(catalog, [(catalog.variants[12], 1)])
+    total = 999 if catalog.inclusive else 999 + tax
+    sale["lines"][0].update(unit_price=999, quantity=1, discount=0, tax_rate=rate, tax=tax, total=total)
+    sale.update(subtotal=999, discount=0, tax=tax, total=total, change=0)
+    card = {"id": "p-1", "method": "card", "amount": total, "tendered": total, "reference": None}
+    sale["payments"] = [card]
+    return sale
+
+
+def test_a_line_tax_is_bounded_by_the_tax_rule_but_not_by_its_rounding(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    # 20 % of 9.99: 166.5 inside the gross (inclusive), 199.8 on the net (exclusive)
+    low, high = (166, 167) if catalog.inclusive else (199, 200)
+    kind = "gross" if catalog.inclusive else "net"
+    over_gross = "more than the line's gross 999" if catalog.inclusive else "is not 20 % of the net 999"
+    bad = [
+        (_one_line_sale(catalog, "20", 10_000), over_gross),
+        (_one_line_sale(catalog, "20", high + 1), f"tax {high + 1} is not 20 % of the {kind} 999"),
+        (_one_line_sale(catalog, "20", low - 1), f"tax {low - 1} is not 20 % of the {kind} 999"),
+        (_one_line_sale(catalog, "0", 1), "tax 1 on a line taxed at 0 %"),
+        (_one_line_sale(catalog, None, 1), "tax 1 on a line taxed at 0 % (or not taxed)"),
+    ]
+    good = [_one_line_sale(catalog, "20", low), _one_line_sale(catalog, "20", high)]
+    counts = row_counts(shop)
+
+    results = push_ok(shop, *(mutation("sale.create", sale) for sale, _ in bad))
+
+    for result, (_, reason) in zip(results, bad, strict=True):
+        assert result["status"] == "rejected" and reason in result["reason"], result
+    assert row_counts(shop) == counts
+    # Either minor unit next to the exact tax is the rule's figure rounded some way: accepted
+    accepted = push_ok(shop, *(mutation("sale.create", sale) for sale in good))
+    assert [r["status"] for r in accepted] == ["applied", "applied"]
+
+
 def test_a_rejected_sale_sent_again_is_judged_again(shop: LiveShop, catalog: ShopCatalog) -> None:
     sale = make_sale(catalog, [(catalog.variants[9], 1)], customer_id="0190-later-customer")
     m = mutation("sale.create", sale)
