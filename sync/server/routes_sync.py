@@ -53,8 +53,11 @@ _PROBLEM = {"content": {PROBLEM_MEDIA_TYPE: {}}}
     "/push",
     response_model=PushResponse,
     responses={
+        400: {"description": "body labelled gzip that is not valid gzip (corrupt, cut short)", **_PROBLEM},
         401: {"description": "missing, wrong or revoked token", **_PROBLEM},
         403: {"description": "device_id is not the token's device", **_PROBLEM},
+        413: {"description": "body over 64 MB once decompressed", **_PROBLEM},
+        415: {"description": "a Content-Encoding other than gzip", **_PROBLEM},
         422: {"description": "malformed envelope (per-mutation problems are `rejected` results)", **_PROBLEM},
         503: {"description": "database busy or unreachable: retry with backoff", **_PROBLEM},
     },

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from sync.protocol import DOC_VALIDATORS
+from sync.protocol import DOC_VALIDATORS, PROBLEM_MEDIA_TYPE
 from tests.fixtures.shop_server import LiveShop
 from tests.sync.server.helpers import all_changes, head, movements, product_body
 from tests.sync.server.push_helpers import (
@@ -92,6 +92,51 @@ def test_a_gzipped_push_is_accepted(shop: LiveShop, catalog: ShopCatalog) -> Non
     assert response.status_code == 200, response.text
     assert response.json()["results"][0]["status"] == "applied"
     assert order(shop, sale["id"]).status_code == 200
+
+
+def test_a_push_body_that_is_not_good_gzip_is_refused_with_the_designed_problem(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    plain = orjson.dumps(
+        {
+            "device_id": shop.device_id,
+            "mutations": [mutation("sale.create", make_sale(catalog, [(catalog.variants[3], 1)]))],
+        }
+    )
+    packed = gzip.compress(plain)
+    cases = [
+        (plain, "gzip", 400, "not valid gzip data"),
+        (packed[:-12], "gzip", 400, "it ends before the gzip stream does"),
+        (packed + b"trailing", "gzip", 400, "8 bytes after the end of its gzip data"),
+        (packed, "br", 415, "Content-Encoding 'br' is not supported"),
+        (gzip.compress(b" " * (65 * 1024 * 1024)), "gzip", 413, "over 64 MB once decompressed"),
+    ]
+    counts = row_counts(shop)
+    for body, encoding, status, detail in cases:
+        headers = {"Content-Encoding": encoding, "Content-Type": "application/json"}
+        response = shop.sync_post("push", data=body, headers=headers)
+        assert response.status_code == status, (encoding, response.text)
+        assert response.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
+        assert detail in response.json()["detail"]
+    assert row_counts(shop) == counts
+    # A stream of two gzip members is one body (RFC 1952)
+    half = len(plain) // 2
+    two = gzip.compress(plain[:half]) + gzip.compress(plain[half:])
+    response = shop.sync_post(
+        "push", data=two, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied"
+
+
+def test_a_json_number_python_will_not_read_is_a_422_problem(shop: LiveShop) -> None:
+    body = b'{"device_id": "x", "mutations": [], "n": ' + b"9" * 5000 + b"}"
+    headers = {"Content-Type": "application/json"}
+    for response in (
+        shop.sync_post("push", data=body, headers=headers),
+        shop.admin_post("customers", data=body, headers=headers),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
 
 
 def test_selling_below_zero_and_where_there_is_no_level_yet_is_allowed(
