@@ -163,3 +163,24 @@ def test_a_long_product_and_variant_title_make_a_line_title_tills_accept(shop: L
     assert len(title) == 2000 and title.startswith("P" * 500 + " - VVV") and title.endswith("V\u2026")
     logged = next(c for c in all_changes(shop, since) if c["entity"] == "order")
     DOC_VALIDATORS["order"].validate_python(logged["data"])
+
+
+def test_a_customer_with_orders_cannot_be_deleted_and_stays_as_it_was(shop: LiveShop) -> None:
+    from sync.protocol import PROBLEM_MEDIA_TYPE
+
+    buyer = shop.admin_post("customers", json={"name": "Grace Hopper"}).json()
+    variant_id = shop.admin_get("products?limit=1").json()[0]["variants"][0]["id"]
+    body = {"lines": [{"variant_id": variant_id, "quantity": 1}], "customer_id": buyer["id"]}
+    placed = shop.admin_post("orders", json=body).json()
+    before = head(shop)
+
+    refused = shop.admin_delete(f"customers/{buyer['id']}")
+
+    assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert "has 1 order, which keep" in refused.json()["detail"]
+    assert shop.admin_get(f"customers/{buyer['id']}").json() == buyer
+    assert shop.admin_get(f"orders/{placed['id']}").json()["customer_id"] == buyer["id"]
+    assert head(shop) == before
+    # Once its orders are gone it can go
+    assert shop.admin_delete(f"orders/{placed['id']}").status_code == 200
+    assert shop.admin_delete(f"customers/{buyer['id']}").status_code == 200
