@@ -37,6 +37,11 @@ def apply_return(conn: Connection, ret: Doc) -> int:
         raise Rejected(f"order {ret['order_id']!r} not found: the sale returned from is not on the shop")
     if row.status == "cancelled":
         raise Rejected(f"order {row.number} is cancelled and its stock was put back; it takes no returns")
+    if row.status == "pending":
+        # A web order not yet paid: refunding it would pay out money the shop never took.
+        raise Rejected(
+            f"order {row.number} is not paid yet, so there is nothing to refund; cancel it instead"
+        )
     _check_new(conn, ret)
     require_location(conn, ret["location_id"])
     lines: list[Doc] = orjson.loads(row.lines)

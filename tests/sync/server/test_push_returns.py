@@ -220,6 +220,22 @@ def test_a_cancelled_order_takes_no_return(shop: LiveShop, catalog: ShopCatalog)
     assert result["status"] == "rejected" and "is cancelled" in result["reason"]
 
 
+def test_an_unpaid_web_order_takes_no_return_until_it_is_paid(shop: LiveShop, catalog: ShopCatalog) -> None:
+    variant_id = catalog.variants[14]["id"]
+    web = shop.admin_post("orders", json={"lines": [{"variant_id": variant_id, "quantity": 2}]}).json()
+    assert web["status"] == "pending"
+    ret = make_return(web, {0: 1})
+    counts = row_counts(shop)
+
+    [refused] = push_ok(shop, mutation("return.create", ret))
+
+    assert refused["status"] == "rejected" and "is not paid yet" in refused["reason"]
+    assert row_counts(shop) == counts and order(shop, web["id"]).json()["status"] == "pending"
+    assert shop.admin_patch(f"orders/{web['id']}", {"status": "paid"}).status_code == 200
+    [taken] = push_ok(shop, mutation("return.create", ret))
+    assert taken["status"] == "applied"
+
+
 def test_cancelling_after_a_restocked_return_puts_back_only_what_is_still_out(
     shop: LiveShop, catalog: ShopCatalog
 ) -> None:
