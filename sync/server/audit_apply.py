@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
+from sync.server.cash_apply import check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -24,6 +25,7 @@ MAX_JSON_BYTES = 16_384
 def apply_audit_entry(conn: Connection, payload: Doc, device_id: str) -> int:
     """Record the entry; returns the head seq (nothing is logged for tills to pull)."""
     at = wire_time(payload, "at")
+    check_till(conn, payload, device_id, "an audit entry")
     texts = {side: _json(payload, side) for side in ("before", "after")}
     found = conn.execute(select(audit_entry.c.till_code).where(audit_entry.c.id == payload["id"])).first()
     if found is not None:
