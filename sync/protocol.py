@@ -35,11 +35,18 @@ ENTITIES: tuple[str, ...] = (
 )
 Entity = Literal["location", "tax_rate", "staff", "product", "inventory_level", "customer", "order"]
 
+MAX_MINOR = 10**15  # any amount of money, in minor units
+MAX_TEXT = 2000  # characters of a free text field
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Minor = Annotated[int, Field(ge=-(10**15), le=10**15)]
-Percent = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,4})?$")]
-Timestamp = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+# Digits are spelled [0-9]: the regex engine's \d also matches other scripts' digits ("٢٠"), which
+# Decimal and datetime would then read or refuse in ways the shop and the till do not agree on.
+Percent = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$")]
+Timestamp = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$")
+]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 # --- entity documents (the `data` of a change, one line of a snapshot) -----------------------
@@ -71,7 +78,7 @@ class StaffDoc(TypedDict):
 class VariantDoc(TypedDict):
     id: Id
     sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    barcode: Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")] | None
+    barcode: Annotated[str, StringConstraints(pattern=r"^[0-9]{8,14}$")] | None
     title: Text  # option values, e.g. "M / Blue"; "" for a product's only variant
     price: Annotated[int, Field(ge=0, le=10**12)]
     position: int
@@ -293,7 +300,7 @@ MutationType = Literal[
 
 
 MAX_PUSH_BATCH = 100
-ReceiptNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}-R?\d{1,12}$")]
+ReceiptNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}-R?[0-9]{1,12}$")]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
+from sync.server.cash_apply import check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -24,8 +25,8 @@ MAX_JSON_BYTES = 16_384
 def apply_audit_entry(conn: Connection, payload: Doc, device_id: str) -> int:
     """Record the entry; returns the head seq (nothing is logged for tills to pull)."""
     at = wire_time(payload, "at")
+    check_till(conn, payload, device_id, "an audit entry")
     texts = {side: _json(payload, side) for side in ("before", "after")}
-    json_text(payload, "the entry")  # the other text fields must be storable too
     found = conn.execute(select(audit_entry.c.till_code).where(audit_entry.c.id == payload["id"])).first()
     if found is not None:
         raise Rejected(f"audit entry {payload['id']} of till {found.till_code} is already recorded")
@@ -39,7 +40,7 @@ def apply_audit_entry(conn: Connection, payload: Doc, device_id: str) -> int:
 def _json(payload: Doc, side: str) -> str | None:
     if payload[side] is None:
         return None
-    text = json_text(payload[side], side)
+    text = json_text(payload[side])
     size = len(text.encode())
     if size > MAX_JSON_BYTES:
         raise Rejected(f"{side} is {size:,} bytes of JSON; an audit entry takes at most {MAX_JSON_BYTES:,}")

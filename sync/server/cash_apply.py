@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
+from sync.server.devices import till_code_of
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -24,6 +25,7 @@ CASH = "cash"
 def apply_cash_session(conn: Connection, payload: Doc, device_id: str) -> int:
     """Record the closed session; returns the head seq (nothing is logged)."""
     check_cash_session(payload)
+    check_till(conn, payload, device_id, "a cash session")
     currency = conn.execute(select(settings.c.currency)).scalar()
     if currency is not None and payload["currency"] != currency:
         raise Rejected(f"the session is in {payload['currency']} but the shop sells in {currency}")
@@ -36,8 +38,8 @@ def apply_cash_session(conn: Connection, payload: Doc, device_id: str) -> int:
         "opened_at": wire_time(payload, "opened_at"),
         "closed_at": wire_time(payload, "closed_at"),
         "variance": variance,
-        "tenders": json_text(payload["tenders"], "tenders"),
-        "cash_count": json_text(payload["cash_count"], "cash_count"),
+        "tenders": json_text(payload["tenders"]),
+        "cash_count": json_text(payload["cash_count"]),
         "received_at": utc_now(),
     }
     conn.execute(insert(cash_session).values(values))
@@ -50,9 +52,16 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+def check_till(conn: Connection, payload: Doc, device_id: str, what: str) -> None:
+    """Raise Rejected unless `payload` is filed under the pushing device's own till code: the books
+    and the audit log say which till did what, and one till must not write another's."""
+    own = till_code_of(conn, device_id)
+    if payload["till_code"] != own:
+        raise Rejected(f"{what} of till {payload['till_code']} cannot come from till {own}")
+
+
 def check_cash_session(p: Doc) -> None:
     """The arithmetic of sync.protocol.CashSessionClose; raises Rejected with the first figure wrong."""
-    json_text(p, "the session")  # ids and tender names must be storable text
     if wire_time(p, "closed_at") < wire_time(p, "opened_at"):
         raise Rejected(f"the session closed ({p['closed_at']}) before it opened ({p['opened_at']})")
     methods = [t["method"] for t in p["tenders"]]

@@ -92,6 +92,16 @@ def next_code(conn: Connection) -> str:
     return f"T{max(numbers, default=0) + 1}"
 
 
+def till_code_of(conn: Connection, device_id: str) -> str:
+    """The code the device's till puts on its receipts and books: its own, or for a device without one
+    "T" + the last 6 hex digits of its id, the till's fallback (docs/architecture.md)."""
+    code = conn.execute(select(device.c.code).where(device.c.id == device_id)).scalar()
+    if code:
+        return str(code)
+    digits = re.sub(r"[^0-9a-fA-F]", "", device_id)[-6:].upper()
+    return "T" + (digits or "0")
+
+
 def list_devices(conn: Connection) -> list[Device]:
     return [_row(r) for r in conn.execute(select(device).order_by(device.c.created_at))]
 

@@ -15,9 +15,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, insert, select
 
+from sync.protocol import MAX_MINOR, MAX_TEXT
 from sync.server import changelog, db
 from sync.server.docs import order_doc
-from sync.server.errors import NotFound
+from sync.server.errors import Invalid, NotFound
 from sync.server.ids import utc_now, uuid7
 from sync.server.records import require
 from sync.server.schemas import OrderIn
@@ -46,6 +47,13 @@ def place_order(conn: Connection, body: OrderIn, source: str = "web") -> Doc:
     lines = [_price_line(conn, ln.variant_id, ln.quantity, settings.prices_include_tax) for ln in body.lines]
     tax = sum(ln["tax"] for ln in lines)
     total = sum(ln["total"] for ln in lines)
+    # The tills refuse a changes page holding an amount over the protocol's cap, so an order over it
+    # would stop every till's pull; the lines are within it whenever the total is.
+    if total > MAX_MINOR:
+        raise Invalid(
+            f"the order comes to {total} in minor units, more than the {MAX_MINOR} an order can carry;"
+            " split it into smaller orders"
+        )
     now = utc_now()
     order_id = uuid7()
     number = next_number(conn, "W" if source == "web" else "P")
@@ -100,6 +108,18 @@ def load(conn: Connection, order_id: str) -> Doc:
     return order_doc(conn.execute(select(order).where(order.c.id == order_id)).one())
 
 
+def line_title(product_title: str, variant_title: str) -> str:
+    """The line's "Product - variant" title, cut to the protocol's text cap with an ellipsis.
+
+    The catalog allows a product title of 500 and a variant title of 2000 characters, together over
+    the cap of an order line's title, which tills refuse. Cut rather than refuse the order: the title
+    is a copy for people to read (the line keeps its variant id and SKU), and the product's part,
+    what a person recognises, always survives whole.
+    """
+    title = f"{product_title} - {variant_title}" if variant_title else product_title
+    return title if len(title) <= MAX_TEXT else title[: MAX_TEXT - 1] + "\u2026"
+
+
 def _price_line(conn: Connection, variant_id: str, quantity: int, inclusive: bool) -> Doc:
     row = conn.execute(
         select(
@@ -118,12 +138,11 @@ def _price_line(conn: Connection, variant_id: str, quantity: int, inclusive: boo
     amount = int(row.price) * quantity
     rate = Decimal(row.rate) if row.rate is not None else Decimal(0)
     tax = line_tax(amount, rate, inclusive)
-    title = f"{row.product_title} - {row.title}" if row.title else row.product_title
     return {
         "id": uuid7(),
         "variant_id": variant_id,
         "sku": row.sku,
-        "title": title,
+        "title": line_title(row.product_title, row.title),
         "quantity": quantity,
         "unit_price": int(row.price),
         "discount": 0,

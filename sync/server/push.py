@@ -12,6 +12,9 @@ cannot commit, none of it was applied and the till's retry applies it afresh. In
   the run's writes, the run is rolled back to its savepoint and applied one sale at a time;
 - any other mutation gets its own SAVEPOINT: rolled back to it, it leaves nothing behind, exactly
   as a rolled-back transaction would.
+A payload holding a string no database can store (a NUL, a lone surrogate) is rejected before it is
+applied, on every backend. A value the database still refuses (DataError, or SQLite's OverflowError)
+rejects that mutation alone, rolled back to its savepoint.
 One transaction per batch instead of one per mutation spares a commit per sale: on SQLite with
 `synchronous=FULL` that is an fsync each (~200 sales/s before, over 1,000 after).
 
@@ -31,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from sync.protocol import MUTATION_PAYLOADS, Mutation
 from sync.server import applied, db, sales_batch
@@ -39,7 +42,7 @@ from sync.server.audit_apply import apply_audit_entry
 from sync.server.cash_apply import apply_cash_session
 from sync.server.customers_apply import apply_customer
 from sync.server.errors import Rejected, Stale
-from sync.server.push_checks import payload_problem
+from sync.server.push_checks import check_storable, payload_problem
 from sync.server.returns_apply import apply_return
 from sync.server.sales import apply_sale
 
@@ -91,7 +94,7 @@ def _apply_sales(conn: Connection, device_id: str, run: list[Mutation]) -> list[
     try:
         with conn.begin_nested():
             return sales_batch.apply_sales(conn, device_id, run)
-    except (DBAPIError, sales_batch.LostWriteLock) as exc:
+    except (DBAPIError, OverflowError, sales_batch.LostWriteLock) as exc:
         logger.warning("%d sales could not be written together (%s); one at a time", len(run), _why(exc))
     return [apply_mutation(conn, conn.begin_nested, device_id, m) for m in run]
 
@@ -103,8 +106,11 @@ def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) 
         return result(m.id, "rejected", reason=f"this shop does not accept {m.type!r} mutations")
     try:
         payload = MUTATION_PAYLOADS[m.type].validate_python(m.payload)
+        check_storable(payload)
     except ValidationError as exc:
         return result(m.id, "rejected", reason=payload_problem(m.type, exc))
+    except Rejected as exc:
+        return result(m.id, "rejected", reason=exc.reason)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _apply_once(conn, scope, device_id, m, handler, payload)
@@ -118,6 +124,11 @@ def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) 
                 logger.warning("mutation %s (%s) still conflicts: %s", m.id, m.type, exc.orig)
                 return result(m.id, "rejected", reason=f"conflicts with data on the shop: {_first_line(exc)}")
             logger.info("mutation %s raced another write; trying again", m.id)
+        except (DataError, OverflowError) as exc:
+            # A value of this mutation the database cannot hold: its savepoint is rolled back, so
+            # refusing it alone is safe, and failing the batch would block the till's outbox for good.
+            logger.warning("mutation %s (%s) cannot be stored: %s", m.id, m.type, _why(exc))
+            return result(m.id, "rejected", reason=f"a value cannot be stored by the shop: {_why(exc)}")
         except DBAPIError as exc:
             if attempt == ATTEMPTS or _sqlstate(exc) not in RETRY_SQLSTATES:
                 raise

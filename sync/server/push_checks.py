@@ -8,6 +8,8 @@ Amounts in reasons are minor units, as on the wire.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -48,6 +50,7 @@ def _unique(ids: Iterable[str], what: str) -> None:
 def check_sale(sale: Doc) -> None:
     """The invariants of sync.protocol.SaleCreate; raises Rejected with the first one broken."""
     lines, payments = sale["lines"], sale["payments"]
+    wire_time(sale, "created_at")  # the pattern lets through "2026-13-45T99:99:99Z"
     _unique((ln["id"] for ln in lines), "line")
     _unique((p["id"] for p in payments), "payment")
     for n, line in enumerate(lines, start=1):
@@ -76,10 +79,35 @@ def _check_line(n: int, line: Doc, inclusive: bool) -> None:
     amount = line["quantity"] * line["unit_price"]
     if line["discount"] > amount:
         raise Rejected(f"{label}: discount {line['discount']} is more than the line amount {amount}")
+    _check_line_tax(label, line, amount - line["discount"], inclusive)
     expected = amount - line["discount"] + (0 if inclusive else line["tax"])
     if line["total"] != expected:
         formula = "quantity x unit price - discount" + ("" if inclusive else " + tax")
         raise Rejected(f"{label}: total {line['total']} is not {formula} = {expected}")
+
+
+def _check_line_tax(label: str, line: Doc, base: int, inclusive: bool) -> None:
+    """The line's tax against the rule of pos.domain.tax: `rate` % of the net (exclusive prices) or
+    rate / (100 + rate) of the gross (inclusive), per line, on the amount after discount.
+
+    The till rounds half up; the shop accepts either minor unit next to the exact figure, so a till
+    rounding another way is not refused, while a tax the line could not carry is.
+    """
+    tax = line["tax"]
+    rate = Fraction(Decimal(line["tax_rate"])) if line["tax_rate"] is not None else Fraction(0)
+    if rate == 0:
+        if tax != 0:
+            raise Rejected(f"{label}: tax {tax} on a line taxed at 0 % (or not taxed)")
+        return
+    if inclusive and tax > base:
+        raise Rejected(f"{label}: tax {tax} is more than the line's gross {base}")
+    exact = base * rate / (100 + rate) if inclusive else base * rate / 100
+    if abs(tax - exact) >= 1:
+        kind = "gross" if inclusive else "net"
+        raise Rejected(
+            f"{label}: tax {tax} is not {line['tax_rate']} % of the {kind} {base}"
+            f" (about {round(float(exact), 2)}, rounded per line to the minor unit)"
+        )
 
 
 def _check_payments(sale: Doc) -> None:
@@ -114,6 +142,7 @@ def check_return(ret: Doc, order_number: str, lines: list[Doc], earlier: list[Do
     Per order line: quantity at most sold minus already returned, and refund at most the line total
     minus what was already refunded for it. The line amounts add up to the total, and so do the refunds.
     """
+    wire_time(ret, "created_at")  # the pattern lets through "2026-13-45T99:99:99Z"
     _unique((ln["id"] for ln in ret["lines"]), "return line")
     _unique((r["id"] for r in ret["refunds"]), "refund")
     by_id = {ln["id"]: (n, ln) for n, ln in enumerate(lines, start=1)}
@@ -173,24 +202,51 @@ def wire_time(payload: Doc, field: str) -> str:
         raise Rejected(f"{field} {payload[field]!r} is not a date and time: {exc}") from None
 
 
-def json_text(value: Any, what: str) -> str:
-    """`value` as the JSON text the shop stores, or Rejected. JSON parsing lets through what the
-    database would refuse with an error that fails the whole push: strings UTF-8 cannot carry
-    ("\\ud800"), NUL characters (PostgreSQL text cannot hold them), nesting too deep, integers too big."""
+def check_storable(payload: Doc) -> None:
+    """Raise Rejected, naming the field, when the payload holds what the database cannot store: a NUL
+    character (PostgreSQL text cannot hold it), a lone surrogate (UTF-8 cannot carry it), an integer
+    over 64 bits or nesting too deep (JSON text columns).
+
+    Checked for every mutation before it is applied, so the answer is this mutation's own rejection
+    on every backend alike, never a database error in the middle of a batch.
+    """
     try:
-        text = orjson.dumps(value).decode()  # orjson refuses nesting deeper than 255 levels
+        text = orjson.dumps(payload)  # refuses all but the NUL, in C, so a good payload costs little
     except orjson.JSONEncodeError as exc:
-        raise Rejected(f"{what} cannot be stored: {exc}") from None
-    if "\\u0000" in text and _has_nul(value):
-        raise Rejected(f"{what} holds a NUL character, which the shop cannot store")
-    return text
+        where, why = _unstorable(payload, "") or ("the payload", str(exc))
+        raise Rejected(f"{where} cannot be stored: {why}") from None
+    if b"\\u0000" in text and (found := _unstorable(payload, "")) is not None:
+        raise Rejected(f"{found[0]} {found[1]}")
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any, where: str) -> tuple[str, str] | None:
+    """(where, why) of the first value the shop cannot store, e.g. ("lines.0.title", "holds a NUL ...")."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return where, "holds a NUL character, which the shop cannot store"
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return where, "is not valid UTF-8 text"
+        return None
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return where, "the number is too large"
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and (found := _unstorable(key, path)) is not None:
+            return found
+        if (found := _unstorable(item, path)) is not None:
+            return found
+    return None
+
+
+def json_text(value: Any) -> str:
+    """`value` as the JSON text the shop stores (check_storable has passed it for every push)."""
+    return orjson.dumps(value).decode()

@@ -14,7 +14,7 @@ from sync.server import changelog
 from sync.server.docs import customer_doc, location_doc, staff_doc, tax_rate_doc
 from sync.server.errors import Conflict, Invalid, NotFound
 from sync.server.ids import uuid7
-from sync.server.tables import customer, inventory_level, location, product, staff, tax_rate
+from sync.server.tables import customer, inventory_level, location, order, product, staff, tax_rate
 
 Doc = dict[str, Any]
 
@@ -96,6 +96,17 @@ def _check_unused(conn: Connection, entity: str, record_id: str) -> None:
         ).scalar()
         if n:
             raise Conflict(f"tax rate {record_id!r} is used by {n} products; change them first")
+    if entity == "customer":
+        # The orders' customer_id would be nulled by the foreign key with no order change logged,
+        # so tills would keep naming a deleted customer; and an order's buyer is its record.
+        n = conn.execute(
+            select(func.count()).select_from(order).where(order.c.customer_id == record_id)
+        ).scalar()
+        if n:
+            raise Conflict(
+                f"customer {record_id!r} has {n} order{'' if n == 1 else 's'}, which keep their customer;"
+                " it cannot be deleted"
+            )
 
 
 def patch_fields(body: Any, nullable: tuple[str, ...] = ()) -> dict[str, Any]:

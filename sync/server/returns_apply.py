@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from sync.server import changelog
 from sync.server.errors import Rejected
-from sync.server.ids import utc_now
+from sync.server.ids import fixed_width, utc_now
 from sync.server.orders import load, order_source
 from sync.server.push_checks import check_return, fully_returned
 from sync.server.sales import require_location
@@ -37,6 +37,11 @@ def apply_return(conn: Connection, ret: Doc) -> int:
         raise Rejected(f"order {ret['order_id']!r} not found: the sale returned from is not on the shop")
     if row.status == "cancelled":
         raise Rejected(f"order {row.number} is cancelled and its stock was put back; it takes no returns")
+    if row.status == "pending":
+        # A web order not yet paid: refunding it would pay out money the shop never took.
+        raise Rejected(
+            f"order {row.number} is not paid yet, so there is nothing to refund; cancel it instead"
+        )
     _check_new(conn, ret)
     require_location(conn, ret["location_id"])
     lines: list[Doc] = orjson.loads(row.lines)
@@ -46,7 +51,7 @@ def apply_return(conn: Connection, ret: Doc) -> int:
     status = REFUNDED if fully_returned(lines, returns) else row.status
     conn.execute(
         insert(order_return).values(
-            id=ret["id"], number=ret["number"], order_id=row.id, created_at=ret["created_at"]
+            id=ret["id"], number=ret["number"], order_id=row.id, created_at=fixed_width(ret["created_at"])
         )
     )
     conn.execute(
@@ -74,8 +79,8 @@ def _check_new(conn: Connection, ret: Doc) -> None:
 
 def _return_doc(ret: Doc) -> Doc:
     """The ReturnDoc kept in the order (the payload without order_id and staff_id)."""
-    keys = ("id", "number", "location_id", "reason", "lines", "refunds", "total", "created_at")
-    return {k: ret[k] for k in keys}
+    keys = ("id", "number", "location_id", "reason", "lines", "refunds", "total")
+    return {k: ret[k] for k in keys} | {"created_at": fixed_width(ret["created_at"])}
 
 
 def _restock(conn: Connection, ret: Doc, lines: dict[str, Doc]) -> list[Movement]:

@@ -13,9 +13,12 @@ from sync.server import db
 from sync.server.auth import admin_device
 from sync.server.crud import Limit, Offset
 from sync.server.errors import Invalid, NotFound
+from sync.server.gzip_body import JsonRoute
 from sync.server.tables import audit_entry, cash_session
 
-router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: cash books and audit"])
+router = APIRouter(
+    route_class=JsonRoute, dependencies=[Depends(admin_device)], tags=["admin: cash books and audit"]
+)
 
 Since = Annotated[datetime | None, Query(description="from this moment on (ISO 8601; no zone: UTC)")]
 Until = Annotated[datetime | None, Query(description="before this moment (ISO 8601; no zone: UTC)")]

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends
 from sync.server import catalog, records
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes, add_write_routes
+from sync.server.gzip_body import JsonRoute
 from sync.server.schemas import LocationIn, LocationPatch, ProductIn, ProductPatch, TaxRateIn, TaxRatePatch
 
-router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: catalog"])
+router = APIRouter(route_class=JsonRoute, dependencies=[Depends(admin_device)], tags=["admin: catalog"])
 
 
 def _simple(entity: str):  # type: ignore[no-untyped-def]

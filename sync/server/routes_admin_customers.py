@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends
 from sync.server import records
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes, add_write_routes
+from sync.server.gzip_body import JsonRoute
 from sync.server.ids import utc_now
 from sync.server.schemas import CustomerIn, CustomerPatch
 
-router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: customers"])
+router = APIRouter(route_class=JsonRoute, dependencies=[Depends(admin_device)], tags=["admin: customers"])
 _NULLABLE = ("email", "phone", "loyalty_code")
 
 

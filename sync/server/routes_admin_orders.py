@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from sync.server import db, order_status, orders
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes
+from sync.server.gzip_body import JsonRoute
 from sync.server.schemas import OrderIn, OrderStatusPatch
 
-router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: orders"])
+router = APIRouter(route_class=JsonRoute, dependencies=[Depends(admin_device)], tags=["admin: orders"])
 
 add_read_routes(router, "/orders", "order")
 

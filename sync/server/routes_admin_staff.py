@@ -10,9 +10,12 @@ from sync.pin_hash import hash_pin
 from sync.server import changelog, db, devices, records
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes, add_write_routes
+from sync.server.gzip_body import JsonRoute
 from sync.server.schemas import DeviceIn, PruneIn, StaffIn, StaffPatch
 
-router = APIRouter(dependencies=[Depends(admin_device)], tags=["admin: staff and devices"])
+router = APIRouter(
+    route_class=JsonRoute, dependencies=[Depends(admin_device)], tags=["admin: staff and devices"]
+)
 
 
 def _staff_values(fields: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from sync.server import changelog, db, stock
 from sync.server.auth import admin_device
+from sync.server.gzip_body import JsonRoute
 from sync.server.schemas import StockAdjust
 
-router = APIRouter(prefix="/stock", dependencies=[Depends(admin_device)], tags=["admin: stock"])
+router = APIRouter(
+    route_class=JsonRoute, prefix="/stock", dependencies=[Depends(admin_device)], tags=["admin: stock"]
+)
 
 
 @router.post("/adjust", status_code=201, summary="Add a stock movement: quantity = quantity + delta")

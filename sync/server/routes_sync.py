@@ -53,8 +53,11 @@ _PROBLEM = {"content": {PROBLEM_MEDIA_TYPE: {}}}
     "/push",
     response_model=PushResponse,
     responses={
+        400: {"description": "body labelled gzip that is not valid gzip (corrupt, cut short)", **_PROBLEM},
         401: {"description": "missing, wrong or revoked token", **_PROBLEM},
         403: {"description": "device_id is not the token's device", **_PROBLEM},
+        413: {"description": "body over 64 MB once decompressed", **_PROBLEM},
+        415: {"description": "a Content-Encoding other than gzip", **_PROBLEM},
         422: {"description": "malformed envelope (per-mutation problems are `rejected` results)", **_PROBLEM},
         503: {"description": "database busy or unreachable: retry with backoff", **_PROBLEM},
     },
@@ -104,7 +107,9 @@ def changes(
     if if_none_match is not None:
         with engine.connect() as conn:
             head, floor = changelog.head(conn)
-        if since >= floor and etag_matches(if_none_match, head):
+        # A since outside (floor, head] is read_page's 410 whatever the tag: a till ahead of a
+        # replaced shop's head would otherwise be told "nothing new" for ever.
+        if floor <= since <= head and etag_matches(if_none_match, head):
             return Response(status_code=304, headers={"ETag": f'"{head}"'})
     page = read_page(engine, since, min(limit, MAX_CHANGES_LIMIT))
     return Response(page.body, media_type="application/json", headers={"ETag": f'"{page.head}"'})

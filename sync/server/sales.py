@@ -26,7 +26,7 @@ from sync.server import changelog
 from sync.server.docs import order_doc
 from sync.server.errors import Rejected
 from sync.server.fastsql import Sql, in_list, run
-from sync.server.ids import utc_now
+from sync.server.ids import fixed_width, utc_now
 from sync.server.orders import order_source
 from sync.server.push_checks import check_sale, line_label
 from sync.server.stock import Movement, apply_checked_movements
@@ -138,7 +138,7 @@ def order_values(sale: Doc) -> dict[str, Any]:
         "lines": orjson.dumps(sale["lines"]).decode(),
         "payments": orjson.dumps(sale["payments"]).decode(),
         "fulfilments": "[]",
-        "created_at": sale["created_at"],
+        "created_at": fixed_width(sale["created_at"]),  # checked by check_sale
         "updated_at": utc_now(),
         "location_id": sale["location_id"],
         "returns": "[]",

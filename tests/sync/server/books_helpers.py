@@ -6,6 +6,8 @@ adds up to the cent; tests then break one figure on purpose.
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -96,6 +98,14 @@ def audit_entry(action: str = "void.line", **overrides: Any) -> Doc:
         "approved_by": "staff-manager",
     }
     return {**entry, **overrides}
+
+
+def as_till(shop: LiveShop, code: str) -> LiveShop:
+    """`shop` seen from a till device of its own with till code `code`, registered through the admin
+    API: the shop files books only under the pushing till's own code."""
+    made = shop.admin_post("devices", json={"name": f"till-{code}-{uuid.uuid4().hex[:6]}", "code": code})
+    assert made.status_code == 201, made.text
+    return dataclasses.replace(shop, device_id=made.json()["id"], device_token=made.json()["token"])
 
 
 def count_rows(shop: LiveShop, table: str, **where: str) -> int:

@@ -122,3 +122,65 @@ def test_staff_pin_is_stored_only_as_a_salted_scrypt_hash(shop: LiveShop) -> Non
     assert shop.admin_post("staff", json={"name": "Bad", "role": "boss"}).status_code == 422
     off = shop.admin_patch(f"staff/{made['id']}", json={"active": False}).json()
     assert off["active"] is False and off["pin_hash"] == made["pin_hash"]
+
+
+def _dear_variant(shop: LiveShop, **product: object) -> str:
+    body = product_body(**product)
+    body["variants"][0]["price"] = 10**12  # the most a price can be
+    return shop.admin_post("products", json=body).json()["variants"][0]["id"]
+
+
+def test_an_order_over_the_protocols_money_cap_is_refused_and_changes_nothing(shop: LiveShop) -> None:
+    from sync.protocol import PROBLEM_MEDIA_TYPE
+
+    variant_id = _dear_variant(shop)
+    before = head(shop)
+    # 10 lines came to 10**18 (over the 10**15 tills accept); 100 lines overflowed SQLite's integer
+    for lines in (10, 100):
+        body = {"lines": [{"variant_id": variant_id, "quantity": 100_000}] * lines}
+        resp = shop.admin_post("orders", json=body)
+        assert resp.status_code == 422, resp.text
+        assert resp.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert "more than the 1000000000000000 an order can carry" in resp.json()["detail"]
+    assert head(shop) == before
+    # Right at the cap is still an order, and every till can read it
+    placed = shop.admin_post("orders", json={"lines": [{"variant_id": variant_id, "quantity": 1000}]})
+    assert placed.status_code == 201 and placed.json()["total"] <= 10**15
+
+
+def test_a_long_product_and_variant_title_make_a_line_title_tills_accept(shop: LiveShop) -> None:
+    from sync.protocol import DOC_VALIDATORS
+
+    body = product_body(title="P" * 500)
+    body["variants"][0]["title"] = "V" * 2000
+    variant_id = shop.admin_post("products", json=body).json()["variants"][0]["id"]
+    since = head(shop)
+
+    placed = shop.admin_post("orders", json={"lines": [{"variant_id": variant_id, "quantity": 1}]})
+
+    assert placed.status_code == 201, placed.text
+    title = placed.json()["lines"][0]["title"]
+    assert len(title) == 2000 and title.startswith("P" * 500 + " - VVV") and title.endswith("V\u2026")
+    logged = next(c for c in all_changes(shop, since) if c["entity"] == "order")
+    DOC_VALIDATORS["order"].validate_python(logged["data"])
+
+
+def test_a_customer_with_orders_cannot_be_deleted_and_stays_as_it_was(shop: LiveShop) -> None:
+    from sync.protocol import PROBLEM_MEDIA_TYPE
+
+    buyer = shop.admin_post("customers", json={"name": "Grace Hopper"}).json()
+    variant_id = shop.admin_get("products?limit=1").json()[0]["variants"][0]["id"]
+    body = {"lines": [{"variant_id": variant_id, "quantity": 1}], "customer_id": buyer["id"]}
+    placed = shop.admin_post("orders", json=body).json()
+    before = head(shop)
+
+    refused = shop.admin_delete(f"customers/{buyer['id']}")
+
+    assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert "has 1 order, which keep" in refused.json()["detail"]
+    assert shop.admin_get(f"customers/{buyer['id']}").json() == buyer
+    assert shop.admin_get(f"orders/{placed['id']}").json()["customer_id"] == buyer["id"]
+    assert head(shop) == before
+    # Once its orders are gone it can go
+    assert shop.admin_delete(f"orders/{placed['id']}").status_code == 200
+    assert shop.admin_delete(f"customers/{buyer['id']}").status_code == 200

@@ -92,6 +92,11 @@ def test_since_below_the_pruned_floor_is_410_and_above_it_still_works(fresh_shop
 
 def test_since_ahead_of_the_head_is_410_and_negative_since_is_422(shop: LiveShop) -> None:
     assert shop.sync_get("changes", params={"since": head(shop) + 1000}).status_code == 410
+    # If-None-Match does not hide it either: the head's own tag, or any tag
+    top = head(shop)
+    for tag in (f'"{top}"', "*"):
+        ahead = shop.sync_get("changes", params={"since": top + 5}, headers={"If-None-Match": tag})
+        assert ahead.status_code == 410 and ahead.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
     bad = shop.sync_get("changes", params={"since": -1})
     assert bad.status_code == 422 and bad.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
     assert shop.sync_get("changes", params={"since": "abc"}).status_code == 422

@@ -3,6 +3,7 @@ API, filtered by person, action, till and date. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -10,11 +11,17 @@ import pytest
 
 from sync.protocol import PROBLEM_MEDIA_TYPE
 from tests.fixtures.shop_server import LiveShop
-from tests.sync.server.books_helpers import audit_entry, count_rows
+from tests.sync.server.books_helpers import as_till, audit_entry, count_rows
 from tests.sync.server.helpers import head
 from tests.sync.server.push_helpers import mutation, push_ok, row_counts
 
 Doc = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def shop(shop: LiveShop) -> LiveShop:
+    """The module's shop as seen from till T9, the code the books built here are filed under."""
+    return as_till(shop, "T9")
 
 
 def _audit(shop: LiveShop, **params: Any) -> list[Doc]:
@@ -55,7 +62,9 @@ def test_the_log_filters_by_person_action_till_and_date_newest_first(shop: LiveS
         audit_entry("void.line", staff_id=pat, at="2026-11-25T18:00:00.5Z"),
         audit_entry("price.override", staff_id=sam, at="2026-11-26T10:00:00Z", before=None, after=None),
     ]
-    assert {r["status"] for r in push_ok(shop, *(mutation("audit.entry", e) for e in entries))} == {"applied"}
+    on_t9 = [entries[0], *entries[2:]]
+    assert {r["status"] for r in push_ok(shop, *(mutation("audit.entry", e) for e in on_t9))} == {"applied"}
+    assert push_ok(as_till(shop, "T8"), mutation("audit.entry", entries[1]))[0]["status"] == "applied"
 
     def ids(**params: Any) -> list[str]:
         return [e["id"] for e in _audit(shop, **params)]
@@ -121,10 +130,11 @@ BAD_ENTRIES: list[tuple[str, Doc, str]] = [
         {"after": {"blob": "x" * 20_000}},
         "after is 20,011 bytes of JSON; an audit entry takes",
     ),
-    ("a number JSON can parse but not store", {"after": {"n": 2**70}}, "after cannot be stored"),
+    ("a number JSON can parse but not store", {"after": {"n": 2**70}}, "after.n cannot be stored"),
     ("a reason UTF-8 cannot carry", {"reason": "\udc80"}, "invalid audit.entry payload: reason:"),
-    ("a detail UTF-8 cannot carry", {"before": {"note": "\udc80"}}, "before cannot be stored"),
-    ("a NUL in the subject", {"subject": "T9-\x00"}, "the entry holds a NUL character"),
+    ("a detail UTF-8 cannot carry", {"before": {"note": "\udc80"}}, "before.note cannot be stored"),
+    ("a NUL in the subject", {"subject": "T9-\x00"}, "subject holds a NUL character"),
+    ("another till's code", {"till_code": "T7"}, "an audit entry of till T7 cannot come from till T9"),
 ]
 
 
@@ -151,3 +161,17 @@ def test_entries_and_sales_in_one_batch_are_each_judged_on_their_own(shop: LiveS
     )
     assert [r["status"] for r in results] == ["applied", "rejected", "rejected"]
     assert count_rows(shop, "audit_entry", id=good["id"]) == 1
+
+
+def test_a_device_without_a_code_files_under_the_code_its_till_derives(shop: LiveShop) -> None:
+    # An admin device has no till code; a till on it uses "T" + the last 6 hex digits of its id
+    admin = dataclasses.replace(shop, device_token=shop.admin_token)
+    info = admin.sync_get("shop").json()
+    assert info["till_code"] is None
+    admin = dataclasses.replace(admin, device_id=info["device_id"])
+    derived = "T" + info["device_id"].replace("-", "")[-6:].upper()
+
+    results = push_ok(admin, *(mutation("audit.entry", audit_entry(till_code=c)) for c in (derived, "T9")))
+
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert f"cannot come from till {derived}" in results[1]["reason"]

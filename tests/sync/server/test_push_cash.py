@@ -10,11 +10,17 @@ import pytest
 
 from sync.server.ids import uuid7
 from tests.fixtures.shop_server import LiveShop
-from tests.sync.server.books_helpers import cash_session, count_rows, pieces_of
+from tests.sync.server.books_helpers import as_till, cash_session, count_rows, pieces_of
 from tests.sync.server.helpers import head
 from tests.sync.server.push_helpers import mutation, push_ok, row_counts
 
 Doc = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def shop(shop: LiveShop) -> LiveShop:
+    """The module's shop as seen from till T9, the code the books built here are filed under."""
+    return as_till(shop, "T9")
 
 
 def _tender(session: Doc, method: str) -> Doc:
@@ -118,6 +124,11 @@ BROKEN: list[tuple[str, Callable[[Doc], None], str]] = [
         "invalid cash.session payload: tenders.1.method:",
     ),
     ("a NUL in a staff id", lambda s: s.update(closed_by="x\x00y"), "holds a NUL character"),
+    (
+        "another till's code",
+        lambda s: s.update(till_code="T7"),
+        "a cash session of till T7 cannot come from till T9",
+    ),
     # wrong schema: the payload validator names the field
     ("a negative float", lambda s: s.update(float=-1), "invalid cash.session payload: float:"),
     ("counts as text", lambda s: s.update(sale_count="seven"), "invalid cash.session payload: sale_count:"),

@@ -87,3 +87,16 @@ def test_a_customer_without_a_name_is_rejected_naming_the_field(shop: LiveShop) 
     assert result["status"] == "rejected"
     assert result["reason"].startswith("invalid customer.upsert payload: name:")
     assert row_counts(shop) == counts
+
+
+def test_a_customer_with_a_nul_is_rejected_alone_on_every_backend(shop: LiveShop) -> None:
+    good, bad = _customer(), _customer(name="Ada\x00Lovelace")
+    counts = row_counts(shop)
+
+    results = push_ok(shop, mutation("customer.upsert", bad), mutation("customer.upsert", good))
+
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert "name holds a NUL character" in results[0]["reason"]
+    assert shop.admin_get(f"customers/{bad['id']}").status_code == 404
+    assert _current(shop, good["id"])["name"] == good["name"]
+    assert row_counts(shop)["customer"] == counts["customer"] + 1

@@ -158,6 +158,10 @@ def _bad_payload(sale: dict[str, Any]) -> dict[str, Any]:
     return ret
 
 
+def _impossible_time(sale: dict[str, Any]) -> dict[str, Any]:
+    return {**make_return(sale, {0: 1}), "created_at": "2026-02-30T10:00:00Z"}
+
+
 RETURN_REJECTIONS = [
     (_over_return, "returning 4 but only 1 of 3 sold are left to return"),
     (_refunds_short, "the refunds add up to"),
@@ -167,6 +171,7 @@ RETURN_REJECTIONS = [
     (_unknown_line, "has no line 'no-such-line'"),
     (_unknown_location, "unknown location 'no-such-location'"),
     (_bad_payload, "invalid return.create payload: lines.0.quantity"),
+    (_impossible_time, "created_at '2026-02-30T10:00:00Z' is not a date and time"),
 ]
 
 
@@ -213,6 +218,22 @@ def test_a_cancelled_order_takes_no_return(shop: LiveShop, catalog: ShopCatalog)
     assert shop.admin_patch(f"orders/{sale['id']}", {"status": "cancelled"}).status_code == 200
     [result] = push_ok(shop, mutation("return.create", make_return(sale, {0: 1})))
     assert result["status"] == "rejected" and "is cancelled" in result["reason"]
+
+
+def test_an_unpaid_web_order_takes_no_return_until_it_is_paid(shop: LiveShop, catalog: ShopCatalog) -> None:
+    variant_id = catalog.variants[14]["id"]
+    web = shop.admin_post("orders", json={"lines": [{"variant_id": variant_id, "quantity": 2}]}).json()
+    assert web["status"] == "pending"
+    ret = make_return(web, {0: 1})
+    counts = row_counts(shop)
+
+    [refused] = push_ok(shop, mutation("return.create", ret))
+
+    assert refused["status"] == "rejected" and "is not paid yet" in refused["reason"]
+    assert row_counts(shop) == counts and order(shop, web["id"]).json()["status"] == "pending"
+    assert shop.admin_patch(f"orders/{web['id']}", {"status": "paid"}).status_code == 200
+    [taken] = push_ok(shop, mutation("return.create", ret))
+    assert taken["status"] == "applied"
 
 
 def test_cancelling_after_a_restocked_return_puts_back_only_what_is_still_out(

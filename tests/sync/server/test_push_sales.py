@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from sync.protocol import DOC_VALIDATORS
+from sync.protocol import DOC_VALIDATORS, PROBLEM_MEDIA_TYPE
 from tests.fixtures.shop_server import LiveShop
 from tests.sync.server.helpers import all_changes, head, movements, product_body
 from tests.sync.server.push_helpers import (
@@ -94,6 +94,51 @@ def test_a_gzipped_push_is_accepted(shop: LiveShop, catalog: ShopCatalog) -> Non
     assert order(shop, sale["id"]).status_code == 200
 
 
+def test_a_push_body_that_is_not_good_gzip_is_refused_with_the_designed_problem(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    plain = orjson.dumps(
+        {
+            "device_id": shop.device_id,
+            "mutations": [mutation("sale.create", make_sale(catalog, [(catalog.variants[3], 1)]))],
+        }
+    )
+    packed = gzip.compress(plain)
+    cases = [
+        (plain, "gzip", 400, "not valid gzip data"),
+        (packed[:-12], "gzip", 400, "it ends before the gzip stream does"),
+        (packed + b"trailing", "gzip", 400, "8 bytes after the end of its gzip data"),
+        (packed, "br", 415, "Content-Encoding 'br' is not supported"),
+        (gzip.compress(b" " * (65 * 1024 * 1024)), "gzip", 413, "over 64 MB once decompressed"),
+    ]
+    counts = row_counts(shop)
+    for body, encoding, status, detail in cases:
+        headers = {"Content-Encoding": encoding, "Content-Type": "application/json"}
+        response = shop.sync_post("push", data=body, headers=headers)
+        assert response.status_code == status, (encoding, response.text)
+        assert response.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
+        assert detail in response.json()["detail"]
+    assert row_counts(shop) == counts
+    # A stream of two gzip members is one body (RFC 1952)
+    half = len(plain) // 2
+    two = gzip.compress(plain[:half]) + gzip.compress(plain[half:])
+    response = shop.sync_post(
+        "push", data=two, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied"
+
+
+def test_a_json_number_python_will_not_read_is_a_422_problem(shop: LiveShop) -> None:
+    body = b'{"device_id": "x", "mutations": [], "n": ' + b"9" * 5000 + b"}"
+    headers = {"Content-Type": "application/json"}
+    for response in (
+        shop.sync_post("push", data=body, headers=headers),
+        shop.admin_post("customers", data=body, headers=headers),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
+
+
 def test_selling_below_zero_and_where_there_is_no_level_yet_is_allowed(
     shop: LiveShop, catalog: ShopCatalog
 ) -> None:
@@ -122,6 +167,23 @@ def test_one_bad_mutation_never_blocks_the_others_and_results_keep_the_order_sen
     assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
     assert results[0]["seq"] < results[2]["seq"]
     assert order(shop, good2["id"]).status_code == 200 and order(shop, bad["id"]).status_code == 404
+
+
+def test_a_sale_holding_a_nul_is_rejected_alone_and_the_others_are_applied(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    good = make_sale(catalog, [(catalog.variants[4], 1)])
+    bad_id = {**make_sale(catalog, [(catalog.variants[5], 1)]), "id": "sale\x00id"}
+    bad_title = make_sale(catalog, [(catalog.variants[5], 1)])
+    bad_title["lines"][0]["title"] = "Oat\x00milk"
+    sent = [mutation("sale.create", s) for s in (bad_id, good, bad_title)]
+
+    results = push_ok(shop, *sent)
+
+    assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
+    assert "id holds a NUL character" in results[0]["reason"]
+    assert "lines.0.title holds a NUL character" in results[2]["reason"]
+    assert order(shop, good["id"]).status_code == 200 and order(shop, bad_title["id"]).status_code == 404
 
 
 def _sale_with(catalog: ShopCatalog, **kw: Any) -> dict[str, Any]:
@@ -177,6 +239,8 @@ def _wrong_currency(sale: dict[str, Any], _catalog: ShopCatalog) -> None:
     sale["currency"] = "JPY"
 
 
+ARABIC_2026 = "\u0662\u0660\u0662\u0666"  # digits a regex's \d takes
+
 REJECTIONS = [
     (_set("lines.0.quantity", 0), "invalid sale.create payload: lines.0.quantity"),
     (_set("number", "not a receipt"), "invalid sale.create payload: number"),
@@ -192,6 +256,9 @@ REJECTIONS = [
     (_card_with_change, "change is only given from cash"),
     (_change_without_cash, "change of 500 given without a cash payment"),
     (_wrong_currency, "the sale is in JPY but the shop sells in"),
+    (_set("created_at", "2026-13-45T99:99:99Z"), "created_at '2026-13-45T99:99:99Z' is not a date and time"),
+    (_set("created_at", f"{ARABIC_2026}-01-01T10:00:00Z"), "invalid sale.create payload: created_at"),
+    (_set("lines.0.tax_rate", "\u0662\u0660"), "invalid sale.create payload: lines.0.tax_rate"),
 ]
 
 
@@ -213,6 +280,53 @@ def test_a_broken_sale_is_rejected_with_a_reason_and_changes_nothing(
         levels(shop, [catalog.variants[7]["id"], catalog.variants[8]["id"]], catalog.location_ids[0])
         == before
     )
+
+
+def test_a_sale_time_without_a_fraction_is_stored_in_the_fixed_width_form(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    sale = {**make_sale(catalog, [(catalog.variants[3], 1)]), "created_at": "2026-11-25T10:11:12Z"}
+    [result] = push_ok(shop, mutation("sale.create", sale))
+    assert result["status"] == "applied"
+    assert order(shop, sale["id"]).json()["created_at"] == "2026-11-25T10:11:12.000000Z"
+
+
+def _one_line_sale(catalog: ShopCatalog, rate: str | None, tax: int) -> dict[str, Any]:
+    """A sale of one line of 9.99 at `rate` carrying `tax`, every other figure made to agree, paid by card."""
+    sale = make_sale(catalog, [(catalog.variants[12], 1)])
+    total = 999 if catalog.inclusive else 999 + tax
+    sale["lines"][0].update(unit_price=999, quantity=1, discount=0, tax_rate=rate, tax=tax, total=total)
+    sale.update(subtotal=999, discount=0, tax=tax, total=total, change=0)
+    card = {"id": "p-1", "method": "card", "amount": total, "tendered": total, "reference": None}
+    sale["payments"] = [card]
+    return sale
+
+
+def test_a_line_tax_is_bounded_by_the_tax_rule_but_not_by_its_rounding(
+    shop: LiveShop, catalog: ShopCatalog
+) -> None:
+    # 20 % of 9.99: 166.5 inside the gross (inclusive), 199.8 on the net (exclusive)
+    low, high = (166, 167) if catalog.inclusive else (199, 200)
+    kind = "gross" if catalog.inclusive else "net"
+    over_gross = "more than the line's gross 999" if catalog.inclusive else "is not 20 % of the net 999"
+    bad = [
+        (_one_line_sale(catalog, "20", 10_000), over_gross),
+        (_one_line_sale(catalog, "20", high + 1), f"tax {high + 1} is not 20 % of the {kind} 999"),
+        (_one_line_sale(catalog, "20", low - 1), f"tax {low - 1} is not 20 % of the {kind} 999"),
+        (_one_line_sale(catalog, "0", 1), "tax 1 on a line taxed at 0 %"),
+        (_one_line_sale(catalog, None, 1), "tax 1 on a line taxed at 0 % (or not taxed)"),
+    ]
+    good = [_one_line_sale(catalog, "20", low), _one_line_sale(catalog, "20", high)]
+    counts = row_counts(shop)
+
+    results = push_ok(shop, *(mutation("sale.create", sale) for sale, _ in bad))
+
+    for result, (_, reason) in zip(results, bad, strict=True):
+        assert result["status"] == "rejected" and reason in result["reason"], result
+    assert row_counts(shop) == counts
+    # Either minor unit next to the exact tax is the rule's figure rounded some way: accepted
+    accepted = push_ok(shop, *(mutation("sale.create", sale) for sale in good))
+    assert [r["status"] for r in accepted] == ["applied", "applied"]
 
 
 def test_a_rejected_sale_sent_again_is_judged_again(shop: LiveShop, catalog: ShopCatalog) -> None:
