@@ -35,7 +35,7 @@ from pos.domain.tender import Tender, settle
 from pos.services.checkout import CheckoutService, CompletedSale
 from pos.services.signed_in import SignedIn
 from pos.settings import Settings
-from pos.shift_command import open_till, sign_in
+from pos.shift_command import exact_amount, open_till, sign_in
 from pos.store import till
 from pos.store.database import driver_connection, transaction
 from pos.store.till_file import till_engine
@@ -130,10 +130,7 @@ def _tenders(currency: str, card: Sequence[str], refs: Sequence[str], cash: Sequ
 
 
 def _amount(text: str, currency: str, option: str) -> Money:
-    try:
-        return Money.from_decimal(text, currency)
-    except DomainError as exc:
-        raise DomainError(f"{option} {text}: {exc}") from None
+    return exact_amount(text, currency, option)
 
 
 def _ensure_till(engine: Engine, device_id: str) -> None:

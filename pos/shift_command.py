@@ -16,6 +16,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
@@ -78,6 +79,18 @@ def _pin(env: str) -> str:
     return sys.stdin.readline().strip()
 
 
+def exact_amount(text: str, currency: str, what: str) -> Money:
+    """`text` as an amount of `currency`, refused (DomainError naming `what`) when it has more
+    decimals than the currency: 5.945 euros is a typing mistake, not 5.95 (as on the sell screen)."""
+    try:
+        amount = Money.from_decimal(text, currency)
+    except DomainError as exc:
+        raise DomainError(f"{what} {text}: {exc}") from None
+    if amount.to_decimal() != Decimal(text.strip()):
+        raise DomainError(f"{what} {text}: more decimals than {currency} has")
+    return amount
+
+
 def parse_counts(specs: Sequence[str], currency: str) -> dict[int, object]:
     """`20x3` -> {2000: 3}: a note or coin in the currency's units, then x and the pieces."""
     counts: dict[int, object] = {}
@@ -85,10 +98,7 @@ def parse_counts(specs: Sequence[str], currency: str) -> dict[int, object]:
         value, sep, pieces = spec.strip().lower().partition("x")
         if not sep:
             raise DomainError(f"--count {spec}: write VALUExPIECES, e.g. 20x3 for three 20 notes")
-        try:
-            minor = Money.from_decimal(value, currency).minor
-        except DomainError as exc:
-            raise DomainError(f"--count {spec}: {exc}") from None
+        minor = exact_amount(value, currency, f"--count {spec}:").minor
         if minor in counts:
             raise DomainError(f"--count {spec}: {value} is counted twice")
         counts[minor] = pieces
@@ -125,7 +135,7 @@ def _closed(engine: Engine, cash: CashSessions, actor: Actor, args: Any) -> str:
     counts = parse_counts(args.count, currency)
     if len(args.card) > 1:
         raise DomainError("give the card terminal's total once: --card AMOUNT")
-    others = {"card": Money.from_decimal(args.card[0], currency)} if args.card else {}
+    others = {"card": exact_amount(args.card[0], currency, "--card")} if args.card else {}
     try:
         z = cash.close(actor, counts, others)
     except PermissionDenied as exc:

@@ -116,6 +116,8 @@ def test_bad_input_exits_2_and_writes_nothing(synced, capsys) -> None:
         (["--item", sku, "--cash", "0.01"], "still to pay"),
         (["--item", sku, "--cash", "12,50"], "--cash 12,50"),
         (["--item", sku, "--cash", "abc"], "is not an amount"),
+        (["--item", sku, "--cash", "1000.005"], "more decimals than EUR has"),
+        (["--item", sku, "--card", "0.999", "--cash", "1000"], "more decimals than EUR has"),
         (["--item", sku, "--card", "100000"], "change is given only from cash"),
         (["--item", sku, "--cash", "0"], "more than zero"),
         (["--item", sku, "--cash", "-5"], "more than zero"),
@@ -183,7 +185,9 @@ def test_a_shift_by_command_line_x_report_and_blind_close(synced, capsys, monkey
     x = capsys.readouterr().out
     assert "1 sales" in x and "float 200.00 EUR" in x
     for bad, words in ((["--count", "20xmany"], "not a whole number"), (["--count", "0.03x1"], "not a note"),
-                       (["--count", "20"], "VALUExPIECES"), (["--count", "20x-1"], "negative")):  # fmt: skip
+                       (["--count", "20"], "VALUExPIECES"), (["--count", "20x-1"], "negative"),
+                       (["--count", "0.005x2"], "more decimals than EUR has"),
+                       (["--count", "20x10", "--card", "1.001"], "more decimals than EUR has")):  # fmt: skip
         assert main([*base, "shift", "close", "--staff", SELLER, *bad]) == 2, bad
         assert words in capsys.readouterr().err, bad
     # 200.00 float + the sale in cash, counted 10.00 short: above the 5.00 limit, a manager approves.

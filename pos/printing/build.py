@@ -53,7 +53,7 @@ def sale_receipt(
         kind="sale", title="Receipt (copy)" if copy else "Receipt", header=header, currency=currency,
         number=sale["number"], barcode=sale["number"], created_at=parse_timestamp(sale["created_at"]),
         cashier=cashier, customer=customer, lines=lines, totals=tuple(totals),
-        taxes=tax_groups(sale["lines"], currency, amount_key="total"),
+        taxes=tax_groups(sale["lines"], currency, amount_key="total", net=not sale["prices_include_tax"]),
         prices_include_tax=bool(sale["prices_include_tax"]), tenders=tenders,
         change=money(sale["change"]),
         opens_drawer=not copy and any(pay["method"] == "cash" for pay in sale["payments"]),
@@ -127,13 +127,20 @@ def cash_report(
     )  # fmt: skip
 
 
-def tax_groups(lines: Iterable[Doc], currency: str, *, amount_key: str) -> tuple[TaxGroup, ...]:
-    """The lines' tax grouped by rate (highest rate first), from each line's own tax figure."""
+def tax_groups(
+    lines: Iterable[Doc], currency: str, *, amount_key: str, net: bool = False
+) -> tuple[TaxGroup, ...]:
+    """The lines' tax grouped by rate (highest rate first), from each line's own tax figure.
+
+    The base is the lines' `amount_key` (gross), or with `net` (tax-exclusive prices, printed as
+    "Tax 20% on ...") that amount without its tax: 2.00 is 20 % on 10.00, not on 12.00.
+    """
     groups: dict[str | None, tuple[int, int]] = {}
     for line in lines:
         rate = line.get("tax_rate")
         base, tax = groups.get(rate, (0, 0))
-        groups[rate] = (base + int(line[amount_key]), tax + int(line["tax"]))
+        line_tax = int(line["tax"])
+        groups[rate] = (base + int(line[amount_key]) - (line_tax if net else 0), tax + line_tax)
     ordered = sorted(groups.items(), key=lambda item: _rate_key(item[0]), reverse=True)
     return tuple(
         TaxGroup(rate, Money(base, currency), Money(tax, currency))

@@ -18,6 +18,7 @@ from escpos.printer import Dummy
 
 from pos.printing.config import PrinterConfig
 from pos.printing.layout import Barcode, Block, Gap, Logo, Rule, Text
+from pos.printing.text import for_code_page
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class EscposRenderer:
 
     def _block(self, printer: Dummy, style: _Style, block: Block, options: EscposOptions) -> None:
         if isinstance(block, Text):
-            _text(printer, style, block, options.columns)
+            _text(printer, style, block, options.columns, options.code_page)
         elif isinstance(block, Rule):
             style.use("left", False, False)
             printer.textln("-" * options.columns)
@@ -115,10 +116,11 @@ class _Style:
         self._current = None
 
 
-def _text(printer: Dummy, style: _Style, block: Text, columns: int) -> None:
+def _text(printer: Dummy, style: _Style, block: Text, columns: int, code_page: str) -> None:
     width = columns // 2 if block.big else columns
     style.use("center" if block.center else "left", block.bold, block.big)
-    for line in fit_row(block.left, block.right, width, block.indent, center=block.center):
+    left, right = for_code_page(block.left, code_page), for_code_page(block.right, code_page)
+    for line in fit_row(left, right, width, block.indent, center=block.center):
         printer.textln(line)
 
 

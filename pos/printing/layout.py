@@ -15,6 +15,7 @@ from functools import lru_cache
 from pos.domain.locales import system_locale
 from pos.domain.money import Money
 from pos.printing.document import DocLine, PrintDocument
+from pos.printing.text import printable
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class Text:
     big: bool = False  # double height and width on a thermal printer; a larger font on a page
     center: bool = False
     indent: int = 0  # in characters; pages indent by the width of that many characters
+
+    def __post_init__(self) -> None:
+        # Every renderer prints what a Text holds: control characters never reach a printer.
+        object.__setattr__(self, "left", printable(self.left))
+        object.__setattr__(self, "right", printable(self.right))
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def _text(block: Text, page: PageFormat) -> list[tuple[float, Draw]]:
     indent = block.indent * size * 0.5
     left_x, right_x = page.margin + indent, page.width - page.margin
     right_width = _width(block.right, font, size) + size if block.right else 0
-    lines = simpleSplit(block.left, font, size, page.content_width - indent - right_width) or [""]
+    lines = _split(block.left, font, size, page.content_width - indent - right_width)
 
     def draw_line(text: str, amount: str) -> Draw:
         def draw(canvas: Canvas, y: float) -> None:
@@ -104,6 +104,25 @@ def _text(block: Text, page: PageFormat) -> list[tuple[float, Draw]]:
 
     last = len(lines) - 1
     return [(leading, draw_line(text, block.right if i == last else "")) for i, text in enumerate(lines)]
+
+
+def _split(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` in lines of at most `width` points: at spaces, and inside a word longer than a line
+    (a code with no spaces), which simpleSplit leaves whole to run off the paper."""
+    lines: list[str] = []
+    for line in simpleSplit(text, font, size, width) or [""]:
+        if _width(line, font, size) <= width:
+            lines.append(line)
+            continue
+        start, used = 0, 0.0
+        for end, char in enumerate(line):
+            step = _width(char, font, size)
+            if used + step > width and end > start:
+                lines.append(line[start:end])
+                start, used = end, 0.0
+            used += step
+        lines.append(line[start:])
+    return lines
 
 
 def _width(text: str, font: str, size: float) -> float:
