@@ -204,6 +204,20 @@ class ZReport:
         variances = [t.variance for t in self.figures.tenders if t.variance is not None]
         return total(variances, self.figures.currency)
 
+    @property
+    def tender_variances(self) -> tuple[tuple[str, Money], ...]:
+        """Each counted tender that is off, with its variance: cash 40.00 short and a card batch
+        40.00 over add up to nothing, and are two problems all the same."""
+        return tuple((t.method, t.variance) for t in self.figures.tenders
+                     if t.variance is not None and not t.variance.is_zero)  # fmt: skip
+
+    @property
+    def largest_variance(self) -> Money:
+        """The variance of the tender furthest from what was expected (zero if all are even): what
+        the limit is judged on, as one tender cannot make up for another."""
+        offs = [variance for _, variance in self.tender_variances]
+        return max(offs, key=lambda m: abs(m.minor), default=Money.zero(self.figures.currency))
+
     def to_payload(self, opened_by: str, till_code: str) -> dict[str, Any]:
         """The `cash.session` mutation payload (sync.protocol.CashSessionClose)."""
         f = self.figures

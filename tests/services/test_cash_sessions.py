@@ -158,6 +158,21 @@ def test_a_variance_above_the_limit_needs_a_manager(engine: Engine, cash: CashSe
     ]
 
 
+def test_a_card_total_typed_high_does_not_hide_missing_cash(engine: Engine, cash: CashSessions) -> None:
+    # 40.00 of cash missing and a card batch typed 40.00 over (no card sales): they add up to
+    # nothing, but the drawer is short all the same, well above the 5.00 limit.
+    cash.open(CARA, {1000: 10})
+    with pytest.raises(PermissionDenied, match="manager") as refused:
+        cash.close(CARA, {1000: 6}, {"card": eur(4000)})
+    assert refused.value.decision.needs_approval
+    assert cash.current() is not None, "nothing was closed"
+    z = cash.close(CARA, {1000: 6}, {"card": eur(0)}, approval=StaffService(engine).approve(
+        Permission.CASH_CLOSE, MANAGER_ID, "9876", requested_by=CASHIER_ID))  # fmt: skip
+    assert z.tender_variances == (("cash", eur(-4000)),)
+    entry = AuditLog(engine).entries(staff.actor(MANAGER_ID), action="cash.close")[0]
+    assert entry.after["variances"] == {"cash": -4000}
+
+
 def test_a_small_variance_closes_without_a_manager(cash: CashSessions) -> None:
     cash.open(CARA, {1000: 5})
     assert cash.close(CARA, {1000: 5, 200: 2}).variance == eur(400)

@@ -198,4 +198,4 @@ def test_a_shift_from_sign_in_to_the_z_report_by_keyboard(qtbot, replica, ui_tas
     assert query(replica, "SELECT count(*) FROM outbox WHERE type = 'cash.session'") == [(1,)]
     qtbot.keyClick(z_dialog, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: sell.shift_label.isVisible(), timeout=5000)
-    assert sell.message.startswith("Shift closed: the drawer is short by €20.00.")
+    assert sell.message.startswith("Shift closed: cash short by €20.00.")

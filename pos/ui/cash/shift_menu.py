@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
 from pos.domain.errors import sentence
 from pos.domain.permissions import Outcome, Permission
+from pos.domain.tender import tender_label
 from pos.ui.cash.close_shift import CloseShiftDialog
 from pos.ui.cash.movement import TITLES, CashMovementDialog
 from pos.ui.cash.open_shift import OpenShiftDialog
@@ -146,11 +147,8 @@ class ShiftActions(QObject):
 
         def closed(z: Any) -> None:
             self._state(None)
-            variance = z.variance.minor
-            words = "even" if not variance else ("short by " if variance < 0 else "over by ") + \
-                self.money.format(abs(variance))  # fmt: skip
-            self.message.emit(f"Shift closed: the drawer is {words}. Open a new shift to sell again.",
-                              "success" if not variance else "info")
+            self.message.emit(f"Shift closed: {self._variance_words(z)}. Open a new shift to sell again.",
+                              "info" if z.tender_variances else "success")  # fmt: skip
             last = self.approvals.last
             approved = (last.manager_name if last is not None and last.manager_id == z.approved_by
                         else z.approved_by)  # fmt: skip
@@ -211,6 +209,16 @@ class ShiftActions(QObject):
 
         dialog = ReportDialog(title, headline, rows, self.money, run_print, self.window, variances)
         return dialog
+
+    def _variance_words(self, z: Any) -> str:
+        """"everything is even", or each tender that is off: "cash short by €40.00, card over by €40.00"."""
+        if not z.tender_variances:
+            return "everything is even"
+        return ", ".join(
+            f"{tender_label(method).lower()} {'short' if off.minor < 0 else 'over'} by "
+            f"{self.money.format(abs(off.minor))}"
+            for method, off in z.tender_variances
+        )
 
     def _actor(self) -> Any:
         actor = self.who.actor if self.who is not None else None
