@@ -5,6 +5,7 @@
     for waiting in parked.list():  # newest first
         print(waiting.label, waiting.item_count, waiting.total)
     cart = parked.resume(cart_id)  # the same cart, lines, discounts and customer; the row is gone
+    parked.discard(cart_id)  # a void of the sale: a cashier needs a manager's approval; audited
 
 Each call is one transaction: a parked cart survives a restart or a crash, and a resumed one is
 deleted in the transaction that reads it, so two screens can never both resume it.
@@ -25,8 +26,9 @@ from pos.domain.cart import Cart, item_count
 from pos.domain.errors import DomainError
 from pos.domain.ids import new_id
 from pos.domain.money import Money
-from pos.domain.permissions import Permission
+from pos.domain.permissions import Approval, Permission
 from pos.domain.sale import format_timestamp
+from pos.services.audit import record
 from pos.services.signed_in import SignedIn
 from pos.store import parked as store
 from pos.store.database import read_transaction, write_transaction
@@ -95,11 +97,20 @@ class ParkedCarts:
         log.info("parked cart %s resumed", cart_id)
         return cart
 
-    def discard(self, cart_id: str) -> None:
+    def discard(self, cart_id: str, approval: Approval | None = None) -> None:
+        """Throw a parked cart away: voiding a sale, with the same permission (a cashier needs a
+        manager's `approval`, PermissionDenied until then) and the same audit entry."""
+        actor, used = self._who.require(Permission.VOID_SALE, None, approval)
         with self._write() as con:
-            if not store.delete(con, cart_id):
+            doc = store.take(con, cart_id)
+            if doc is None:
                 raise ParkedCartError("That parked cart is gone: it was resumed or discarded already.")
-        log.info("parked cart %s discarded", cart_id)
+            cart = Cart.from_dict(doc)
+            before = {"lines": len(cart.items), "total": cart.totals().total.minor, "parked": cart_id}
+            record(con, actor=actor, action=Permission.VOID_SALE, at=self._clock(), subject="parked cart",
+                   before=before, after=None, reason=used.reason if used else None,
+                   approval=used)  # fmt: skip
+        log.info("parked cart %s discarded by %s", cart_id, actor.name)
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(till_engine(self._engine))

@@ -115,31 +115,34 @@ class StaffService:
         locked_until = parse_timestamp(guard[1]) if guard and guard[1] else None
         if locked_until is not None and now < locked_until:
             left = locked_until - now
-            raise SignInRefused(
-                f"too many wrong PINs for {name}: try again in {_duration(left)}, or ask a manager"
-            )
+            raise SignInRefused(f"too many wrong PINs for {name}: try again in {_duration(left)}")
         if not verify_pin(pin.strip(), pin_hash or ""):
-            self._failed(staff_id, name, (guard[0] if guard else 0) + 1, now)
+            self._failed(staff_id, name, now)
         if guard:  # earlier wrong PINs: the right one clears them
             with write_transaction(self._till) as con:
                 con.execute("DELETE FROM sign_in_guard WHERE staff_id = ?", (staff_id,))
         return Actor(staff_id, name, Role(role))
 
-    def _failed(self, staff_id: str, name: str, failures: int, now: datetime) -> NoReturn:
-        locked_until, lock = None, timedelta(0)
-        if failures >= MAX_FAILURES:
-            lock = timedelta(seconds=min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS))
-            locked_until = format_timestamp(now + lock)
+    def _failed(self, staff_id: str, name: str, now: datetime) -> NoReturn:
+        # Counted in the write transaction: attempts checked at the same time (several commands at
+        # once, each PIN check ~50 ms) each add one, and a lock already set is never cut short.
         with write_transaction(self._till) as con:
-            _store_failure(con, staff_id, failures, locked_until)
+            row = con.execute(
+                "SELECT failures, locked_until FROM sign_in_guard WHERE staff_id = ?", (staff_id,)
+            ).fetchone()
+            failures = (row[0] if row else 0) + 1
+            locked_until, lock = None, timedelta(0)
+            if failures >= MAX_FAILURES:
+                lock = timedelta(seconds=min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS))
+                locked_until = format_timestamp(now + lock)
+            kept = max(filter(None, (locked_until, row[1] if row else None)), default=None)  # same format
+            _store_failure(con, staff_id, failures, kept)
             if locked_until:
                 record(con, actor=None, action="staff.locked_out", at=now, subject=name,
                        after={"failures": failures, "locked_until": locked_until})  # fmt: skip
         if locked_until:
             # How long, not until when: the stored time is UTC, and the till's clock may be any zone.
-            raise SignInRefused(
-                f"wrong PIN for {name}, {failures} in a row: locked for {_duration(lock)}, or ask a manager"
-            )
+            raise SignInRefused(f"wrong PIN for {name}, {failures} in a row: locked for {_duration(lock)}")
         left = MAX_FAILURES - failures
         raise SignInRefused(
             f"wrong PIN for {name} ({left} more tr{'y' if left == 1 else 'ies'} before a lock)"

@@ -19,7 +19,7 @@ from pos.services.parked import ParkedCartError, ParkedCarts
 from pos.store.database import driver_connection, open_replica
 from pos.store.till_file import till_engine
 from tests.services import checkout_shop as shop
-from tests.staffing import as_cashier
+from tests.staffing import as_cashier, as_manager
 
 KNIFE, SPOON, HAM_12_34 = "4006381333931", "4006381333948", shop.PRICE_SCAN
 
@@ -120,15 +120,29 @@ def test_a_cart_can_be_resumed_only_once(engine, checkout) -> None:
     with pytest.raises(ParkedCartError, match="resumed or discarded already"):
         parked.resume(cart_id)
     with pytest.raises(ParkedCartError, match="resumed or discarded already"):
-        parked.discard(cart_id)
+        ParkedCarts(engine, who=as_manager()).discard(cart_id)
 
 
-def test_discard_forgets_the_cart(engine, checkout) -> None:
+def test_discard_is_a_void_a_cashier_needs_a_manager_for_and_it_is_audited(engine, checkout) -> None:
+    # Parking a cart and discarding it must not be a way round Ctrl+Del's manager approval.
+    from pos.domain.permissions import Approval, Permission, PermissionDenied
+    from pos.services.audit import AuditLog
+    from tests.staffing import CASHIER, MANAGER
+
     parked = ParkedCarts(engine, who=as_cashier())
     keep = parked.park(a_cart(checkout, KNIFE))
     drop = parked.park(a_cart(checkout, SPOON))
-    parked.discard(drop)
+    with pytest.raises(PermissionDenied) as refused:
+        parked.discard(drop)
+    assert refused.value.decision.needs_approval
+    assert {p.id for p in parked.list()} == {keep, drop}
+    approval = Approval(MANAGER.id, MANAGER.name, Permission.VOID_SALE, "customer left", datetime.now(UTC))
+    parked.discard(drop, approval=approval)
     assert [p.id for p in parked.list()] == [keep]
+    [entry] = AuditLog(engine).entries(MANAGER, action="void.sale")
+    assert (entry.staff_id, entry.approved_by, entry.before) == (
+        CASHIER.id, MANAGER.id, {"lines": 1, "total": 450, "parked": drop}
+    )
 
 
 def test_an_empty_cart_or_a_silly_label_is_refused_and_nothing_is_kept(engine, checkout) -> None:

@@ -88,3 +88,34 @@ def test_discard_asks_first_and_an_empty_cart_is_not_parked(qtbot, replica, ui_t
         qtbot.keyClick(box, Qt.Key.Key_Return)  # Discard
     assert dialog.model.rowCount() == 0
     assert query(replica, "SELECT count(*) FROM parked_cart") == [(0,)]
+
+
+def test_a_cashiers_discard_asks_a_manager_as_a_void_does(qtbot, replica, ui_tasks):
+    from tests.ui.sell_support import signed_in_as
+    from tests.ui.staff_support import type_name_and_pin
+    from tests.ui.test_staff_ui import approval
+
+    sam = signed_in_as(replica, "Sam Cashier", "1111")
+    selling = make_selling(replica, who=sam, parked=ParkedCarts(replica, who=sam))
+    screen = open_screen(qtbot, selling, ui_tasks)
+    scan(qtbot, screen, variants(replica)[0]["barcode"])
+    park(qtbot, screen)
+    dialog = open_parked(qtbot, screen)
+    for answer in ("no", "yes"):
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Delete)
+        box = dialog.confirm_box
+        qtbot.waitUntil(lambda box=box: box.isActiveWindow())
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # Discard
+        asked = approval(qtbot, screen)
+        assert asked.what.text() == "To void a sale a cashier needs a manager's approval."
+        if answer == "no":
+            qtbot.keyClick(asked.people.filter_edit, Qt.Key.Key_Escape)
+            qtbot.waitUntil(lambda: dialog.status.text() == "Not approved: the cart stays parked.")
+            assert query(replica, "SELECT count(*) FROM parked_cart") == [(1,)]
+        else:
+            with qtbot.waitSignal(dialog.listed, timeout=5000):
+                type_name_and_pin(qtbot, asked.people, "Alex", "1234")
+    assert query(replica, "SELECT count(*) FROM parked_cart") == [(0,)]
+    assert query(replica, "SELECT action, subject FROM audit_log WHERE approved_by IS NOT NULL") == [
+        ("void.sale", "parked cart")
+    ]

@@ -198,7 +198,7 @@ def open_parked(screen: SellScreen) -> None:
         return
     from pos.ui.sell.parked_dialog import ParkedCartsDialog
 
-    dialog = ParkedCartsDialog(parked, screen.tasks, screen.money, screen)
+    dialog = ParkedCartsDialog(parked, screen.tasks, screen.money, screen, approvals=screen.approvals)
 
     def resume(parked_id: str) -> None:
         if screen.view is not None and not screen.view.is_empty:

@@ -10,9 +10,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QListView, QMessageBox, QVBoxLayout, QWidget
 
+from pos.domain.errors import sentence
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.sell.choice_list import ChoiceListModel
 from pos.ui.sell.confirm import confirm
+from pos.ui.staff.approval import Approvals
 from pos.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -49,14 +51,16 @@ class ParkedCartsDialog(QDialog):
     listed = Signal(int)
 
     def __init__(
-        self, parked: Any, tasks: Tasks, money: MoneyFormatter, parent: QWidget | None = None
-    ) -> None:
+        self, parked: Any, tasks: Tasks, money: MoneyFormatter, parent: QWidget | None = None,
+        approvals: Approvals | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("parkedCarts")
         self.setWindowTitle("Parked carts")
         self.setModal(True)
         self._parked = parked
         self._tasks = tasks
+        self._approvals = approvals
         self.confirm_box: QMessageBox | None = None
         self.model = ChoiceListModel(lambda cart: describe_parked(cart, money), self)
         self.list = QListView(self)
@@ -86,6 +90,14 @@ class ParkedCartsDialog(QDialog):
         log.error("parked carts", exc_info=exc)
         self.status.setText(str(exc))
 
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, ValueError):  # a refusal (not permitted, gone) is said, not logged
+            log.error("discarding a parked cart failed", exc_info=exc)
+        self.status.setText(sentence(str(exc)))
+
+    def _not_approved(self) -> None:
+        self.status.setText("Not approved: the cart stays parked.")
+
     def current(self) -> Any:
         return self.model.item_at(self.list.currentIndex().row())
 
@@ -111,13 +123,13 @@ class ParkedCartsDialog(QDialog):
             return
 
         def really() -> None:
-            self._tasks.run(
-                self._parked.discard,
-                cart.id,
-                lane="db",
-                on_success=lambda _r: self.reload(),
-                on_failure=self._failed,
-            )
+            if self._approvals is None:
+                self._tasks.run(self._parked.discard, cart.id, lane="db", on_success=lambda _r: self.reload(),
+                                on_failure=self._refused)  # fmt: skip
+                return
+            # A discarded cart is a voided sale: a cashier's discard asks a manager, as Ctrl+Del does.
+            self._approvals.run(self._parked.discard, cart.id, parent=self, then=lambda _r: self.reload(),
+                                failed=self._refused, cancelled=self._not_approved)  # fmt: skip
 
         self.confirm_box = confirm(
             self,
