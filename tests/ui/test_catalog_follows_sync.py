@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from pos.services.catalog import CatalogService
 from pos.store.database import open_replica
@@ -17,7 +18,8 @@ from pos.ui.main_window import MainWindow
 from pos.ui.sync_bridge import SyncBridge
 from sync.events import CaughtUp, EventBus, SnapshotProgress
 from tests.fixtures.shop_server import make_live_shop
-from tests.ui.conftest import sync_into
+from tests.ui.conftest import all_products, sync_into
+from tests.ui.staff_support import sign_in
 
 PRODUCTS = 40
 
@@ -83,3 +85,47 @@ def test_the_end_of_a_snapshot_run_lists_what_was_committed_after_its_last_progr
         bus.emit(CaughtUp(cursor=1, at=datetime.now(UTC).isoformat()))
     qtbot.wait(1_200)
     assert browser.searches_run == searches
+
+
+def open_detail(qtbot: Any, browser: Any, sku: str) -> None:
+    """Search for `sku`, then Enter into the results and Enter for the detail, as a person would."""
+    browser.search_edit.clear()
+    with qtbot.waitSignal(browser.results_shown, timeout=5_000):
+        qtbot.keyClicks(browser.search_edit, sku)
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(browser.detail_shown, timeout=5_000):
+        qtbot.keyClick(browser.table, Qt.Key.Key_Return)
+
+
+def test_the_open_detail_follows_the_shop_renaming_repricing_and_deleting_its_product(
+    qtbot, shop_factory, open_app
+):
+    shop = shop_factory(products=30)
+    app = open_app(shop)
+    window, browser, detail = app.window, app.window.browser, app.window.browser.detail
+    qtbot.waitUntil(lambda: app.status.last_sync_label.text() != "Last sync: never", timeout=30_000)
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 30, timeout=10_000)
+    sign_in(qtbot, window, "Alex Manager", "1234")
+    window.show_catalog()
+    doc, other = [d for d in all_products(shop) if len(d["variants"]) == 1][:2]
+    variant = doc["variants"][0]
+    open_detail(qtbot, browser, variant["sku"])
+    assert detail.title_label.text() == doc["title"]
+
+    renamed = shop.admin_patch(f"products/{doc['id']}", json={
+        "title": doc["title"] + " (new label)", "variants": [{"id": variant["id"], "price": 123456}],
+    })
+    assert renamed.status_code == 200, renamed.text
+    qtbot.waitUntil(lambda: detail.title_label.text() == doc["title"] + " (new label)", timeout=20_000)
+    assert detail.variants_model.item(0, 3).text() == "€1,234.56"
+    assert browser.model.index(0, 3).data() == "€1,234.56"
+
+    # The detail stays on screen while the person searches for something else; if the shop then
+    # deletes its product, it says so rather than go on showing it.
+    browser.search_edit.clear()
+    with qtbot.waitSignal(browser.results_shown, timeout=5_000):
+        qtbot.keyClicks(browser.search_edit, other["variants"][0]["sku"])
+    assert detail.title_label.text() == doc["title"] + " (new label)"
+    assert shop.admin_delete(f"products/{doc['id']}").status_code in (200, 204)
+    qtbot.waitUntil(lambda: "no longer in the shop's catalog" in detail.facts_label.text(), timeout=20_000)
+    assert detail.title_label.text() == ""

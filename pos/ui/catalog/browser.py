@@ -51,6 +51,7 @@ class CatalogBrowser(QWidget):
         self._tasks = tasks
         self._generation = 0  # a search answer older than the latest request is dropped
         self._detail_generation = 0
+        self._detail_id: str | None = None  # the product whose detail is shown or on its way
         self._total: int | None = None
         self._in_flight = False  # the newest search has not answered yet
         self._refresh_again = False  # a refresh asked for while a search was in flight
@@ -168,7 +169,7 @@ class CatalogBrowser(QWidget):
     def rows_changed(self) -> None:
         """Rows on screen may show old prices or stock: re-read what is visible, and the detail."""
         self.model.mark_stale()
-        self._show_current_detail()
+        self._reread_detail()
 
     def top_key(self) -> int | None:
         """The product in the first visible row of the table."""
@@ -184,6 +185,10 @@ class CatalogBrowser(QWidget):
             self.model.set_keys(keys)
             if keep_place:
                 self._restore_place(selected, top, top_row)
+        if keep_place:
+            # A refresh: the product on show may have been renamed, repriced or deleted even when
+            # the list stayed the same.
+            self._reread_detail()
         if not text:
             self._total = len(keys)
         count = len(keys)
@@ -201,7 +206,7 @@ class CatalogBrowser(QWidget):
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
         elif selected is not None:
-            self.detail.show_missing()  # the selected product left the catalog
+            self._show_missing()  # the selected product left the catalog
         top_now = self.model.row_of(top) if top is not None else None
         if top_now is None:
             top_now = min(max(top_row, 0), self.model.rowCount() - 1)  # gone: stay about here
@@ -223,9 +228,8 @@ class CatalogBrowser(QWidget):
         self.table.scrollTo(index)
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
-        shown = self.detail.product
         row = self.model.product_at(current.row()) if current.isValid() else None
-        if row is not None and shown is not None and shown.id == row.id:
+        if row is not None and row.id == self._detail_id:
             return  # the same product, re-selected after a refresh: its detail is on screen
         self._show_current_detail()
 
@@ -233,21 +237,35 @@ class CatalogBrowser(QWidget):
         index = self.table.currentIndex()
         row = self.model.product_at(index.row()) if index.isValid() else None
         if row is None:
+            self._detail_generation += 1  # an answer still on its way is no longer wanted
+            self._detail_id = None
             self.detail.show_nothing()
         else:
             self.show_detail(row.id)
 
+    def _show_missing(self) -> None:
+        self._detail_generation += 1
+        self._detail_id = None
+        self.detail.show_missing()
+
+    def _reread_detail(self) -> None:
+        """Read the product on show (or on its way) again; the pane changes only if it did."""
+        if self._detail_id is not None:
+            self.show_detail(self._detail_id)
+
     def show_detail(self, product_id: str) -> None:
         self._detail_generation += 1
         generation = self._detail_generation
+        self._detail_id = product_id
 
         def show(detail: Any) -> None:
             if generation != self._detail_generation:
                 return
             if detail is None:
-                self.detail.show_missing()
+                self._show_missing()
             else:
-                self.detail.show_product(detail)
+                if detail != self.detail.product:  # unchanged: keep the variant table's place
+                    self.detail.show_product(detail)
                 self.detail_shown.emit(product_id)
 
         def failed(exc: BaseException) -> None:
