@@ -157,6 +157,32 @@ def test_keyboard_only_navigation(qtbot, window):
     assert browser.search_edit.text() == ""
 
 
+def test_escape_from_the_detail_goes_back_to_the_search_and_arrows_move_through_its_variants(
+    qtbot, window, server_products
+):
+    browser = window.browser
+    doc = next(d for d in server_products.values() if len(d["variants"]) >= 3)
+    type_search(qtbot, window, doc["variants"][0]["sku"])
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(browser.detail_shown, timeout=5000):
+        qtbot.keyClick(browser.table, Qt.Key.Key_Return)
+    assert window.focusWidget() is browser.detail
+    qtbot.keyClick(browser.detail, Qt.Key.Key_Escape)
+    assert window.focusWidget() is browser.search_edit
+    assert browser.search_edit.selectedText() == doc["variants"][0]["sku"]  # typing replaces it
+
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(browser.table, Qt.Key.Key_Return)
+    variants = browser.detail.variants_view
+    qtbot.keyClick(browser.detail, Qt.Key.Key_Down)
+    assert window.focusWidget() is variants and variants.currentIndex().row() == 0
+    qtbot.keyClick(variants, Qt.Key.Key_Down)
+    assert variants.currentIndex().row() == 1
+    assert browser.table.currentIndex().row() == 0  # the product stays selected
+    qtbot.keyClick(variants, Qt.Key.Key_Escape)
+    assert window.focusWidget() is browser.search_edit
+
+
 def test_screenshot_of_the_main_window(qtbot, window, server_products):
     """Saved for people to look at (test-artifacts/ is not committed)."""
     doc = next(d for d in server_products.values() if len(d["variants"]) >= 3)

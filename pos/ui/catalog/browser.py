@@ -1,7 +1,8 @@
 """The catalog browser: search-as-you-type over a lazy product table, with the product's detail.
 
 Keyboard first: Ctrl+F or "/" focuses the search, Down or Enter moves into the results, arrows
-navigate, Enter opens the product's detail, Escape goes back to the search.
+navigate, Enter opens the product's detail (where Up and Down move through its variants), Escape
+goes back to the search from the results or the detail.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class CatalogBrowser(QWidget):
         self._debounce = search_as_you_type(self.search_edit, self.search_now, SEARCH_DEBOUNCE_MS, self)
         self.search_edit.installEventFilter(self)
         self.table.installEventFilter(self)
+        self.detail.installEventFilter(self)
+        self.detail.variants_view.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
     def _setup_table(self) -> None:
@@ -282,6 +285,8 @@ class CatalogBrowser(QWidget):
                 return self._search_key(event)
             if watched is self.table:
                 return self._table_key(event)
+            if watched is self.detail or watched is self.detail.variants_view:
+                return self._detail_key(watched, event)
         return super().eventFilter(watched, event)
 
     def _search_key(self, event: QKeyEvent) -> bool:
@@ -311,5 +316,20 @@ class CatalogBrowser(QWidget):
             return True
         if key == Qt.Key.Key_Slash:
             self.focus_search()
+            return True
+        return False
+
+    def _detail_key(self, watched: QObject, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.focus_search()
+            return True
+        if watched is self.detail and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            # The pane itself has nothing to move through: the arrows go on into its variants.
+            view = self.detail.variants_view
+            rows = self.detail.variants_model.rowCount()
+            if rows:
+                view.setFocus(Qt.FocusReason.OtherFocusReason)
+                view.selectRow(0 if key == Qt.Key.Key_Down else rows - 1)
             return True
         return False
