@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 150
 ROW_HEIGHT = 28
 COLUMN_WIDTHS = (None, 124, 96, 130, 60)  # None: the title column takes the rest
+PRICE_COLUMN = 3
+# The price column is at least as wide as this range in the shop's currency and the person's
+# locale ("€9,999.98 – €9,999.99" in en_GB), so no range below 10,000 is cut; a wider one is
+# elided, and its tooltip has it whole.
+WIDE_PRICE_RANGE = (999_998, 999_999)
 
 
 class CatalogBrowser(QWidget):
@@ -69,7 +75,7 @@ class CatalogBrowser(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("productTable")
         self.table.setModel(self.model)
-        self._setup_table()
+        self._setup_table(money)
         self.detail = DetailPane(money, self)
 
         top = QHBoxLayout()
@@ -98,7 +104,7 @@ class CatalogBrowser(QWidget):
         self.detail.variants_view.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
-    def _setup_table(self) -> None:
+    def _setup_table(self, money: MoneyFormatter) -> None:
         table = self.table
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -119,6 +125,10 @@ class CatalogBrowser(QWidget):
             if width is not None:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
                 table.setColumnWidth(column, width)
+        table.ensurePolished()  # the style sheet's font, which the width below is measured in
+        margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+        price = table.fontMetrics().horizontalAdvance(money.range(*WIDE_PRICE_RANGE)) + 2 * margin + 4
+        table.setColumnWidth(PRICE_COLUMN, max(COLUMN_WIDTHS[PRICE_COLUMN] or 0, price))
 
     # --- searching --------------------------------------------------------------------------------
 
