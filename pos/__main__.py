@@ -115,10 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(shop_main(passthrough) or 0)
 
     args = build_parser().parse_args(args_list)
+    verbose = getattr(args, "verbose", False)
     logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # urllib3 warns of each retry of an unreachable shop ("Retrying ... NewConnectionError");
+        # the command's own message says what failed. --verbose keeps them.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     from pos import app  # after parsing: `--help` and `--version` stay fast
 
     try:

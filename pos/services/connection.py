@@ -36,7 +36,12 @@ NO_KEYRING_MESSAGE = (
 
 
 class ConnectionFailed(Exception):
-    """Testing a shop connection failed; `str(exc)` is the message for a person."""
+    """Testing a shop connection failed; `str(exc)` is the message for a person. `transient`: the
+    shop or the network could not be reached, so the same input may work later."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class KeyringUnavailable(Exception):
@@ -76,7 +81,7 @@ def test_connection(url: str, token: str, connector_factory: ConnectorFactory | 
         ) from None
     except TransientError as exc:
         raise ConnectionFailed(
-            f"{_sentence(exc)}. Check the address, and that the shop is running."
+            f"{_sentence(exc)}. Check the address, and that the shop is running.", transient=True
         ) from None
     except ProtocolError as exc:
         raise ConnectionFailed(f"{_sentence(exc)}.{_address_hint(shop_url)}") from None
