@@ -115,10 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(shop_main(passthrough) or 0)
 
     args = build_parser().parse_args(args_list)
+    verbose = getattr(args, "verbose", False)
+    root = logging.getLogger()
+    existing = list(root.handlers)
     logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        for handler in root.handlers:
+            if handler not in existing:  # only our stderr: other handlers (logs) keep the record
+                handler.addFilter(_not_a_retry)
     from pos import app  # after parsing: `--help` and `--version` stay fast
 
     try:
@@ -133,6 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("countertop: interrupted", file=sys.stderr)
         return 130
+
+
+def _not_a_retry(record: logging.LogRecord) -> bool:
+    """urllib3 warns of each retry of an unreachable shop ("Retrying ... NewConnectionError"), which
+    the command's own message then says better; --verbose shows them."""
+    return not (record.name == "urllib3.connectionpool" and record.getMessage().startswith("Retrying"))
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

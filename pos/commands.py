@@ -44,7 +44,9 @@ def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]
     try:
         info = test_connection(url, token)
     except ConnectionFailed as exc:
-        raise CommandError(f"{exc} Nothing was saved.") from None
+        # An unreachable shop is a run-time failure (try again later); a bad URL or token is bad input.
+        status = EXIT_FAILED if exc.transient else EXIT_BAD_INPUT
+        raise CommandError(f"{exc} Nothing was saved.", status) from None
     if not from_env:
         tokens.save(url, token)
     settings.connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)

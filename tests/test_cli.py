@@ -123,10 +123,18 @@ def test_bad_url_exits_2_and_saves_nothing(monkeypatch, capsys, tmp_path, url, m
     assert not tmp_path.joinpath("settings.json").exists()
 
 
-def test_unreachable_shop_exits_2(monkeypatch, capsys, tmp_path, memory_keyring):
-    assert connect_in_process(monkeypatch, tmp_path, f"http://127.0.0.1:{free_port()}", "token") == 2
-    assert "connection refused" in capsys.readouterr().err
+def test_unreachable_shop_exits_1_as_a_run_time_failure_without_urllib3_noise(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
+    result = countertop("--data-dir", str(tmp_path), "connect", "--shop", url, env={TOKEN_ENV: "token"})
+    assert result.returncode == 1, result.stderr  # like `sync --once`: the same command may work later
+    assert result.stderr == (
+        f"countertop: Shop unreachable: connection refused ({url}). Check the address, and that the "
+        "shop is running. Nothing was saved.\n"
+    )
     assert not tmp_path.joinpath("settings.json").exists()
+    env = {TOKEN_ENV: "token"}
+    verbose = countertop("--data-dir", str(tmp_path), "connect", "--shop", url, "-v", env=env)
+    assert verbose.returncode == 1 and "Retrying" in verbose.stderr  # still there for whoever asks
 
 
 def test_empty_token_exits_2(monkeypatch, capsys, tmp_path, memory_keyring):

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
+from typing import Any
 
 from pos.domain.currency import check_currency, exponent
 from pos.domain.errors import CurrencyMismatchError, DomainError
@@ -24,6 +26,31 @@ from pos.domain.errors import CurrencyMismatchError, DomainError
 MAX_MINOR = 10**15
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _HALF = Fraction(1, 2)
+
+
+def format_amount(minor: int, currency: str, locale: str) -> str:
+    """`minor` units of `currency` in `locale`'s currency format, with exactly the currency's own
+    decimal places: 19950 HUF -> "199,50 Ft" (hu_HU).
+
+    Babel rounds to CLDR's cash digits instead (HUF, COP, IDR and ~25 others to whole units, IQD
+    to none of its three), which would show an amount other than the one stored and charged.
+    """
+    from babel.numbers import format_currency  # babel loads locale data lazily; keep import cheap
+
+    places = exponent(currency)
+    return format_currency(Decimal(minor).scaleb(-places), currency, format=_pattern(locale, places),
+                           locale=locale, currency_digits=False)
+
+
+@lru_cache(maxsize=64)
+def _pattern(locale: str, places: int) -> Any:  # a babel NumberPattern
+    from copy import copy
+
+    from babel import Locale
+
+    pattern = copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    return pattern
 
 
 def round_half_up(value: Fraction | Decimal | int) -> int:
@@ -95,9 +122,7 @@ class Money:
 
     def format(self, locale: str = "en") -> str:
         """The amount as a person in `locale` writes it: "€19.99" (en), "19,99 €" (de_DE)."""
-        from babel.numbers import format_currency  # babel loads locale data lazily; keep import cheap
-
-        return format_currency(self.to_decimal(), self.currency, locale=locale)
+        return format_amount(self.minor, self.currency, locale)
 
     def __str__(self) -> str:
         return f"{self.to_decimal()} {self.currency}"

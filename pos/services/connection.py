@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import keyring
 import keyring.errors
@@ -35,7 +36,12 @@ NO_KEYRING_MESSAGE = (
 
 
 class ConnectionFailed(Exception):
-    """Testing a shop connection failed; `str(exc)` is the message for a person."""
+    """Testing a shop connection failed; `str(exc)` is the message for a person. `transient`: the
+    shop or the network could not be reached, so the same input may work later."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class KeyringUnavailable(Exception):
@@ -63,23 +69,39 @@ def test_connection(url: str, token: str, connector_factory: ConnectorFactory | 
         connector = factory(shop_url, token)
     except SyncError as exc:
         raise ConnectionFailed(f"Cannot use {shop_url}: {exc}") from None
+    # The connector's messages already name the shop and what went wrong; each is said once,
+    # with what to do about it.
     try:
         return connector.shop_info()
     except AuthError as exc:
+        log.info("the shop refused the device token: %s", exc)
         raise ConnectionFailed(
             f"The shop at {shop_url} refused this device token (wrong or revoked). Ask a manager for "
-            f"a new one (`countertop-shop device add NAME`). Details: {exc}"
+            "a new one: `countertop-shop device add NAME`."
         ) from None
     except TransientError as exc:
-        raise ConnectionFailed(f"Cannot reach the shop at {shop_url}: {exc}") from None
-    except ProtocolError as exc:
         raise ConnectionFailed(
-            f"{shop_url} answered, but not like a Countertop shop (is the URL right?): {exc}"
+            f"{_sentence(exc)}. Check the address, and that the shop is running.", transient=True
         ) from None
+    except ProtocolError as exc:
+        raise ConnectionFailed(f"{_sentence(exc)}.{_address_hint(shop_url)}") from None
     except SyncError as exc:
         raise ConnectionFailed(f"Connecting to {shop_url} failed: {exc}") from None
     finally:
         connector.close()
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).rstrip(".")
+    return text if text.startswith(("http://", "https://")) else text[:1].upper() + text[1:]
+
+
+def _address_hint(shop_url: str) -> str:
+    """A shop answers at its root; a path such as /api/v1 copied from an API address is the usual slip."""
+    path = urlsplit(shop_url).path
+    if not path.strip("/") or not shop_url.endswith(path):
+        return ""
+    return f" Enter the shop's own address, without {path}: {shop_url[: -len(path)]}"
 
 
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name

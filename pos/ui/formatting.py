@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
-from pos.domain.currency import exponent
 from pos.domain.locales import system_locale
+from pos.domain.money import format_amount
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +18,10 @@ class MoneyFormatter:
     def __init__(self, currency: str, locale: str | None = None) -> None:
         self.currency = currency
         self.locale = locale or system_locale()
-        self._exponent = exponent(currency)
         self.format = lru_cache(maxsize=4096)(self._format)  # prices repeat a lot in a catalog
 
     def _format(self, minor: int) -> str:
-        amount = Decimal(minor).scaleb(-self._exponent)
-        return format_currency(amount, self.currency, locale=self.locale)
+        return format_amount(minor, self.currency, self.locale)
 
     def range(self, low: int, high: int) -> str:
         if low == high:

@@ -80,6 +80,12 @@ class MainWindow(QMainWindow):
         # re-reads the visible rows; at most once per SNAPSHOT_REFRESH_MS, and once more at the end.
         self._keys_dirty = False
         self._rows_dirty = False
+        # A progress event reports a batch received, not committed: the last batches of an entity
+        # (and the products' search rows) land after the last event. So the end of a snapshot run,
+        # and each entity's end, re-reads whatever the run touched, dirty or not.
+        self._run_keys = False
+        self._run_rows = False
+        self._loading_entity: str | None = None
         self._since_flush = QElapsedTimer()
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -297,6 +303,8 @@ class MainWindow(QMainWindow):
         bridge.snapshot_progress.connect(self.on_snapshot_progress)
         bridge.changes_applied.connect(self.on_changes_applied)
         bridge.caught_up.connect(self.on_caught_up)
+        bridge.disconnected.connect(self._on_run_failed)
+        bridge.problem.connect(self._on_run_failed)
         bridge.event.connect(self.on_sync_event)
 
     def connect_sync_control(self, control: SyncControl, reconnect: Callable[[], None] | None = None) -> None:
@@ -310,9 +318,20 @@ class MainWindow(QMainWindow):
             status.reconnect_requested.connect(reconnect)
 
     def on_snapshot_progress(self, event: SnapshotProgress) -> None:
+        if event.entity != self._loading_entity:
+            # The previous entity's load has returned, so its last chunk is committed.
+            self._mark_dirty(self._loading_entity)
+            self._loading_entity = event.entity
         if event.entity == "product":
-            self._keys_dirty = True
+            self._run_keys = True
         elif event.entity in ROW_ENTITIES:
+            self._run_rows = True
+        self._mark_dirty(event.entity)
+
+    def _mark_dirty(self, entity: str | None) -> None:
+        if entity == "product":
+            self._keys_dirty = True
+        elif entity in ROW_ENTITIES:
             self._rows_dirty = True
         else:
             return
@@ -331,12 +350,24 @@ class MainWindow(QMainWindow):
         elif rows:
             self.browser.rows_changed()  # same products, new stock: re-read what is on screen
 
+    def _snapshot_run_ended(self) -> None:
+        """Caught up, stopped or failed: show everything the run committed. Idle polls (no snapshot
+        since the last end) search nothing."""
+        self._keys_dirty = self._keys_dirty or self._run_keys
+        self._rows_dirty = self._rows_dirty or self._run_rows
+        self._run_keys = self._run_rows = False
+        self._loading_entity = None
+        self._flush_snapshot()
+
+    def _on_run_failed(self, _event: object) -> None:
+        self._snapshot_run_ended()  # what the run committed before it failed stays
+
     def _on_sync_state(self, state: str) -> None:
         if state == "paused":  # show everything the stopped run loaded
-            self._flush_snapshot()
+            self._snapshot_run_ended()
 
     def on_caught_up(self, _event: CaughtUp) -> None:
-        self._flush_snapshot()
+        self._snapshot_run_ended()
         if self.lock is not None and self.lock.locked:
             self.lock.screen.refresh()  # a first sync brings the staff list
         if self.sell is not None:
@@ -348,9 +379,13 @@ class MainWindow(QMainWindow):
             self.lock.screen.refresh()  # someone added or revoked on the shop
         if self.sell is not None and touched & {"inventory_level", "product"}:
             self.tasks.run(self.sell.keeper.forget_stock, lane="db")  # shown stock moved
-        if "product" in touched:
+        # Changes are pulled after a snapshot run has finished: this refresh also shows all it loaded.
+        keys, rows = self._run_keys, self._run_rows
+        self._run_keys = self._run_rows = False
+        self._loading_entity = None
+        if "product" in touched or keys:
             self.browser.refresh()  # new, changed or removed products: the list itself may differ
-        elif touched & ROW_ENTITIES:
+        elif touched & ROW_ENTITIES or rows:
             self.browser.rows_changed()
 
     # --- window state (the only thing kept in QSettings) -----------------------------------------

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
 
 from sync.events import CaughtUp, ChangesApplied, Connected, Disconnected, ProblemReported, SnapshotProgress
@@ -39,6 +41,9 @@ ENV_TOKEN_HINT = (
 )
 # Problems that the next successful connection settles (a refused page or a bug may recur).
 CLEARED_BY_CONNECTING = {None, "transient", "auth", "expired"}
+# "Shop unreachable: connection refused (http://shop:8000)": the status bar already shows the shop's
+# address, so the headline leaves it to the details.
+_TRAILING_URL = re.compile(r"\s*\((?:https?://)[^()]*\)\s*$")
 INDICATOR = {
     "online": "● Online",
     "offline": "● Offline",
@@ -60,6 +65,33 @@ def local_time_text(iso_utc: str | None, now: datetime | None = None) -> str:
     if when.date() == today:
         return when.strftime("%H:%M:%S")
     return when.strftime("%-d %b %H:%M")
+
+
+def without_url(message: str) -> str:
+    return _TRAILING_URL.sub("", message) or message
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up width by eliding its end ("…") rather than being cut off;
+    text() stays whole (a tooltip or Details… shows it). Below `least` pixels it gives up no more,
+    so that the status bar takes width from the other elided labels first."""
+
+    def __init__(self, least: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.least = least
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.least), hint.height())
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
+                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
 
 
 class StatusArea(QWidget):
@@ -89,9 +121,9 @@ class StatusArea(QWidget):
         self.progress_bar.setTextVisible(False)
         self.stop_button = self._button("Stop syncing", "stopSync", self.stop_requested.emit)
         self.resume_button = self._button("Resume sync", "resumeSync", self._resume_clicked)
-        self.problem_label = QLabel(self)
+        # Room for "⚠ Shop unreachable: connection refused"; the whole text is copyable from Details….
+        self.problem_label = ElidedLabel(320, self)
         self.problem_label.setObjectName("syncProblem")
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = self._button("Details…", "problemDetails", self.show_details)
         self.reconnect_button = self._button("Reconnect…", "reconnectTill", self.reconnect_requested.emit)
         self.details_box: QMessageBox | None = None
@@ -102,7 +134,7 @@ class StatusArea(QWidget):
             "Sync problems…", "syncProblemsButton", self.problems_requested.emit
         )
 
-        self.person_label = QLabel(self)  # who is signed in at the till (hidden on a till without staff)
+        self.person_label = ElidedLabel(120, self)  # who is signed in (hidden on a till without staff)
         self.person_label.setObjectName("signedInPerson")
         self.person_label.hide()
         layout = QHBoxLayout(self)
@@ -114,7 +146,7 @@ class StatusArea(QWidget):
             layout.addWidget(widget)
         layout.addWidget(self.outbox_label)
         layout.addWidget(self.problems_button)
-        layout.addWidget(self.problem_label, 1)
+        layout.addWidget(self.problem_label)  # up to its whole text; the stretch below takes the rest
         layout.addWidget(self.details_button)
         layout.addStretch(1)
 
@@ -147,6 +179,7 @@ class StatusArea(QWidget):
         else:
             name, role = getattr(actor, "name", "?"), getattr(actor, "role", "")
             self.person_label.setText(f"Signed in: {name} ({role}) · F11 switch")
+        self.person_label.setToolTip(self.person_label.text())  # it may be elided for a problem's sake
         self.person_label.show()
 
     @property
@@ -265,7 +298,7 @@ class StatusArea(QWidget):
 
     def on_disconnected(self, event: Disconnected) -> None:
         self.set_online(False, event.reason)
-        self._show_problem("transient", event.reason)
+        self._show_problem("transient", without_url(event.reason), event.reason)
 
     def on_snapshot_progress(self, event: SnapshotProgress) -> None:
         if self._paused:  # a late event from the run that was just stopped
@@ -297,7 +330,7 @@ class StatusArea(QWidget):
     def on_problem(self, event: ProblemReported) -> None:
         if event.kind == "transient":
             self.set_online(False, event.message)
-            self._show_problem("transient", event.message)
+            self._show_problem("transient", without_url(event.message), event.message)
             return
         if event.kind == "auth":
             self._online = False

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from pos.services.connection import ConnectionFailed, KeyringUnavailable, TokenStore, keyring_problem
 from pos.settings import TOKEN_ENV, normalise_shop_url
+from pos.ui.dialogs import fit_height
 from pos.ui.tasks import Tasks
 from sync.protocol import ShopInfo
 
@@ -143,6 +144,7 @@ class FirstRunWizard(QDialog):
         self.result_label.setObjectName("connectionResult")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.hide()
 
         self.keyring_label = QLabel(box)
         self.keyring_label.setObjectName("keyringNotice")
@@ -159,12 +161,15 @@ class FirstRunWizard(QDialog):
         self.token_edit.textChanged.connect(self._refresh_buttons)
         self.session_check.toggled.connect(self._refresh_buttons)
 
+        # The result goes under the button, across the box: beside it a message of a few lines
+        # was squeezed to a narrow column, clipped, and squashed the fields above.
         row = QHBoxLayout()
         row.addWidget(self.test_button)
-        row.addWidget(self.result_label, 1)
+        row.addStretch(1)
         inner = QVBoxLayout(box)
         inner.addLayout(form)
         inner.addLayout(row)
+        inner.addWidget(self.result_label)
         inner.addWidget(self.keyring_label)
         inner.addWidget(self.session_check)
         bottom = QHBoxLayout()
@@ -213,9 +218,11 @@ class FirstRunWizard(QDialog):
 
     def _set_result(self, text: str, state: str) -> None:
         self.result_label.setText(text)
+        self.result_label.setVisible(bool(text))
         self.result_label.setProperty("state", state)
         self.result_label.style().unpolish(self.result_label)
         self.result_label.style().polish(self.result_label)
+        fit_height(self)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -304,6 +311,7 @@ class FirstRunWizard(QDialog):
         self.keyring_label.show()
         self.session_check.show()
         self._refresh_buttons()
+        fit_height(self)
 
     def start_demo(self) -> None:
         if self._start_demo is None:

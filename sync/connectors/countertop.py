@@ -334,6 +334,9 @@ def _connection_reason(exc: BaseException) -> str:
         ("RemoteDisconnected", "the shop closed the connection"),
         ("Network is unreachable", "network unreachable"),
         ("No route to host", "no route to host"),
+        ("WRONG_VERSION_NUMBER", "no https answer (is the address http://?)"),
+        ("CERTIFICATE_VERIFY_FAILED", "its https certificate is not trusted"),
+        ("SSLError", "the https connection failed"),
     ):
         if needle in text:
             return reason

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from babel.numbers import list_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pos.domain.currency import exponent
 from pos.domain.errors import CurrencyMismatchError, DomainError
 from pos.domain.money import MAX_MINOR, Money, round_half_up, total
 
@@ -245,3 +248,23 @@ def test_round_half_up_is_symmetric_and_nearest(numerator: int, denominator: int
     assert round_half_up(-value) == -rounded
     if abs(rounded - value) == Fraction(1, 2):
         assert abs(rounded) > abs(value)  # halves go away from zero
+
+
+@pytest.mark.parametrize("locale", ["en", "de_DE", "hu_HU", "es_CO", "id_ID", "ja_JP"])
+def test_format_shows_exactly_the_stored_amount_in_every_currency(locale: str) -> None:
+    """Babel would round to CLDR's digits (HUF, COP, IDR… to whole units, IQD to none of its three
+    places); the till shows, prints and charges the amount in the currency's own minor units."""
+    for code in sorted(code for code in list_currencies() if re.fullmatch(r"[A-Z]{3}", code)):
+        amount = Money(1234567, code)
+        text = amount.format(locale)
+        assert re.sub(r"\D", "", text) == "1234567", (code, text)  # every digit, none rounded away
+        if exponent(code):
+            assert re.search(rf"\d[.,]\d{{{exponent(code)}}}(?!\d)", text), (code, text)
+
+
+def test_format_of_amounts_babel_would_round() -> None:
+    assert Money(19950, "HUF").format("hu_HU") == "199,50\xa0Ft"
+    assert Money(5, "HUF").format("hu_HU") == "0,05\xa0Ft"
+    assert Money(1999950, "COP").format("es_CO") == "$19.999,50"
+    assert Money(250, "IQD").format("en_US") == "IQD0.250"
+    assert Money(1234550, "IDR").format("id_ID") == "Rp12.345,50"

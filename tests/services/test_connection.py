@@ -53,7 +53,10 @@ def test_right_token_names_the_shop_and_the_device(live_shop):
 def test_wrong_token_is_refused_clearly(live_shop):
     with pytest.raises(ConnectionFailed, match="refused this device token") as caught:
         test_connection(live_shop.url, "not-the-token")
-    assert "not-the-token" not in str(caught.value)  # a token never ends up in a message
+    message = str(caught.value)
+    assert "not-the-token" not in message  # a token never ends up in a message
+    assert message.count("refused") == 1 and message.count(live_shop.url) == 1  # said once
+    assert "countertop-shop device add NAME" in message
 
 
 def test_revoked_token_is_refused(live_shop):
@@ -64,12 +67,34 @@ def test_revoked_token_is_refused(live_shop):
 
 def test_nothing_listening_is_unreachable():
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(ConnectionFailed, match=r"Cannot reach the shop at .*connection refused"):
+    with pytest.raises(ConnectionFailed, match=r"^Shop unreachable: connection refused \(http://") as caught:
         test_connection(url, "token")
+    message = str(caught.value)
+    assert message.count(url) == 1 and message.count("unreachable") == 1
+    assert message.endswith("Check the address, and that the shop is running.")
+
+
+def test_an_api_address_is_named_as_such_and_the_shop_address_offered(live_shop):
+    with pytest.raises(ConnectionFailed) as caught:
+        test_connection(live_shop.url + "/api/v1", live_shop.device_token)
+    assert str(caught.value) == (
+        f"{live_shop.url}/api/v1 does not look like a Countertop shop (HTTP 404 for /api/v1/sync/shop). "
+        f"Enter the shop's own address, without /api/v1: {live_shop.url}"
+    )
+
+
+def test_https_to_a_plain_http_shop_says_so_once(live_shop):
+    https = live_shop.url.replace("http://", "https://")
+    with pytest.raises(ConnectionFailed) as caught:
+        test_connection(https, live_shop.device_token)
+    assert str(caught.value) == (
+        f"Shop unreachable: no https answer (is the address http://?) ({https}). "
+        "Check the address, and that the shop is running."
+    )
 
 
 def test_a_web_server_that_is_not_a_shop_is_named_as_such(not_a_shop):
-    with pytest.raises(ConnectionFailed, match="not like a Countertop shop"):
+    with pytest.raises(ConnectionFailed, match="does not look like a Countertop shop"):
         test_connection(not_a_shop, "token")
 
 

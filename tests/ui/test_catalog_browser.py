@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyle
 
+from pos.ui.catalog.browser import PRICE_COLUMN, CatalogBrowser
 from pos.ui.catalog.model import PAGE_SIZE
+from pos.ui.formatting import MoneyFormatter
 from tests.ui.conftest import CATALOG_PRODUCTS, all_products
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -155,6 +158,53 @@ def test_keyboard_only_navigation(qtbot, window):
     assert window.focusWidget() is browser.search_edit
     qtbot.keyClick(browser.search_edit, Qt.Key.Key_Escape)
     assert browser.search_edit.text() == ""
+
+
+def test_escape_from_the_detail_goes_back_to_the_search_and_arrows_move_through_its_variants(
+    qtbot, window, server_products
+):
+    browser = window.browser
+    doc = next(d for d in server_products.values() if len(d["variants"]) >= 3)
+    type_search(qtbot, window, doc["variants"][0]["sku"])
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(browser.detail_shown, timeout=5000):
+        qtbot.keyClick(browser.table, Qt.Key.Key_Return)
+    assert window.focusWidget() is browser.detail
+    qtbot.keyClick(browser.detail, Qt.Key.Key_Escape)
+    assert window.focusWidget() is browser.search_edit
+    assert browser.search_edit.selectedText() == doc["variants"][0]["sku"]  # typing replaces it
+
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(browser.table, Qt.Key.Key_Return)
+    variants = browser.detail.variants_view
+    qtbot.keyClick(browser.detail, Qt.Key.Key_Down)
+    assert window.focusWidget() is variants and variants.currentIndex().row() == 0
+    qtbot.keyClick(variants, Qt.Key.Key_Down)
+    assert variants.currentIndex().row() == 1
+    assert browser.table.currentIndex().row() == 0  # the product stays selected
+    qtbot.keyClick(variants, Qt.Key.Key_Escape)
+    assert window.focusWidget() is browser.search_edit
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "de_DE"])
+def test_the_price_column_fits_a_range_in_the_thousands_and_tooltips_any_price(
+    qtbot, window, catalog, tasks, locale
+):
+    """At the default window size, in the person's locale; any range the column cannot hold is in
+    its tooltip."""
+    browser = CatalogBrowser(catalog, tasks, MoneyFormatter("EUR", locale))
+    qtbot.addWidget(browser)
+    window.setCentralWidget(browser)  # the default 1280-wide window
+    with qtbot.waitSignal(browser.results_shown, timeout=5000):
+        browser.search_now()
+    table = browser.table
+    text = browser.model.money.range(129_900, 249_900)  # "€1,299.00 – €2,499.00"
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    assert table.fontMetrics().horizontalAdvance(text) + 2 * margin <= table.columnWidth(PRICE_COLUMN)
+    assert table.columnWidth(0) >= 200  # the title column keeps a useful width
+    for row in range(5):
+        index = browser.model.index(row, PRICE_COLUMN)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data() != ""
 
 
 def test_screenshot_of_the_main_window(qtbot, window, server_products):

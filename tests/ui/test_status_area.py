@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pos.app import open_session
 from pos.settings import Settings, ShopConnection
+from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.main_window import MainWindow
 from pos.ui.status_area import StatusArea, local_time_text
@@ -13,6 +16,9 @@ from pos.ui.sync_bridge import SyncBridge
 from pos.ui.sync_thread import SyncThread
 from sync.events import CaughtUp, Disconnected, ProblemReported, SnapshotProgress
 from tests.ui.conftest import all_products
+from tests.ui.staff_support import sign_in
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
@@ -62,6 +68,34 @@ def test_goes_offline_when_the_shop_stops_and_online_when_it_returns(qtbot, runn
     live_shop.start()
     qtbot.waitUntil(lambda: status.online is True, timeout=30_000)
     assert status.problem_label.isHidden()
+
+
+def test_the_offline_message_fits_beside_a_signed_in_person_with_the_address_behind_details(
+    qtbot, shop_factory, open_app
+):
+    """At the default window size, as `countertop` wires it, with a manager signed in."""
+    launcher.make_application()  # the real style sheet: the problem is in bold
+    shop = shop_factory(products=20)
+    app = open_app(shop)
+    window, status = app.window, app.status
+    qtbot.waitUntil(lambda: status.state == "online", timeout=30_000)
+    sign_in(qtbot, window, "Alex Manager", "1234")
+    shop.stop()
+    qtbot.waitUntil(lambda: status.state == "offline", timeout=30_000)
+    qtbot.wait(100)  # laid out
+
+    label = status.problem_label
+    assert label.text() == "⚠ Shop unreachable: connection refused"  # the address is in the status bar
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+    assert status.problem_detail == f"Shop unreachable: connection refused ({shop.url})"
+    assert label.toolTip() == status.problem_detail
+    details = status.details_button
+    assert details.isVisible() and label.geometry().right() < details.geometry().left()
+    assert details.geometry().right() <= status.contentsRect().right()
+    person = status.person_label
+    assert person.toolTip() == person.text() == "Signed in: Alex Manager (manager) · F11 switch"
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "status-offline.png"))  # for people to look at
 
 
 def test_a_price_changed_in_the_shop_shows_in_the_window(qtbot, running_app, live_shop):

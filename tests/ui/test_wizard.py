@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel
 from pos.services.connection import KEYRING_SERVICE, TokenStore, test_connection
 from pos.services.demo import start_demo_shop
 from pos.settings import TOKEN_ENV
+from pos.ui import launcher
 from pos.ui.wizard import FirstRunWizard
 from tests.fixtures.shop_server import free_port
 
@@ -54,10 +55,30 @@ def test_wrong_token_shows_a_clear_error_and_cannot_connect(qtbot, tasks, module
     assert memory_keyring.secrets == {}
 
 
+def test_an_error_of_several_lines_shows_whole_below_the_fields_which_keep_their_height(
+    qtbot, tasks, module_shop, memory_keyring
+):
+    launcher.make_application()  # the real style sheet: its padded fields are taller
+    wizard = make_wizard(qtbot, tasks)
+    fields = [wizard.url_edit, wizard.token_edit]
+    heights = [field.height() for field in fields]
+    text = run_test(qtbot, wizard, module_shop.url + "/api/v1", "wrong-token")
+    assert "without /api/v1" in text
+    label = wizard.result_label
+    assert label.fontMetrics().horizontalAdvance(label.text()) > label.width()  # it wraps
+    assert label.height() >= label.heightForWidth(label.width())  # every line shows
+    assert label.width() > wizard.test_button.width() * 2  # across the box, not beside the button
+    assert [field.height() for field in fields] == heights
+    text = run_test(qtbot, wizard, module_shop.url, "wrong-token")  # a message as long, in its place
+    assert text.count("refused") == 1
+    assert label.height() >= label.heightForWidth(label.width())
+    assert [field.height() for field in fields] == heights
+
+
 def test_unreachable_url_shows_a_clear_error(qtbot, tasks, memory_keyring):
     wizard = make_wizard(qtbot, tasks)
     text = run_test(qtbot, wizard, f"http://127.0.0.1:{free_port()}", "token")
-    assert "Cannot reach the shop" in text and "connection refused" in text
+    assert "Shop unreachable: connection refused" in text
     assert not wizard.connect_button.isEnabled()
 
 

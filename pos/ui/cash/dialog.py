@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from pos.domain.errors import sentence
+from pos.ui.dialogs import fit_height
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +60,11 @@ class CashDialog(QDialog):
         signal.emit(result)
         self.accept()
 
-    def fit_height(self) -> None:
-        """Grow to fit a message just shown. A window's minimum size leaves out the extra lines of
-        wrapped labels, so Qt alone kept the old height and squashed the fields and headline."""
-        self.layout().activate()
-        needed = self.heightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
-
     def refuse(self, text: str) -> None:
         self.busy = False
         self.error.setText(text)
         self.error.show()
-        self.fit_height()
+        fit_height(self)
         self.refused.emit(text)
 
     def failed(self, exc: BaseException) -> None:

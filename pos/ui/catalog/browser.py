@@ -1,7 +1,8 @@
 """The catalog browser: search-as-you-type over a lazy product table, with the product's detail.
 
 Keyboard first: Ctrl+F or "/" focuses the search, Down or Enter moves into the results, arrows
-navigate, Enter opens the product's detail, Escape goes back to the search.
+navigate, Enter opens the product's detail (where Up and Down move through its variants), Escape
+goes back to the search from the results or the detail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,11 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 150
 ROW_HEIGHT = 28
 COLUMN_WIDTHS = (None, 124, 96, 130, 60)  # None: the title column takes the rest
+PRICE_COLUMN = 3
+# The price column is at least as wide as this range in the shop's currency and the person's
+# locale ("€9,999.98 – €9,999.99" in en_GB), so no range below 10,000 is cut; a wider one is
+# elided, and its tooltip has it whole.
+WIDE_PRICE_RANGE = (999_998, 999_999)
 
 
 class CatalogBrowser(QWidget):
@@ -51,6 +58,7 @@ class CatalogBrowser(QWidget):
         self._tasks = tasks
         self._generation = 0  # a search answer older than the latest request is dropped
         self._detail_generation = 0
+        self._detail_id: str | None = None  # the product whose detail is shown or on its way
         self._total: int | None = None
         self._in_flight = False  # the newest search has not answered yet
         self._refresh_again = False  # a refresh asked for while a search was in flight
@@ -67,7 +75,7 @@ class CatalogBrowser(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("productTable")
         self.table.setModel(self.model)
-        self._setup_table()
+        self._setup_table(money)
         self.detail = DetailPane(money, self)
 
         top = QHBoxLayout()
@@ -92,9 +100,11 @@ class CatalogBrowser(QWidget):
         self._debounce = search_as_you_type(self.search_edit, self.search_now, SEARCH_DEBOUNCE_MS, self)
         self.search_edit.installEventFilter(self)
         self.table.installEventFilter(self)
+        self.detail.installEventFilter(self)
+        self.detail.variants_view.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
-    def _setup_table(self) -> None:
+    def _setup_table(self, money: MoneyFormatter) -> None:
         table = self.table
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -115,6 +125,10 @@ class CatalogBrowser(QWidget):
             if width is not None:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
                 table.setColumnWidth(column, width)
+        table.ensurePolished()  # the style sheet's font, which the width below is measured in
+        margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+        price = table.fontMetrics().horizontalAdvance(money.range(*WIDE_PRICE_RANGE)) + 2 * margin + 4
+        table.setColumnWidth(PRICE_COLUMN, max(COLUMN_WIDTHS[PRICE_COLUMN] or 0, price))
 
     # --- searching --------------------------------------------------------------------------------
 
@@ -168,7 +182,7 @@ class CatalogBrowser(QWidget):
     def rows_changed(self) -> None:
         """Rows on screen may show old prices or stock: re-read what is visible, and the detail."""
         self.model.mark_stale()
-        self._show_current_detail()
+        self._reread_detail()
 
     def top_key(self) -> int | None:
         """The product in the first visible row of the table."""
@@ -184,6 +198,10 @@ class CatalogBrowser(QWidget):
             self.model.set_keys(keys)
             if keep_place:
                 self._restore_place(selected, top, top_row)
+        if keep_place:
+            # A refresh: the product on show may have been renamed, repriced or deleted even when
+            # the list stayed the same.
+            self._reread_detail()
         if not text:
             self._total = len(keys)
         count = len(keys)
@@ -201,7 +219,7 @@ class CatalogBrowser(QWidget):
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
         elif selected is not None:
-            self.detail.show_missing()  # the selected product left the catalog
+            self._show_missing()  # the selected product left the catalog
         top_now = self.model.row_of(top) if top is not None else None
         if top_now is None:
             top_now = min(max(top_row, 0), self.model.rowCount() - 1)  # gone: stay about here
@@ -223,9 +241,8 @@ class CatalogBrowser(QWidget):
         self.table.scrollTo(index)
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
-        shown = self.detail.product
         row = self.model.product_at(current.row()) if current.isValid() else None
-        if row is not None and shown is not None and shown.id == row.id:
+        if row is not None and row.id == self._detail_id:
             return  # the same product, re-selected after a refresh: its detail is on screen
         self._show_current_detail()
 
@@ -233,21 +250,35 @@ class CatalogBrowser(QWidget):
         index = self.table.currentIndex()
         row = self.model.product_at(index.row()) if index.isValid() else None
         if row is None:
+            self._detail_generation += 1  # an answer still on its way is no longer wanted
+            self._detail_id = None
             self.detail.show_nothing()
         else:
             self.show_detail(row.id)
 
+    def _show_missing(self) -> None:
+        self._detail_generation += 1
+        self._detail_id = None
+        self.detail.show_missing()
+
+    def _reread_detail(self) -> None:
+        """Read the product on show (or on its way) again; the pane changes only if it did."""
+        if self._detail_id is not None:
+            self.show_detail(self._detail_id)
+
     def show_detail(self, product_id: str) -> None:
         self._detail_generation += 1
         generation = self._detail_generation
+        self._detail_id = product_id
 
         def show(detail: Any) -> None:
             if generation != self._detail_generation:
                 return
             if detail is None:
-                self.detail.show_missing()
+                self._show_missing()
             else:
-                self.detail.show_product(detail)
+                if detail != self.detail.product:  # unchanged: keep the variant table's place
+                    self.detail.show_product(detail)
                 self.detail_shown.emit(product_id)
 
         def failed(exc: BaseException) -> None:
@@ -264,6 +295,8 @@ class CatalogBrowser(QWidget):
                 return self._search_key(event)
             if watched is self.table:
                 return self._table_key(event)
+            if watched is self.detail or watched is self.detail.variants_view:
+                return self._detail_key(watched, event)
         return super().eventFilter(watched, event)
 
     def _search_key(self, event: QKeyEvent) -> bool:
@@ -293,5 +326,20 @@ class CatalogBrowser(QWidget):
             return True
         if key == Qt.Key.Key_Slash:
             self.focus_search()
+            return True
+        return False
+
+    def _detail_key(self, watched: QObject, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.focus_search()
+            return True
+        if watched is self.detail and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            # The pane itself has nothing to move through: the arrows go on into its variants.
+            view = self.detail.variants_view
+            rows = self.detail.variants_model.rowCount()
+            if rows:
+                view.setFocus(Qt.FocusReason.OtherFocusReason)
+                view.selectRow(0 if key == Qt.Key.Key_Down else rows - 1)
             return True
         return False

@@ -30,11 +30,13 @@ class RowSource(Protocol):
 
 class Column:
     def __init__(
-        self, title: str, text: Callable[[Any, MoneyFormatter], str], align_right: bool = False
+        self, title: str, text: Callable[[Any, MoneyFormatter], str], align_right: bool = False,
+        tooltip: bool = True,
     ) -> None:
         self.title = title
         self.text = text
         self.align_right = align_right
+        self.tooltip = tooltip  # the whole text, for when the column is too narrow for it
 
 
 def _price(row: Any, money: MoneyFormatter) -> str:
@@ -52,7 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("SKU", lambda row, _: row.sku_summary),
     Column("Category", lambda row, _: row.category),
     Column("Price", _price, align_right=True),
-    Column("Stock", _stock, align_right=True),
+    Column("Stock", _stock, align_right=True, tooltip=False),
 )
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -137,7 +139,7 @@ class ProductTableModel(QAbstractTableModel):
             return "" if role == Qt.ItemDataRole.DisplayRole else None
         text = column.text(row, self.money)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return text if index.column() == 0 else None
+            return text if column.tooltip else None
         return text
 
     # --- pages ------------------------------------------------------------------------------------
