@@ -498,7 +498,11 @@ def open_window(
     currency = connection.currency or summary.currency or "EUR"
     bridge = SyncBridge(session.bus)
     running.append(bridge.close)
-    who = SignedIn()  # one per till: the sign-in screen sets it, every service asks it
+    from pos.services.staff import StaffService
+
+    # One per till: the sign-in screen sets it, every service asks it, and each time it reads the
+    # person again from the replica (a role the shop took away is gone at the next action).
+    who = SignedIn(recheck=StaffService(session.ui_db).current)
     staffing = staffing_services(session, settings, who)
     window = MainWindow(
         session.catalog, tasks, MoneyFormatter(currency),

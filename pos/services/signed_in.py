@@ -13,6 +13,7 @@ check that counts is the service's.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from pos.domain.errors import DomainError
 from pos.domain.permissions import Approval, Decision, Limits, Permission, Size, decide, require
@@ -24,10 +25,19 @@ class NotSignedIn(DomainError):
 
 
 class SignedIn:
-    def __init__(self, actor: Actor | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        actor: Actor | None = None,
+        limits: Limits | None = None,
+        *,
+        recheck: Callable[[str], Actor | None] | None = None,
+    ) -> None:
+        """`recheck(staff_id)`: the person as the shop has them now (None: revoked or gone); asked at
+        every decision, so a role the shop took away is not kept for as long as someone stays signed in."""
         self._actor = actor
         self._lock = threading.Lock()  # set on the UI thread, read by the database worker
         self.limits = limits or Limits()
+        self._recheck = recheck
 
     @property
     def actor(self) -> Actor | None:
@@ -58,4 +68,17 @@ class SignedIn:
         actor = self.actor
         if actor is None:
             raise NotSignedIn("nobody is signed in at this till: sign in with your PIN first")
-        return actor
+        if self._recheck is None:
+            return actor
+        now = self._recheck(actor.id)
+        if now is None:
+            with self._lock:
+                if self._actor is actor:
+                    self._actor = None
+            raise NotSignedIn(f"the shop has revoked {actor.name}'s access: nothing was done. "
+                              "Someone else signs in with their PIN.")  # fmt: skip
+        if now != actor:  # a new role (or name) from the shop
+            with self._lock:
+                if self._actor is actor:
+                    self._actor = now
+        return now

@@ -63,6 +63,14 @@ class StaffService:
             ).fetchall()
         return [StaffMember(i, n, Role(r)) for i, n, r in rows if r in Role.__members__.values()]
 
+    def current(self, staff_id: str) -> Actor | None:
+        """The person as the replica has them now; None once the shop revoked them (or removed them)."""
+        with read_transaction(self._engine) as con:
+            row = con.execute("SELECT name, role, active FROM staff WHERE id = ?", (staff_id,)).fetchone()
+        if row is None or not row[2] or row[1] not in Role.__members__.values():
+            return None
+        return Actor(staff_id, row[0], Role(row[1]))
+
     def sign_in(self, staff_id: str, pin: str) -> Actor:
         """The signed-in person, or SignInRefused. Each attempt is counted; a success resets it."""
         actor = self._check(staff_id, pin)

@@ -184,6 +184,24 @@ class MainWindow(QMainWindow):
         if actor is not None and self.tabs is not None:
             self._focus_screen(self.tabs.currentWidget())
 
+    def _recheck_person(self) -> None:
+        """The shop changed its staff: the person signed in may have lost their access or role."""
+        assert self.staffing is not None and self.lock is not None
+        who, lock, actor = self.staffing.who, self.lock, self.staffing.who.actor
+        if actor is None:
+            return
+
+        def checked(now: Any) -> None:
+            if who.actor != actor:
+                return  # someone else signed in (or the till locked) meanwhile
+            if now is None:
+                lock.lock(f"The shop has revoked {actor.name}'s access: someone else signs in.")
+            elif now != actor:
+                who.sign_in(now)
+                self._person_changed(now)
+
+        self.tasks.run(self.staffing.staff.current, actor.id, lane="db", on_success=checked)
+
     def open_audit_log(self) -> None:
         """Manager > Audit log…: who did what at this till (managers only; the service checks)."""
         if self.staffing is None or self.staffing.audit is None:
@@ -375,8 +393,11 @@ class MainWindow(QMainWindow):
 
     def on_changes_applied(self, event: ChangesApplied) -> None:
         touched = event.changes.entities()
-        if "staff" in touched and self.lock is not None and self.lock.locked:
-            self.lock.screen.refresh()  # someone added or revoked on the shop
+        if "staff" in touched and self.lock is not None:
+            if self.lock.locked:
+                self.lock.screen.refresh()  # someone added or revoked on the shop
+            else:
+                self._recheck_person()
         if self.sell is not None and touched & {"inventory_level", "product"}:
             self.tasks.run(self.sell.keeper.forget_stock, lane="db")  # shown stock moved
         # Changes are pulled after a snapshot run has finished: this refresh also shows all it loaded.

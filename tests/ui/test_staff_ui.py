@@ -218,3 +218,24 @@ def test_the_idle_lock_setting_is_typed(tmp_path):
         (tmp_path / "settings.json").write_text(json.dumps({"idle_lock_seconds": bad}))
         with pytest.raises(SettingsError, match="'idle_lock_seconds' must be whole seconds"):
             Settings.load(tmp_path)
+
+
+def test_the_shop_revoking_the_person_signed_in_locks_the_till(qtbot, replica, ui_tasks, tmp_path):
+    import sqlite3
+
+    from sync.events import ChangesApplied
+    from sync.ports import AppliedChanges
+
+    window = till_window(qtbot, replica, ui_tasks, tmp_path)
+    alex = sign_in(qtbot, window, "Alex Manager", "1234")
+    assert window.audit_action.isEnabled()
+    # The sync applies the shop's change: Alex's access is revoked while Alex is signed in.
+    con = sqlite3.connect(str(replica.replica_path))
+    with con:
+        con.execute("UPDATE staff SET active = 0, version = version + 1 WHERE id = ?", (alex.id,))
+    con.close()
+    with qtbot.waitSignal(window.lock.changed, timeout=5000):
+        window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 40, 40))
+    assert window.lock.locked and window.staffing.who.actor is None
+    why = window.lock.screen.why.text()
+    assert why == "The shop has revoked Alex Manager's access: someone else signs in."
