@@ -47,6 +47,7 @@ class StaffMember:
     id: str
     name: str
     role: Role
+    active: bool = True  # False: revoked on the shop (kept for the audit log's names)
 
 
 class StaffService:
@@ -55,13 +56,15 @@ class StaffService:
         self._till = till_engine(engine)
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    def members(self) -> list[StaffMember]:
-        """Everyone who may sign in here, by name (for the sign-in list and quick switch)."""
+    def members(self, *, former: bool = False) -> list[StaffMember]:
+        """Everyone who may sign in here, by name (for the sign-in list and quick switch); with
+        `former`, those the shop revoked too (the audit log still names what they did)."""
         with read_transaction(self._engine) as con:
             rows = con.execute(
-                "SELECT id, name, role FROM staff WHERE active ORDER BY name COLLATE NOCASE, id"
+                "SELECT id, name, role, active FROM staff WHERE active OR ? ORDER BY name COLLATE NOCASE, id",
+                (former,),
             ).fetchall()
-        return [StaffMember(i, n, Role(r)) for i, n, r in rows if r in Role.__members__.values()]
+        return [StaffMember(i, n, Role(r), bool(a)) for i, n, r, a in rows if r in Role.__members__.values()]
 
     def current(self, staff_id: str) -> Actor | None:
         """The person as the replica has them now; None once the shop revoked them (or removed them)."""
@@ -125,13 +128,14 @@ class StaffService:
             left = locked_until - now
             raise SignInRefused(f"too many wrong PINs for {name}: try again in {_duration(left)}")
         if not verify_pin(pin.strip(), pin_hash or ""):
-            self._failed(staff_id, name, now)
+            self._failed(Actor(staff_id, name, Role(role)), now)
         if guard:  # earlier wrong PINs: the right one clears them
             with write_transaction(self._till) as con:
                 con.execute("DELETE FROM sign_in_guard WHERE staff_id = ?", (staff_id,))
         return Actor(staff_id, name, Role(role))
 
-    def _failed(self, staff_id: str, name: str, now: datetime) -> NoReturn:
+    def _failed(self, person: Actor, now: datetime) -> NoReturn:
+        staff_id, name = person.id, person.name
         # Counted in the write transaction: attempts checked at the same time (several commands at
         # once, each PIN check ~50 ms) each add one, and a lock already set is never cut short.
         with write_transaction(self._till) as con:
@@ -146,7 +150,8 @@ class StaffService:
             kept = max(filter(None, (locked_until, row[1] if row else None)), default=None)  # same format
             _store_failure(con, staff_id, failures, kept)
             if locked_until:
-                record(con, actor=None, action="staff.locked_out", at=now, subject=name,
+                # Filed under the person locked out, so the log's person filter finds it.
+                record(con, actor=person, action="staff.locked_out", at=now, subject=name,
                        after={"failures": failures, "locked_until": locked_until})  # fmt: skip
         if locked_until:
             # How long, not until when: the stored time is UTC, and the till's clock may be any zone.

@@ -181,6 +181,21 @@ def test_the_audit_log_is_for_managers(qtbot, replica, ui_tasks, tmp_path):
     with qtbot.waitSignal(dialog.listed, timeout=5000):
         dialog.action.setCurrentIndex(dialog.action.findData("cash.close"))
     assert dialog.model.rowCount() == 0
+    dialog.close()
+
+    # Sam leaves: the shop revokes Sam, and the log still names what Sam did.
+    import sqlite3
+
+    con = sqlite3.connect(str(replica.replica_path))
+    with con:
+        con.execute("UPDATE staff SET active = 0 WHERE name = 'Sam Cashier'")
+    con.close()
+    window.open_audit_log()
+    again = window.audit_dialog
+    assert isinstance(again, AuditLogDialog) and again is not dialog
+    qtbot.waitUntil(lambda: again.model.rowCount() == 2, timeout=5000)
+    assert {again.model.index(r, 1).data() for r in range(2)} == {"Sam Cashier (left)", "Alex Manager"}
+    assert again.person.findText("Sam Cashier (left)") >= 0
 
 
 def test_a_drawer_opened_without_a_sale_needs_a_manager_and_a_reason(qtbot, replica, ui_tasks, tmp_path):

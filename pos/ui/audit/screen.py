@@ -96,13 +96,16 @@ class AuditLogDialog(QDialog):
         refresh = QShortcut(QKeySequence("F5"), self)
         refresh.activated.connect(self.reload)
         self.person.setFocus()
-        tasks.run(staff.members, lane="db", on_success=self._people, on_failure=self._failed)
+        # Former staff too: what they did stays in the log under their name.
+        tasks.run(partial(staff.members, former=True), lane="db", on_success=self._people,
+                  on_failure=self._failed)  # fmt: skip
 
     def _people(self, members: list[Any]) -> None:
-        self.model.names = {m.id: m.name for m in members}
+        names = {m.id: m.name if m.active else f"{m.name} (left)" for m in members}
+        self.model.names = names
         self.person.blockSignals(True)
         for member in members:
-            self.person.addItem(member.name, member.id)
+            self.person.addItem(names[member.id], member.id)
         self.person.blockSignals(False)
         self.reload()
 
