@@ -185,6 +185,14 @@ def test_escape_from_the_detail_goes_back_to_the_search_and_arrows_move_through_
     qtbot.keyClick(variants, Qt.Key.Key_Escape)
     assert window.focusWidget() is browser.search_edit
 
+    # Tab goes from widget to widget, never from cell to cell inside a table.
+    qtbot.keyClick(browser.search_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(browser.table, Qt.Key.Key_Tab)
+    assert window.focusWidget() is not browser.table
+    variants.setFocus()
+    qtbot.keyClick(variants, Qt.Key.Key_Tab)
+    assert window.focusWidget() is not variants
+
 
 @pytest.mark.parametrize("locale", ["en_GB", "de_DE"])
 def test_the_price_column_fits_a_range_in_the_thousands_and_tooltips_any_price(

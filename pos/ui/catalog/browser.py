@@ -75,6 +75,8 @@ class CatalogBrowser(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("productTable")
         self.table.setModel(self.model)
+        # Tab moves between the search, the results and the detail, not from cell to cell.
+        self.table.setTabKeyNavigation(False)
         self._setup_table(money)
         self.detail = DetailPane(money, self)
 

@@ -50,6 +50,7 @@ class DetailPane(QFrame):
         self.variants_view = QTableView(self)
         self.variants_view.setObjectName("variantTable")
         self.variants_view.setModel(self.variants_model)
+        self.variants_view.setTabKeyNavigation(False)  # Tab leaves the table (back to the search)
         self.variants_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.variants_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.variants_view.verticalHeader().hide()
