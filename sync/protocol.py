@@ -300,6 +300,17 @@ MutationType = Literal[
 
 
 MAX_PUSH_BATCH = 100
+
+
+def fallback_till_code(device_id: str) -> str:
+    """The till code of a device the shop gave none: "T" + the last 6 hex digits of its id, upper-
+    cased. The till prints it on receipts and books; the shop files the till's books under it.
+
+    The last digits, not the first: a UUIDv7 starts with its creation time, so two devices added
+    the same day would share a prefix.
+    """
+    digits = "".join(c for c in device_id if c in string.hexdigits)[-6:].upper()
+    return "T" + (digits or "0")
 ReceiptNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}-R?[0-9]{1,12}$")]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 

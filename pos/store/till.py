@@ -17,6 +17,8 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from sync.protocol import fallback_till_code
+
 log = logging.getLogger(__name__)
 
 TILL_CODE = re.compile(r"^[A-Z0-9]{1,12}$")
@@ -36,23 +38,13 @@ class TillInfo:
     next_return: int
 
 
-def fallback_code(device_id: str) -> str:
-    """ "T" + the last 6 hex digits of the device id, upper-cased (for shops that assign no code).
-
-    The last digits, not the first: a UUIDv7 starts with its creation time, so two devices added
-    the same day would share a prefix.
-    """
-    digits = re.sub(r"[^0-9a-fA-F]", "", device_id)[-6:].upper()
-    return "T" + (digits or "0")
-
-
 def usable_code(till_code: str | None, device_id: str) -> str:
     code = (till_code or "").strip().upper()
     if code and TILL_CODE.match(code):
         return code
     if code:
         log.warning("the shop's till code %r cannot go on a receipt; using the device id's", till_code)
-    return fallback_code(device_id)
+    return fallback_till_code(device_id)
 
 
 def record_till(con: sqlite3.Connection, device_id: str, till_code: str | None) -> None:
@@ -73,7 +65,7 @@ def ensure_till(con: sqlite3.Connection, device_id: str) -> None:
         raise RuntimeError("ensure_till must run inside the caller's transaction")
     con.execute(
         "INSERT INTO till (id, till_code, device_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
-        (fallback_code(device_id), device_id),
+        (fallback_till_code(device_id), device_id),
     )
 
 

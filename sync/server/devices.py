@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sync.protocol import fallback_till_code
 from sync.server.errors import Conflict, Invalid, NotFound
 from sync.server.ids import utc_now, uuid7
 from sync.server.tables import device
@@ -98,8 +99,7 @@ def till_code_of(conn: Connection, device_id: str) -> str:
     code = conn.execute(select(device.c.code).where(device.c.id == device_id)).scalar()
     if code:
         return str(code)
-    digits = re.sub(r"[^0-9a-fA-F]", "", device_id)[-6:].upper()
-    return "T" + (digits or "0")
+    return fallback_till_code(device_id)
 
 
 def list_devices(conn: Connection) -> list[Device]:
