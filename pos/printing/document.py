@@ -54,7 +54,7 @@ class AmountRow:
 @dataclass(frozen=True)
 class TaxGroup:
     rate: str | None  # "20", "7.25"; None for lines without a tax rate
-    base: Money  # the lines' amounts at this rate, tax included
+    base: Money  # the lines' amounts at this rate: with tax (inclusive prices), without (exclusive)
     tax: Money
 
 

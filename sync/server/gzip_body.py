@@ -23,6 +23,8 @@ from sync.server.errors import ShopError
 
 MAX_BODY = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_MEMBERS = 8  # a till sends one; concatenated streams are valid gzip, but a few will do
+_BODIES = frozenset({"POST", "PUT", "PATCH"})  # the methods whose body a route reads
 
 
 class BodyTooLarge(ShopError):
@@ -69,14 +71,22 @@ class GzipRequest(JsonRequest):
 
 
 def gunzip(raw: bytes) -> bytes:
-    """The whole gzip stream (every member, RFC 1952), or BadGzip / BodyTooLarge."""
+    """The whole gzip stream (at most MAX_MEMBERS members, RFC 1952), or BadGzip / BodyTooLarge.
+
+    Each member leaves the rest of the body copied (zlib's unused_data), so the members are
+    capped: a body of thousands of empty members cost seconds of the shop's only event loop.
+    """
     if not raw:
         return raw  # no body at all: the route says whether it needs one
+    if len(raw) > MAX_BODY:
+        raise BodyTooLarge(f"the request body is over {MAX_BODY // (1024 * 1024)} MB")
     out: list[bytes] = []
     size = 0
     while raw:
         if not raw.startswith(_GZIP_MAGIC) and out:
             raise BadGzip(f"the request body has {len(raw)} bytes after the end of its gzip data")
+        if len(out) == MAX_MEMBERS:
+            raise BadGzip(f"the request body has more than {MAX_MEMBERS} gzip members")
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         try:
             chunk = inflater.decompress(raw, MAX_BODY + 1 - size)
@@ -103,7 +113,8 @@ class JsonRoute(APIRoute):
 
         async def shop_handler(request: Request) -> Response:
             shop_request = request_class(request.scope, request.receive)
-            await shop_request.body()  # decoded here, so its errors reach the problem handlers
+            if request.method in _BODIES:  # a GET's body is never read, so never decoded either
+                await shop_request.body()  # decoded here, so its errors reach the problem handlers
             return await handler(shop_request)
 
         return shop_handler
