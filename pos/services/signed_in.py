@@ -38,6 +38,7 @@ class SignedIn:
         self._lock = threading.Lock()  # set on the UI thread, read by the database worker
         self.limits = limits or Limits()
         self._recheck = recheck
+        self._revoked: list[Callable[[Actor], None]] = []
 
     @property
     def actor(self) -> Actor | None:
@@ -52,9 +53,18 @@ class SignedIn:
         with self._lock:
             self._actor = None
 
+    def watch_revoked(self, callback: Callable[[Actor], None]) -> None:
+        """`callback(actor)` when a decision finds the person signed in revoked (on the thread that
+        asked: a window locks itself through a queued signal)."""
+        self._revoked.append(callback)
+
     def decide(self, permission: Permission, size: Size | None = None) -> Decision:
-        """What the service will say for the signed-in person (NotSignedIn if nobody is)."""
-        actor = self._current()
+        """What the service will say for the signed-in person as last read (NotSignedIn if nobody
+        is): for greying out on the UI thread, which reads nothing. The check that counts is
+        `require`'s, which reads the person again."""
+        actor = self.actor
+        if actor is None:
+            raise NotSignedIn("nobody is signed in at this till: sign in with your PIN first")
         return decide(actor.role, permission, size, self.limits)
 
     def require(
@@ -75,6 +85,8 @@ class SignedIn:
             with self._lock:
                 if self._actor is actor:
                     self._actor = None
+            for callback in self._revoked:
+                callback(actor)
             raise NotSignedIn(f"the shop has revoked {actor.name}'s access: nothing was done. "
                               "Someone else signs in with their PIN.")  # fmt: skip
         if now != actor:  # a new role (or name) from the shop

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
@@ -34,6 +34,9 @@ SNAPSHOT_REFRESH_MS = 1000
 
 
 class MainWindow(QMainWindow):
+    # A service found the person signed in revoked (on the db lane): locked on the UI thread.
+    person_revoked = Signal(str)
+
     def __init__(
         self,
         catalog: Any,
@@ -140,6 +143,8 @@ class MainWindow(QMainWindow):
         self.lock = TillLock(self, content, staffing.staff, staffing.who, self.tasks,
                              staffing.idle_lock_seconds, shop_name, staffing.sign_in_hint)  # fmt: skip
         self.setCentralWidget(self.lock.stack)
+        self.person_revoked.connect(self._revoked)
+        staffing.who.watch_revoked(lambda actor: self.person_revoked.emit(actor.name))
         if staffing.cash is not None:
             from pos.ui.cash.shift_menu import ShiftActions
 
@@ -184,18 +189,23 @@ class MainWindow(QMainWindow):
         if actor is not None and self.tabs is not None:
             self._focus_screen(self.tabs.currentWidget())
 
+    def _revoked(self, name: str) -> None:
+        if self.lock is not None and not self.lock.locked:
+            self.lock.lock(f"The shop has revoked {name}'s access: someone else signs in.")
+
     def _recheck_person(self) -> None:
         """The shop changed its staff: the person signed in may have lost their access or role."""
         assert self.staffing is not None and self.lock is not None
-        who, lock, actor = self.staffing.who, self.lock, self.staffing.who.actor
+        who, actor = self.staffing.who, self.staffing.who.actor
         if actor is None:
             return
 
         def checked(now: Any) -> None:
-            if who.actor != actor:
-                return  # someone else signed in (or the till locked) meanwhile
+            current = who.actor  # None too when a service's own re-read found the revocation first
+            if current is not None and current.id != actor.id:
+                return  # someone else signed in meanwhile
             if now is None:
-                lock.lock(f"The shop has revoked {actor.name}'s access: someone else signs in.")
+                self._revoked(actor.name)
             elif now != actor:
                 who.sign_in(now)
                 self._person_changed(now)

@@ -143,7 +143,7 @@ def test_sign_ins_and_lock_outs_are_in_the_audit_log_and_queued_for_the_shop(
 def test_someone_the_shop_revokes_or_demotes_loses_those_rights_at_once(service: StaffService, engine):
     # A manager signed in at the till stays signed in for hours: the shop taking their access or
     # their role away must count at their next action, not at their next sign-in.
-    from pos.domain.permissions import Outcome
+    from pos.domain.permissions import Outcome, PermissionDenied
     from pos.services.signed_in import NotSignedIn, SignedIn
     from pos.store.replica import SqliteReplica
     from sync.ports import Change
@@ -154,8 +154,10 @@ def test_someone_the_shop_revokes_or_demotes_loses_those_rights_at_once(service:
     SqliteReplica(engine).apply_changes(
         [Change(seq=31, entity="staff", id=MANAGER_ID, op="upsert", version=2, data=demoted)], cursor=31
     )
-    assert who.decide(Permission.VIEW_AUDIT_LOG).outcome is Outcome.REFUSED
+    with pytest.raises(PermissionDenied):  # the check that counts reads the person again
+        who.require(Permission.VIEW_AUDIT_LOG)
     assert who.actor is not None and who.actor.role is Role.CASHIER
+    assert who.decide(Permission.VIEW_AUDIT_LOG).outcome is Outcome.REFUSED  # greying follows
 
     other = SignedIn(service.sign_in(OTHER_MANAGER_ID, "5555"), recheck=service.current)
     staff.revoke(engine, OTHER_MANAGER_ID, seq=32)

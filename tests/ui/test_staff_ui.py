@@ -235,7 +235,8 @@ def test_the_idle_lock_setting_is_typed(tmp_path):
             Settings.load(tmp_path)
 
 
-def test_the_shop_revoking_the_person_signed_in_locks_the_till(qtbot, replica, ui_tasks, tmp_path):
+@pytest.mark.parametrize("first", ["the window's re-read", "a service's own check"])
+def test_the_shop_revoking_the_person_signed_in_locks_the_till(qtbot, replica, ui_tasks, tmp_path, first):
     import sqlite3
 
     from sync.events import ChangesApplied
@@ -244,13 +245,29 @@ def test_the_shop_revoking_the_person_signed_in_locks_the_till(qtbot, replica, u
     window = till_window(qtbot, replica, ui_tasks, tmp_path)
     alex = sign_in(qtbot, window, "Alex Manager", "1234")
     assert window.audit_action.isEnabled()
-    # The sync applies the shop's change: Alex's access is revoked while Alex is signed in.
-    con = sqlite3.connect(str(replica.replica_path))
-    with con:
-        con.execute("UPDATE staff SET active = 0, version = version + 1 WHERE id = ?", (alex.id,))
-    con.close()
+
+    def shop_sets(sql: str) -> None:
+        con = sqlite3.connect(str(replica.replica_path))
+        with con:
+            con.execute(sql, (alex.id,))
+        con.close()
+
+    # The shop demotes Alex: the menus follow at once.
+    shop_sets("UPDATE staff SET role = 'cashier', version = version + 1 WHERE id = ?")
+    window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 40, 40))
+    qtbot.waitUntil(lambda: not window.audit_action.isEnabled(), timeout=5000)
+    assert "Alex Manager (cashier)" in window.status_area.person_label.text()
+
+    # Then revokes Alex while Alex is signed in.
+    shop_sets("UPDATE staff SET active = 0, version = version + 1 WHERE id = ?")
     with qtbot.waitSignal(window.lock.changed, timeout=5000):
-        window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 40, 40))
+        if first == "a service's own check":  # an action on the db lane reads Alex first
+            window.tasks.run(window.staffing.who.require, Permission.SELL, lane="db",
+                             on_failure=lambda exc: None)  # fmt: skip
+        else:
+            window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 41, 41))
+    window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 41, 41))
+    qtbot.wait(100)
     assert window.lock.locked and window.staffing.who.actor is None
     why = window.lock.screen.why.text()
     assert why == "The shop has revoked Alex Manager's access: someone else signs in."

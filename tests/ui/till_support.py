@@ -23,7 +23,7 @@ from tests.ui.sell_support import Nudges
 
 def till_window(qtbot: Any, replica: Any, tasks: Any, folder: Path, idle_seconds: float = 300) -> MainWindow:
     launcher.make_application()
-    who = SignedIn()
+    who = SignedIn(recheck=StaffService(replica).current)  # as pos.app.open_window makes it
     staffing = Staffing(who=who, staff=StaffService(replica), cash=CashSessions(replica, limits=who.limits),
                         audit=AuditLog(replica), idle_lock_seconds=idle_seconds,
                         reports_folder=folder / "reports")  # fmt: skip
