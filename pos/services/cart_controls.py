@@ -74,8 +74,10 @@ class CartControls:
         try:
             self._who.require(permission, size)
         except PermissionDenied as exc:
-            exc.args = (f"{what} has grown since it was given: {exc}. Give it again (a manager "
-                        "approves it) or take it off. Nothing was sold.",)  # fmt: skip
+            # None: a cart parked before discounts remembered what they were given for.
+            how = "has grown since it was given" if allowed is not None else "is more than you may give"
+            exc.args = (f"{what} {how}: {exc}. Give it again (a manager approves it) or take it off. "
+                        "Nothing was sold.",)  # fmt: skip
             raise
 
     def void_line(self, cart: Cart, line_id: str, approval: Approval | None = None) -> CartItem:

@@ -102,11 +102,10 @@ class ParkedCarts:
         manager's `approval`, PermissionDenied until then) and the same audit entry."""
         actor, used = self._who.require(Permission.VOID_SALE, None, approval)
         with self._write() as con:
-            doc = store.take(con, cart_id)
-            if doc is None:
+            gone = store.delete(con, cart_id)
+            if gone is None:
                 raise ParkedCartError("That parked cart is gone: it was resumed or discarded already.")
-            cart = Cart.from_dict(doc)
-            before = {"lines": len(cart.items), "total": cart.totals().total.minor, "parked": cart_id}
+            before = {"items": gone[0], "total": gone[1], "parked": cart_id}
             record(con, actor=actor, action=Permission.VOID_SALE, at=self._clock(), subject="parked cart",
                    before=before, after=None, reason=used.reason if used else None,
                    approval=used)  # fmt: skip

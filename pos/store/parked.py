@@ -60,6 +60,13 @@ def take(con: sqlite3.Connection, cart_id: str) -> dict[str, Any] | None:
     return None if row is None else orjson.loads(row[0])
 
 
-def delete(con: sqlite3.Connection, cart_id: str) -> bool:
+def delete(con: sqlite3.Connection, cart_id: str) -> tuple[int, int] | None:
+    """Delete a parked cart (inside the caller's transaction): its (item_count, total), None if gone.
+
+    From the row's own copies, not its document: a document that no longer makes a cart can still go.
+    """
     _in_transaction(con)
-    return con.execute("DELETE FROM parked_cart WHERE id = ?", (cart_id,)).rowcount > 0
+    row = con.execute(
+        "DELETE FROM parked_cart WHERE id = ? RETURNING item_count, total", (cart_id,)
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
