@@ -37,10 +37,14 @@ def synced(tmp_path) -> Iterator[tuple[Any, Any]]:
 
 def add_products(shop: Any, count: int, first: int) -> None:
     for number in range(first, first + count):
-        created = shop.admin_post("products", json={
-            "title": f"Late arrival {number}", "category": "Grocery",
-            "variants": [{"sku": f"LATE-{number}", "title": "", "price": 250}],
-        })
+        created = shop.admin_post(
+            "products",
+            json={
+                "title": f"Late arrival {number}",
+                "category": "Grocery",
+                "variants": [{"sku": f"LATE-{number}", "title": "", "price": 250}],
+            },
+        )
         assert created.status_code == 201, created.text
 
 
@@ -50,8 +54,15 @@ def test_the_end_of_a_snapshot_run_lists_what_was_committed_after_its_last_progr
     shop, engine = synced
     launcher.make_application()
     bus = EventBus()
-    window = MainWindow(CatalogService(engine), tasks, MoneyFormatter("EUR", "en_GB"), "Shop", shop.url,
-                        bridge=SyncBridge(bus), restore_geometry=False)
+    window = MainWindow(
+        CatalogService(engine),
+        tasks,
+        MoneyFormatter("EUR", "en_GB"),
+        "Shop",
+        shop.url,
+        bridge=SyncBridge(bus),
+        restore_geometry=False,
+    )
     qtbot.addWidget(window)
     browser = window.browser
     with qtbot.waitSignal(browser.results_shown, timeout=10_000):
@@ -112,9 +123,13 @@ def test_the_open_detail_follows_the_shop_renaming_repricing_and_deleting_its_pr
     open_detail(qtbot, browser, variant["sku"])
     assert detail.title_label.text() == doc["title"]
 
-    renamed = shop.admin_patch(f"products/{doc['id']}", json={
-        "title": doc["title"] + " (new label)", "variants": [{"id": variant["id"], "price": 123456}],
-    })
+    renamed = shop.admin_patch(
+        f"products/{doc['id']}",
+        json={
+            "title": doc["title"] + " (new label)",
+            "variants": [{"id": variant["id"], "price": 123456}],
+        },
+    )
     assert renamed.status_code == 200, renamed.text
     qtbot.waitUntil(lambda: detail.title_label.text() == doc["title"] + " (new label)", timeout=20_000)
     assert detail.variants_model.item(0, 3).text() == "€1,234.56"
