@@ -123,7 +123,7 @@ def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
 
 
 def _print_push(pushed: PushReport) -> None:
-    line = f"Sent to the shop: {pushed.applied:,} (sales, returns, customers)"
+    line = f"Sent to the shop: {pushed.applied:,} records (sales, returns, customers, shifts, audit entries)"
     if pushed.duplicate:
         line += f", {pushed.duplicate:,} of them already applied by an earlier push"
     print(line)

@@ -148,6 +148,7 @@ def _closed(engine: Engine, cash: CashSessions, actor: Actor, args: Any) -> str:
             Permission.CASH_CLOSE, manager_id, _pin(MANAGER_PIN_ENV), requested_by=actor.id
         )
         z = cash.close(actor, counts, others, approval)
+        return z_report_text(z, approved_by=approval.manager_name)
     return z_report_text(z)
 
 
@@ -161,11 +162,12 @@ def x_report_text(x: XReport) -> str:
     return "\n".join(lines)
 
 
-def z_report_text(z: ZReport) -> str:
+def z_report_text(z: ZReport, *, approved_by: str | None = None) -> str:
+    """The Z report as text; `approved_by`: the approving manager's name (the report holds the id)."""
     lines = [f"Z report: shift closed at {z.closed_at:%Y-%m-%d %H:%M} UTC",
              x_report_text(z.figures).split("\n", 1)[1]]  # fmt: skip
     lines += [f"  {t.method}: expected {t.expected}, counted {t.counted}, variance {t.variance}"
               for t in z.figures.tenders]  # fmt: skip
     if z.approved_by:
-        lines.append(f"  variance approved by {z.approved_by}")
+        lines.append(f"  variance approved by {approved_by or z.approved_by}")
     return "\n".join(lines)

@@ -197,7 +197,7 @@ def test_a_shift_by_command_line_x_report_and_blind_close(synced, capsys, monkey
     monkeypatch.setenv(MANAGER_PIN_ENV, "1234")  # Alex Manager, the demo shop's manager
     assert main([*base, "shift", "close", "--staff", SELLER, *short, "--manager", "Alex Manager"]) == 0
     z = capsys.readouterr().out
-    assert "cash: expected" in z and "variance -10.00 EUR" in z and "approved by" in z
+    assert "cash: expected" in z and "variance -10.00 EUR" in z and "variance approved by Alex Manager" in z
 
 
 def _counts(minor: int) -> list[str]:

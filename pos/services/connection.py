@@ -77,7 +77,9 @@ def test_connection(url: str, token: str, connector_factory: ConnectorFactory | 
         log.info("the shop refused the device token: %s", exc)
         raise ConnectionFailed(
             f"The shop at {shop_url} refused this device token (wrong or revoked). Ask a manager for "
-            "a new one: `countertop-shop device add NAME`."
+            "a new token for this till's device: `countertop-shop device rotate NAME` (a new device, "
+            "`device add NAME`, would be another till, and the shop would not take this till's "
+            "unsent records)."
         ) from None
     except TransientError as exc:
         raise ConnectionFailed(

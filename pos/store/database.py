@@ -301,10 +301,17 @@ def _upgrade(engine: Engine, path: Path, directory: Path, *, till: Path | None =
         try:
             scripts.get_revision(current)
         except Exception as exc:
+            # The till file holds what only this till has (sales not yet sent, shifts): never
+            # suggest removing it; the replica is a copy of the shop and can be loaded again.
+            what = (
+                "Update Countertop. Do not remove the file: it holds this till's sales and shifts, "
+                "some perhaps not yet sent to the shop."
+                if directory == TILL_MIGRATIONS_DIR
+                else "Update Countertop, or remove the file to load the shop again from scratch."
+            )
             raise ReplicaSchemaError(
                 f"The file {path} has schema version {current!r}, which this version of Countertop "
-                "does not know (was it written by a newer version?). Update Countertop, or remove the "
-                "file to load the shop again from scratch."
+                f"does not know (was it written by a newer version?). {what}"
             ) from exc
         backup = backup_file(path, current)
         log.info("%s is at schema %s; backed up to %s before upgrading", path, current, backup)

@@ -34,6 +34,7 @@ from pos.store.database import (
     write_transaction,
 )
 from pos.store.entities import ENTITY_TABLES, EntityTable, insert_rows
+from pos.store.load_lock import LoadLock
 from pos.store.outbox import forget_reflected
 from pos.store.search_build import SearchBuilder
 from pos.store.tables import LOAD_INDEXED_TABLES
@@ -65,6 +66,7 @@ class SqliteReplica:
         # it (the copies, the products' last steps); pos.store.write_turns says why. Held while
         # waiting for SQLite's lock or a breather, for nothing else, and never taken twice.
         self._turn = WriteTurns()
+        self._load_lock = LoadLock(self._file)  # one snapshot run per replica file (pos.store.load_lock)
 
     # --- connections and transactions ----------------------------------------------------------
 
@@ -102,12 +104,15 @@ class SqliteReplica:
             staging.drop_all(con)
 
     def finish_snapshot(self) -> int:
-        self._wait_for_tail()
-        with self._write() as con:
-            (cursor,) = con.execute("SELECT min(cursor) FROM sync_snapshot").fetchone()
-            if cursor is None:
-                raise RuntimeError("finish_snapshot called before any entity snapshot was loaded")
-            con.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+        try:
+            self._wait_for_tail()
+            with self._write() as con:
+                (cursor,) = con.execute("SELECT min(cursor) FROM sync_snapshot").fetchone()
+                if cursor is None:
+                    raise RuntimeError("finish_snapshot called before any entity snapshot was loaded")
+                con.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+        finally:
+            self._load_lock.release()
         return int(cursor)
 
     def record_shop(self, info: ShopInfo) -> None:
@@ -138,6 +143,7 @@ class SqliteReplica:
         table = _table(entity)
         if entity == "product":
             self._wait_for_tail(raising=False)  # left by a run that failed; this load starts over
+        self._load_lock.acquire()  # held to the run's end (finish_snapshot) or its failure
         try:
             with self._connection() as con:
                 # Only when needed: the write lock may be held by the tail of the previous load,
@@ -156,6 +162,7 @@ class SqliteReplica:
                     loaded = self._load_staged(con, entity, cursor, batches)
         except BaseException:
             self._wait_for_tail(raising=False)  # this load's own failure is the one to report
+            self._load_lock.release()  # the next try starts over (its leftovers go then)
             raise
         if entity != "product" or not overlap_next:
             self._wait_for_tail()

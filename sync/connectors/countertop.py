@@ -243,8 +243,9 @@ class CountertopConnector:
         detail = _problem_text(response)
         if status in (401, 403):
             raise AuthError(
-                "The shop refused this till's device token (revoked or wrong). "
-                f"Ask a manager for a new device token and connect again. (HTTP {status} from "
+                "The shop refused this till's device token (revoked or wrong). Ask a manager for a "
+                "new token for this till's device (`countertop-shop device rotate NAME`) and connect "
+                f"again with it. (HTTP {status} from "
                 f"{self.base_url}{detail})"
             )
         if status == 410:

@@ -105,17 +105,25 @@ def test_reopening_a_current_replica_makes_no_backup(replica_path: Path) -> None
     assert not list(replica_path.parent.glob("*.backup-*"))
 
 
-def test_replica_from_a_newer_version_is_refused_and_left_alone(replica_path: Path) -> None:
+@pytest.mark.parametrize("which", ["replica", "till file"])
+def test_a_file_from_a_newer_version_is_refused_and_left_alone(replica_path: Path, which: str) -> None:
+    from pos.store.till_file import till_path
+
     open_replica(replica_path).dispose()
-    con = sqlite3.connect(replica_path)
+    path = replica_path if which == "replica" else till_path(replica_path)
+    con = sqlite3.connect(path)
     with con:
         con.execute("UPDATE alembic_version SET version_num = '0999'")
     con.close()
-    before = replica_path.read_bytes()
-    with pytest.raises(ReplicaSchemaError, match="newer version"):
+    before = path.read_bytes()
+    with pytest.raises(ReplicaSchemaError, match="newer version") as refused:
         open_replica(replica_path)
-    assert replica_path.read_bytes() == before
+    assert path.read_bytes() == before
     assert not list(replica_path.parent.glob("*.backup-*"))
+    # The replica can be loaded again from the shop; the till file holds what only this till has.
+    removing = "remove the file to load the shop again" in str(refused.value)
+    assert removing is (which == "replica")
+    assert ("Do not remove the file" in str(refused.value)) is (which == "till file")
 
 
 def test_a_0002_replica_gets_title_ordered_search_ranks(replica_path: Path) -> None:

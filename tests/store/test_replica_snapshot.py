@@ -327,3 +327,49 @@ def test_the_scratch_files_are_made_with_their_large_pages(small_chunks, replica
 
     assert small_chunks.load_snapshot("product", 3, batches()) == 200
     assert seen == {"sqlite3": SCRATCH_PAGE_SIZE, "search": SCRATCH_PAGE_SIZE}  # the rows' and the index's
+
+
+# Starts a first sync of a replica and stops in it (its first entity loaded), until killed.
+MID_RUN = """
+import sys, time
+from pathlib import Path
+from pos.store.database import open_replica
+from pos.store.replica import SqliteReplica
+from tests.store import catalog_docs as cd
+replica = SqliteReplica(open_replica(Path(sys.argv[1])))
+replica.begin_snapshot()
+replica.load_snapshot("location", 10, [cd.locations()])
+print("loading", flush=True)
+time.sleep(600)
+"""
+
+
+def test_one_snapshot_run_per_replica_at_a_time_across_processes(replica_path: Path) -> None:
+    # The app's snapshot and a `countertop sync --once` (or two commands) at once deleted each
+    # other's scratch files and loaded one entity twice into the same empty table.
+    import os
+    import subprocess
+    import sys
+
+    from pos.store.database import open_replica
+    from sync.ports import TransientError
+
+    open_replica(replica_path).dispose()
+    root = Path(__file__).resolve().parents[2]
+    other = subprocess.Popen([sys.executable, "-c", MID_RUN, str(replica_path)], stdout=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": str(root)})  # fmt: skip
+    engine = open_replica(replica_path)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == b"loading\n"
+        replica = SqliteReplica(engine)
+        with pytest.raises(TransientError, match="Another Countertop is loading this till's catalog"):
+            replica.load_snapshot("tax_rate", 10, [cd.tax_rates()])
+        assert replica.sync_state().snapshot_done == {"location": 10}  # the other run's, untouched
+        other.kill()  # the OS drops a dead run's lock: the next run goes ahead
+        other.wait(timeout=10)
+        cd.load_catalog(replica, list(cd.products(40)))
+        assert replica.sync_state().cursor == 10
+    finally:
+        if other.poll() is None:
+            other.kill()
+        engine.dispose()
