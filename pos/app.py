@@ -117,10 +117,10 @@ def open_session(
     `snapshot_in_child`: the window's session loads snapshots in a child process
     (pos.snapshot_child), so a sale never waits for a first sync in this process."""
     path = settings.replica_path(connection)
-    ui_db = _open_replica_file(path)
+    ui_db = open_replica_file(path)
     # The engine thread gets its own engine (own connections), so UI reads never queue behind it.
     try:
-        sync_db = _open_replica_file(path)
+        sync_db = open_replica_file(path)
     except Exception:
         ui_db.dispose()
         raise
@@ -224,17 +224,46 @@ def print_service(db: Engine, settings: Settings, *, window: bool = False) -> An
     return PrintService.for_settings(db, settings, system=system)
 
 
-def _open_replica_file(path: Path) -> Engine:
+def open_replica_file(path: Path) -> Engine:
+    """open_replica, its failures said as what to do (ReplicaUnreadable): a folder that cannot be
+    written, a damaged replica (a copy of the shop: loaded again), or a damaged till file (this
+    till's own sales and shifts: never to be thrown away)."""
     try:
         return open_replica(path)
     except ReplicaSchemaError:
         raise
     except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
-        raise ReplicaUnreadable(
-            f"The replica {path} cannot be opened ({reason}). Nothing was changed. Move the file "
-            "away and Countertop loads the shop again from scratch, or restore it from a backup."
-        ) from exc
+        raise ReplicaUnreadable(_unreadable(path, str(reason))) from exc
+
+
+def _unreadable(path: Path, reason: str) -> str:
+    from pos.store.till_file import till_path
+
+    if "readonly" in reason or "Permission denied" in reason or "Read-only file system" in reason:
+        return (f"The folder {path.parent} cannot be written ({reason}): check the disk and its "
+                "permissions. Nothing was changed.")  # fmt: skip
+    till = till_path(path)
+    if _damaged(till):
+        return (f"This till's own file {till} is damaged ({reason}). Nothing was changed. Do not "
+                "remove it: it holds this till's sales and shifts, some perhaps not yet sent to the "
+                "shop. Restore it from a backup, or ask for help.")  # fmt: skip
+    return (f"The replica {path} cannot be opened ({reason}). Nothing was changed. Move the file away "
+            "and Countertop loads the shop again from scratch, or restore it from a backup.")  # fmt: skip
+
+
+def _damaged(path: Path) -> bool:
+    """Whether SQLite finds `path` unreadable or corrupt (a read-only check, on the failure path only)."""
+    if not path.exists():
+        return False
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("PRAGMA quick_check").fetchone() != ("ok",)
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True
 
 
 # --- the app --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.app import EXIT_OK, CommandError
+from pos.app import EXIT_OK, CommandError, open_replica_file
 from pos.domain.cash import XReport, ZReport
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
@@ -30,7 +30,6 @@ from pos.services.audit import Actor
 from pos.services.cash_sessions import CashSessions
 from pos.services.staff import StaffService
 from pos.settings import Settings
-from pos.store.database import open_replica
 
 PIN_ENV = "COUNTERTOP_STAFF_PIN"
 MANAGER_PIN_ENV = "COUNTERTOP_MANAGER_PIN"
@@ -43,7 +42,7 @@ def open_till(settings: Settings) -> Engine:
     path = settings.replica_path(connection)
     if not path.exists():
         raise CommandError("This till has no copy of the shop yet: run `countertop sync --once` first.")
-    return open_replica(path)
+    return open_replica_file(path)
 
 
 def sign_in(engine: Engine, who: str | None, env: str = PIN_ENV) -> Actor:

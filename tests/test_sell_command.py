@@ -208,3 +208,29 @@ def _counts(minor: int) -> list[str]:
         if pieces:
             options += ["--count", f"{value / 100:g}x{pieces}"]
     return options
+
+
+@pytest.mark.parametrize("damaged", ["till file", "replica"])
+def test_a_damaged_file_is_named_and_the_advice_never_throws_away_unsent_sales(synced, capsys, damaged):
+    from pos.store.till_file import till_path
+
+    data, replica, _products = synced
+    path = till_path(replica) if damaged == "till file" else replica
+    with path.open("r+b") as file:
+        file.truncate(50_000)
+    selling = ["sell", "--staff", SELLER, "--item", "X", "--cash", "1"]
+    for command in (["shift", "x", "--staff", SELLER], selling):
+        assert main(["--data-dir", str(data), *command]) == 1, command
+        err = capsys.readouterr().err
+        assert err.startswith("countertop: ") and "Traceback" not in err, err
+        if damaged == "till file":
+            assert f"own file {path} is damaged" in err and "Do not remove it" in err, err
+        else:
+            assert f"The replica {path} cannot be opened" in err and "Move the file away" in err, err
+
+
+def test_a_data_folder_that_cannot_be_written_is_said_plainly(capsys, monkeypatch, live_shop: LiveShop):
+    monkeypatch.setenv(TOKEN_ENV, live_shop.device_token)
+    assert main(["--data-dir", "/proc/countertop-cannot-write", "connect", "--shop", live_shop.url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("countertop: cannot write") and "Nothing was changed" in err, err
