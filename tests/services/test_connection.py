@@ -56,7 +56,7 @@ def test_wrong_token_is_refused_clearly(live_shop):
     message = str(caught.value)
     assert "not-the-token" not in message  # a token never ends up in a message
     assert message.count("refused") == 1 and message.count(live_shop.url) == 1  # said once
-    assert "countertop-shop device add NAME" in message
+    assert "countertop-shop device rotate NAME" in message  # the same till: a new device would not be
 
 
 def test_revoked_token_is_refused(live_shop):
