@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from sync.server import changelog
 from sync.server.docs import inventory_doc
 from sync.server.errors import NotFound
 from sync.server.fastsql import Sql, run, run_many
@@ -127,8 +128,10 @@ def levels_of(conn: Connection, variant_id: str) -> list[Doc]:
         select(inventory_level)
         .where(inventory_level.c.variant_id == variant_id)
         .order_by(inventory_level.c.id)
-    )
-    return [inventory_doc(r) for r in rows]
+    ).all()
+    # The level row keeps no version; the change log does (the version the tills hold).
+    versions = changelog.versions_of(conn, [("inventory_level", r.id) for r in rows])
+    return [{**inventory_doc(r), "version": versions.get(("inventory_level", r.id), 0)} for r in rows]
 
 
 def first_location_id(conn: Connection) -> str:

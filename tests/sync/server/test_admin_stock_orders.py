@@ -26,6 +26,10 @@ def test_stock_adjust_adds_the_delta_and_logs_the_level(shop: LiveShop) -> None:
     tail = all_changes(shop, since=before)
     assert [c["data"]["quantity"] for c in tail] == [start + 7, start + 4]
     assert tail[1]["version"] == tail[0]["version"] + 1
+    # The admin API tells the same version as the changes feed the tills read.
+    [listed] = [lv for lv in shop.admin_get(f"stock/levels?variant_id={variant_id}").json()
+                if lv["location_id"] == loc]  # fmt: skip
+    assert listed["version"] == tail[1]["version"]
 
 
 def test_stock_adjust_refuses_unknown_ids_and_bad_bodies(shop: LiveShop) -> None:
