@@ -138,10 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"countertop: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # the data folder on a read-only disk, without the rights, full...
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"countertop: cannot write{where}: {exc.strerror or exc}. Check the disk and the "
-              "folder's permissions (or choose another with --data-dir). Nothing was changed.",
-              file=sys.stderr)  # fmt: skip
+        # Not "nothing was changed": it may come after a commit (a receipt printed to a full disk).
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"countertop: {exc.strerror or exc}{where}. Check the disk and the folder's permissions "
+              "(or choose another with --data-dir).", file=sys.stderr)  # fmt: skip
         return 1
     except KeyboardInterrupt:
         print("countertop: interrupted", file=sys.stderr)

@@ -6,6 +6,7 @@ subclass doubles as a service locator. Qt is imported only by the GUI entry poin
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -234,17 +235,26 @@ def open_replica_file(path: Path) -> Engine:
         raise
     except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
-        raise ReplicaUnreadable(_unreadable(path, str(reason))) from exc
+        raise ReplicaUnreadable(_unreadable(path, reason)) from exc
 
 
-def _unreadable(path: Path, reason: str) -> str:
+# SQLite's answers for a file it may not open or write (a read-only disk, missing rights), and for
+# one that is not a database or is damaged; and the OS's for the first kind.
+_NO_ACCESS = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH}
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_NO_ACCESS_ERRNO = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _unreadable(path: Path, reason: BaseException) -> str:
     from pos.store.till_file import till_path
 
-    if "readonly" in reason or "Permission denied" in reason or "Read-only file system" in reason:
-        return (f"The folder {path.parent} cannot be written ({reason}): check the disk and its "
-                "permissions. Nothing was changed.")  # fmt: skip
+    code = getattr(reason, "sqlite_errorcode", None)
+    code = code & 0xFF if isinstance(code, int) else None
+    if code in _NO_ACCESS or getattr(reason, "errno", None) in _NO_ACCESS_ERRNO:
+        return (f"The folder {path.parent} or a file in it cannot be opened or written ({reason}): "
+                "check the disk and its permissions. Nothing was changed.")  # fmt: skip
     till = till_path(path)
-    if _damaged(till):
+    if code in _DAMAGED and _damaged(till):
         return (f"This till's own file {till} is damaged ({reason}). Nothing was changed. Do not "
                 "remove it: it holds this till's sales and shifts, some perhaps not yet sent to the "
                 "shop. Restore it from a backup, or ask for help.")  # fmt: skip
@@ -253,17 +263,17 @@ def _unreadable(path: Path, reason: str) -> str:
 
 
 def _damaged(path: Path) -> bool:
-    """Whether SQLite finds `path` unreadable or corrupt (a read-only check, on the failure path only)."""
+    """Whether SQLite finds `path` corrupt (a read-only check, on the failure path only)."""
     if not path.exists():
         return False
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             return con.execute("PRAGMA quick_check").fetchone() != ("ok",)
         finally:
             con.close()
-    except sqlite3.Error:
-        return True
+    except sqlite3.DatabaseError as exc:  # not a database, or damaged
+        return (exc.sqlite_errorcode & 0xFF) in _DAMAGED if exc.sqlite_errorcode else False
 
 
 # --- the app --------------------------------------------------------------------------------------

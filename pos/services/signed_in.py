@@ -12,12 +12,15 @@ check that counts is the service's.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 from pos.domain.errors import DomainError
 from pos.domain.permissions import Approval, Decision, Limits, Permission, Size, decide, require
 from pos.services.audit import Actor
+
+log = logging.getLogger(__name__)
 
 
 class NotSignedIn(DomainError):
@@ -86,7 +89,10 @@ class SignedIn:
                 if self._actor is actor:
                     self._actor = None
             for callback in self._revoked:
-                callback(actor)
+                try:
+                    callback(actor)
+                except Exception:  # a watcher gone (a closed window) must not hide the refusal
+                    log.exception("a watcher of revoked staff failed")
             raise NotSignedIn(f"the shop has revoked {actor.name}'s access: nothing was done. "
                               "Someone else signs in with their PIN.")  # fmt: skip
         if now != actor:  # a new role (or name) from the shop

@@ -10,6 +10,7 @@ empty table twice ("disk I/O error", "a record listed twice"). The run holds an 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from sync.ports import TransientError
@@ -33,34 +34,44 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+# This process's held locks by file, shared by its replica objects: a run that failed between two
+# entities keeps the lock until the process ends, and must not lock out the next replica object
+# the same process opens on that file (the app renews its engines). Other processes stay out.
+_HELD: dict[Path, int] = {}
+_HELD_LOCK = threading.Lock()
+
+
 class LoadLock:
     def __init__(self, replica: Path) -> None:
-        self._path = replica.with_name(f"{replica.name}.load.lock")
-        self._fd: int | None = None
+        self._path = replica.with_name(f"{replica.name}.load.lock").resolve()
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        with _HELD_LOCK:
+            return self._path in _HELD
 
     def acquire(self) -> None:
-        """Hold the lock (again: a no-op), or TransientError when another run holds it."""
-        if self._fd is not None:
-            return
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            _lock(fd)
-        except OSError:
-            os.close(fd)
-            raise TransientError(
-                "Another Countertop is loading this till's catalog from the shop (the app, or another "
-                "`countertop sync`): this sync tries again once it has finished."
-            ) from None
-        self._fd = fd
+        """Hold the lock (already held by this process: a no-op), or TransientError when another
+        process's run holds it."""
+        with _HELD_LOCK:
+            if self._path in _HELD:
+                return
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                _lock(fd)
+            except OSError:
+                os.close(fd)
+                raise TransientError(
+                    "Another Countertop is loading this till's catalog from the shop (the app, or "
+                    "another `countertop sync`): this sync tries again once it has finished."
+                ) from None
+            _HELD[self._path] = fd
 
     def release(self) -> None:
-        if self._fd is None:
+        with _HELD_LOCK:
+            fd = _HELD.pop(self._path, None)
+        if fd is None:
             return
-        fd, self._fd = self._fd, None
         try:
             _unlock(fd)
         finally:

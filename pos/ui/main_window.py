@@ -201,12 +201,14 @@ class MainWindow(QMainWindow):
             return
 
         def checked(now: Any) -> None:
-            current = who.actor  # None too when a service's own re-read found the revocation first
-            if current is not None and current.id != actor.id:
-                return  # someone else signed in meanwhile
+            current = who.actor  # None: locked meanwhile, or a service's re-read found the revocation
             if now is None:
-                self._revoked(actor.name)
-            elif now != actor:
+                if current is None or current.id == actor.id:
+                    self._revoked(actor.name)  # locks, unless the till is locked already
+                return
+            if current is None or current.id != actor.id:
+                return  # locked, or someone else signed in, meanwhile: nobody to bring up to date
+            if now != current:
                 who.sign_in(now)
                 self._person_changed(now)
 

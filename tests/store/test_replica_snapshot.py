@@ -373,3 +373,20 @@ def test_one_snapshot_run_per_replica_at_a_time_across_processes(replica_path: P
         if other.poll() is None:
             other.kill()
         engine.dispose()
+
+
+def test_a_run_that_stopped_between_entities_does_not_lock_out_its_own_process(replica_path: Path) -> None:
+    # A run failing between two entities keeps its lock until the process ends; the app's next
+    # replica object on the same file (a renewed engine) must still be able to load.
+    from pos.store.database import open_replica
+
+    first = open_replica(replica_path)
+    second = open_replica(replica_path)
+    try:
+        stopped = SqliteReplica(first)
+        stopped.begin_snapshot()
+        stopped.load_snapshot("location", 10, [cd.locations()])  # then the shop went away
+        cd.load_catalog(SqliteReplica(second), list(cd.products(20)))
+    finally:
+        first.dispose()
+        second.dispose()

@@ -271,3 +271,22 @@ def test_the_shop_revoking_the_person_signed_in_locks_the_till(qtbot, replica, u
     assert window.lock.locked and window.staffing.who.actor is None
     why = window.lock.screen.why.text()
     assert why == "The shop has revoked Alex Manager's access: someone else signs in."
+
+
+def test_a_till_locked_while_the_person_is_read_again_stays_locked(qtbot, replica, ui_tasks, tmp_path):
+    import sqlite3
+
+    from sync.events import ChangesApplied
+    from sync.ports import AppliedChanges
+
+    window = till_window(qtbot, replica, ui_tasks, tmp_path)
+    alex = sign_in(qtbot, window, "Alex Manager", "1234")
+    con = sqlite3.connect(str(replica.replica_path))
+    with con:
+        con.execute("UPDATE staff SET name = 'Alex Renamed', version = version + 1 WHERE id = ?", (alex.id,))
+    con.close()
+    window.on_changes_applied(ChangesApplied(AppliedChanges(upserted={"staff": {alex.id}}), 40, 40))
+    window.lock.lock()  # F11 or idle, while the re-read is on its way
+    qtbot.wait(300)
+    assert window.lock.locked and window.staffing.who.actor is None
+    assert not window.audit_action.isEnabled()
