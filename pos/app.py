@@ -28,6 +28,7 @@ from pos.snapshot_child import ChildSnapshot
 from pos.store.database import ReplicaSchemaError, head_revision, open_replica
 from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
+from pos.store.till_file import read_only_uri, till_path
 from sync.connectors.countertop import CountertopConnector
 from sync.engine import SnapshotRunner, SyncEngine
 from sync.events import EventBus
@@ -246,8 +247,6 @@ _NO_ACCESS_ERRNO = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def _unreadable(path: Path, reason: BaseException) -> str:
-    from pos.store.till_file import till_path
-
     code = getattr(reason, "sqlite_errorcode", None)
     code = code & 0xFF if isinstance(code, int) else None
     if code in _NO_ACCESS or getattr(reason, "errno", None) in _NO_ACCESS_ERRNO:
@@ -267,13 +266,18 @@ def _damaged(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            return con.execute("PRAGMA quick_check").fetchone() != ("ok",)
-        finally:
-            con.close()
+        return _peek(path, "PRAGMA quick_check") != ("ok",)
     except sqlite3.DatabaseError as exc:  # not a database, or damaged
         return (exc.sqlite_errorcode & 0xFF) in _DAMAGED if exc.sqlite_errorcode else False
+
+
+def _peek(path: Path, sql: str) -> Any:
+    """The first row of `sql` on `path`, opened read-only (it can never take a lock to write)."""
+    con = sqlite3.connect(read_only_uri(path), uri=True)
+    try:
+        return con.execute(sql).fetchone()
+    finally:
+        con.close()
 
 
 # --- the app --------------------------------------------------------------------------------------
@@ -480,11 +484,7 @@ def replica_needs_upgrade(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            con.close()
+        row = _peek(path, "SELECT version_num FROM alembic_version")
     except sqlite3.Error:
         return False  # no schema yet, or not a database: opening it says what is wrong
     return row is None or row[0] != head_revision()

@@ -38,6 +38,15 @@ Entity = Literal["location", "tax_rate", "staff", "product", "inventory_level", 
 MAX_MINOR = 10**15  # any amount of money, in minor units
 MAX_TEXT = 2000  # characters of a free text field
 
+
+
+def fit_text(text: str) -> str:
+    """`text` cut to MAX_TEXT characters with an ellipsis. For a line's title joined from a product's
+    and a variant's (each within its own cap, together perhaps over it): it is a copy for people to
+    read, the line keeps its variant id and SKU, and the product's part comes first."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
+
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
 # Digits are spelled [0-9]: the regex engine's \d also matches other scripts' digits ("٢٠"), which

@@ -19,6 +19,7 @@ import orjson
 from pos.domain.errors import DomainError
 from pos.domain.tax import TaxRate
 from pos.store.outbox import UNREFLECTED_DELTAS
+from sync.protocol import fit_text
 
 MAX_HITS = 50
 
@@ -57,7 +58,9 @@ class VariantRow:
     @property
     def title(self) -> str:
         """As the receipt prints it: "Product" or "Product / M / Blue"."""
-        return f"{self.product_title} / {self.option}" if self.option else self.product_title
+        # Cut to the protocol's cap: a long product title and a long option together would make a
+        # sale the till's own check refuses at the counter.
+        return fit_text(f"{self.product_title} / {self.option}" if self.option else self.product_title)
 
     def checked_tax_rate(self) -> TaxRate | None:
         """The tax rate; DomainError if the product names a rate this till has not synced."""

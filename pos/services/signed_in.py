@@ -36,7 +36,7 @@ class SignedIn:
         recheck: Callable[[str], Actor | None] | None = None,
     ) -> None:
         """`recheck(staff_id)`: the person as the shop has them now (None: revoked or gone); asked at
-        every decision, so a role the shop took away is not kept for as long as someone stays signed in."""
+        every `require`, so a role the shop took away is not kept while someone stays signed in."""
         self._actor = actor
         self._lock = threading.Lock()  # set on the UI thread, read by the database worker
         self.limits = limits or Limits()
@@ -65,10 +65,7 @@ class SignedIn:
         """What the service will say for the signed-in person as last read (NotSignedIn if nobody
         is): for greying out on the UI thread, which reads nothing. The check that counts is
         `require`'s, which reads the person again."""
-        actor = self.actor
-        if actor is None:
-            raise NotSignedIn("nobody is signed in at this till: sign in with your PIN first")
-        return decide(actor.role, permission, size, self.limits)
+        return decide(self._last_read().role, permission, size, self.limits)
 
     def require(
         self, permission: Permission, size: Size | None = None, approval: Approval | None = None
@@ -77,10 +74,14 @@ class SignedIn:
         used = require(decide(actor.role, permission, size, self.limits), approval, actor_id=actor.id)
         return actor, used
 
-    def _current(self) -> Actor:
+    def _last_read(self) -> Actor:
         actor = self.actor
         if actor is None:
             raise NotSignedIn("nobody is signed in at this till: sign in with your PIN first")
+        return actor
+
+    def _current(self) -> Actor:
+        actor = self._last_read()
         if self._recheck is None:
             return actor
         now = self._recheck(actor.id)
@@ -88,7 +89,7 @@ class SignedIn:
             with self._lock:
                 if self._actor is actor:
                     self._actor = None
-            for callback in self._revoked:
+            for callback in self._revoked:  # watchers stay for the till's life (one window)
                 try:
                     callback(actor)
                 except Exception:  # a watcher gone (a closed window) must not hide the refusal

@@ -45,11 +45,6 @@ class LoadLock:
     def __init__(self, replica: Path) -> None:
         self._path = replica.with_name(f"{replica.name}.load.lock").resolve()
 
-    @property
-    def held(self) -> bool:
-        with _HELD_LOCK:
-            return self._path in _HELD
-
     def acquire(self) -> None:
         """Hold the lock (already held by this process: a no-op), or TransientError when another
         process's run holds it."""

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, insert, select
 
-from sync.protocol import MAX_MINOR, MAX_TEXT
+from sync.protocol import MAX_MINOR, fit_text
 from sync.server import changelog, db
 from sync.server.docs import order_doc
 from sync.server.errors import Invalid, NotFound
@@ -109,15 +109,10 @@ def load(conn: Connection, order_id: str) -> Doc:
 
 
 def line_title(product_title: str, variant_title: str) -> str:
-    """The line's "Product - variant" title, cut to the protocol's text cap with an ellipsis.
-
-    The catalog allows a product title of 500 and a variant title of 2000 characters, together over
-    the cap of an order line's title, which tills refuse. Cut rather than refuse the order: the title
-    is a copy for people to read (the line keeps its variant id and SKU), and the product's part,
-    what a person recognises, always survives whole.
-    """
-    title = f"{product_title} - {variant_title}" if variant_title else product_title
-    return title if len(title) <= MAX_TEXT else title[: MAX_TEXT - 1] + "\u2026"
+    """The line's "Product - variant" title, cut to the protocol's text cap (sync.protocol.fit_text):
+    a product title of 500 and a variant title of 2000 characters together are over it, and the
+    tills refuse a page holding such an order."""
+    return fit_text(f"{product_title} - {variant_title}" if variant_title else product_title)
 
 
 def _price_line(conn: Connection, variant_id: str, quantity: int, inclusive: bool) -> Doc:

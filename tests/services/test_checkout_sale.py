@@ -255,3 +255,19 @@ def test_a_discount_within_the_limit_at_any_size_never_asks(service: CheckoutSer
     service.set_line_discount(cart, cart.items[0].line_id, Discount.percent(10))
     cart.set_quantity(cart.items[0].line_id, 20)  # 10 % of 90.00 = 9.00, still within 10.00
     assert service.checkout(cart, [Tender("cash", cart.totals().total)]).number
+
+
+def test_a_long_product_title_with_a_long_option_still_sells(engine: Engine, service: CheckoutService):
+    # Each within its own cap (500 and 2000 characters), together over the 2000 of a sale line's
+    # title: the till's own check refused the sale at the counter.
+    from pos.store.replica import SqliteReplica
+    from tests.store.catalog_docs import change
+
+    doc = shop._product(90, "P" * 500, [("O" * 2000, "LONG-1", None, 1000)])
+    SqliteReplica(engine).apply_changes([change(50, "product", doc)], cursor=50)
+    cart = service.new_cart()
+    service.add_variant(cart, "p90v0", 1)
+    sale = service.checkout(cart, [Tender("card", eur(1000))])
+    [line] = sale.payload["lines"]
+    assert len(line["title"]) == 2000 and line["title"].startswith("P" * 500 + " / O")
+    assert line["title"].endswith("\u2026")
