@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
-from sync.server.cash_apply import check_till
+from sync.server.devices import check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time

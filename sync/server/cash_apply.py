@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
-from sync.server.devices import till_code_of
+from sync.server.devices import check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -50,14 +50,6 @@ _COLUMNS = (
     "id", "till_code", "opened_by", "closed_by", "approved_by", "currency", "float", "sale_count",
     "sales_total", "refund_count", "refunds_total", "pay_ins", "pay_outs", "drops",
 )  # fmt: skip
-
-
-def check_till(conn: Connection, payload: Doc, device_id: str, what: str) -> None:
-    """Raise Rejected unless `payload` is filed under the pushing device's own till code: the books
-    and the audit log say which till did what, and one till must not write another's."""
-    own = till_code_of(conn, device_id)
-    if payload["till_code"] != own:
-        raise Rejected(f"{what} of till {payload['till_code']} cannot come from till {own}")
 
 
 def check_cash_session(p: Doc) -> None:

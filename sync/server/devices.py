@@ -6,12 +6,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.protocol import fallback_till_code
-from sync.server.errors import Conflict, Invalid, NotFound
+from sync.server.errors import Conflict, Invalid, NotFound, Rejected
 from sync.server.ids import utc_now, uuid7
 from sync.server.tables import device
 
@@ -100,6 +101,14 @@ def till_code_of(conn: Connection, device_id: str) -> str:
     if code:
         return str(code)
     return fallback_till_code(device_id)
+
+
+def check_till(conn: Connection, payload: dict[str, Any], device_id: str, what: str) -> None:
+    """Raise Rejected unless `payload` is filed under the pushing device's own till code: the books
+    and the audit log say which till did what, and one till must not write another's."""
+    own = till_code_of(conn, device_id)
+    if payload["till_code"] != own:
+        raise Rejected(f"{what} of till {payload['till_code']} cannot come from till {own}")
 
 
 def list_devices(conn: Connection) -> list[Device]:
