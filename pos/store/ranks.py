@@ -4,17 +4,25 @@ FTS5 yields matches in rowid order and stops at LIMIT, so when rowids follow tit
 50 matches of a word that matches 40,000 products are read already sorted (no sort, no scan).
 
 A snapshot into an empty replica numbers every product SPACING apart in title order. A product
-added or renamed later takes the midpoint between its neighbours' ranks, so it stays in order;
-when two neighbours have no rank left between them (32 insertions at one spot) it gets
-OUT_OF_ORDER + key instead, and search merges those few rows into the ordered ones exactly
-(pos.store.search). The next snapshot into an empty replica numbers everything afresh.
+added or renamed later takes the midpoint between its neighbours' ranks, so it stays in order.
+When two neighbours have no rank left between them (SPACING's bits of insertions at one spot, as
+when a shop adds "Widget 01" to "Widget 40" one after another), the products around the spot are
+spread out again over the ranks around them (`_respread`, moving their search rows), the window
+growing until it has room. Only when even RESPREAD_MAX products around it leave no room does a
+product get OUT_OF_ORDER + key instead, and search merges those few rows into the ordered ones
+exactly (pos.store.search). The next snapshot into an empty replica numbers everything afresh.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-SPACING = 1 << 32
+# FTS5 stores each posting's rowid as a varint of its distance from the previous one, so the
+# spacing sets the index's size: at 100k products 25.7 MB of index data at 1 << 32, 16.8 MB at
+# 1 << 12, 13.2 MB dense. A first sync builds and copies that index, and 1 << 12 against 1 << 32
+# took 0.2 s less CPU and wall (benchmarks/first_sync.py, interleaved); 12 insertions fit at one
+# spot before a respread.
+SPACING = 1 << 12
 # Above every ordered rank (1e9 products * SPACING < 2**62) and below 2**63.
 OUT_OF_ORDER = 1 << 62
 
@@ -30,6 +38,15 @@ _AFTER = (
     "WHERE p.title >= ? AND (p.title > ? OR p.key > ?) AND o.rank < ? "
     "ORDER BY p.title, p.key LIMIT 1"
 )
+# Products around a spot whose ranks a respread may move: first RESPREAD_FIRST on each side, the
+# window doubling while it has no room, up to RESPREAD_MAX on each side (tests set it to 0).
+RESPREAD_FIRST = 8
+RESPREAD_MAX = 4096
+# A respread leaves at least this many ranks per product, so the next insertions there fit.
+_ROOM = 4
+_WINDOW_BEFORE = _BEFORE.replace("LIMIT 1", "LIMIT ?").replace("SELECT o.rank", "SELECT o.rank, o.key")
+_WINDOW_AFTER = _AFTER.replace("LIMIT 1", "LIMIT ?").replace("SELECT o.rank", "SELECT o.rank, o.key")
+_SEARCH_TEXT = "SELECT title, category, codes, barcodes FROM product_fts WHERE rowid = ?"
 
 
 def rank_before(con: sqlite3.Connection, title: str, key: int) -> int:
@@ -44,7 +61,53 @@ def place(con: sqlite3.Connection, title: str, key: int) -> int:
     row = con.execute(_AFTER, (title, title, key, OUT_OF_ORDER)).fetchone()
     high = row[0] if row else low + 2 * SPACING
     middle = (low + high) // 2
-    return middle if low < middle < high else OUT_OF_ORDER + key
+    if low < middle < high:
+        return middle
+    return _respread(con, title, key)
+
+
+def _respread(con: sqlite3.Connection, title: str, key: int) -> int:
+    """Spread the products around (title, key) evenly over the ranks between their outer
+    neighbours, leaving one free for product `key` (without a rank yet), and return it.
+
+    Moved products get their search rows again under their new ranks (FTS5 rowids cannot change
+    in place). In the caller's transaction.
+    """
+    window = RESPREAD_FIRST
+    while 0 < window <= RESPREAD_MAX:
+        before = con.execute(_WINDOW_BEFORE, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
+        after = con.execute(_WINDOW_AFTER, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
+        low = before.pop()[0] if len(before) > window else 0
+        high = after.pop()[0] if len(after) > window else None
+        moved = [*reversed(before), (None, key), *after]
+        if high is None:  # the last products: every rank above them is free
+            high = max(rank for rank, _ in [(low, 0), *after]) + (len(moved) + 1) * _ROOM + SPACING
+        if (high - low) // (len(moved) + 1) >= _ROOM:
+            return _move(con, moved, low, high)
+        window *= 2
+    return OUT_OF_ORDER + key
+
+
+def _move(con: sqlite3.Connection, moved: list[tuple[int | None, int]], low: int, high: int) -> int:
+    """New ranks for `moved` ((rank, key) in title order; rank None: the product being placed)."""
+    parts = len(moved) + 1
+    new_ranks = [low + (high - low) * (i + 1) // parts for i in range(len(moved))]
+    texts = {rank: con.execute(_SEARCH_TEXT, (rank,)).fetchone() for rank, _ in moved if rank is not None}
+    for rank, _ in moved:
+        if rank is not None:
+            con.execute("DELETE FROM product_fts WHERE rowid = ?", (rank,))
+            con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
+    placed = OUT_OF_ORDER
+    for (rank, product_key), new_rank in zip(moved, new_ranks, strict=True):
+        if rank is None:
+            placed = new_rank
+            continue
+        con.execute("INSERT INTO product_order (rank, key) VALUES (?, ?)", (new_rank, product_key))
+        con.execute(
+            "INSERT INTO product_fts (rowid, title, category, codes, barcodes) VALUES (?, ?, ?, ?, ?)",
+            (new_rank, *texts[rank]),
+        )
+    return placed
 
 
 def rank_of(con: sqlite3.Connection, key: int) -> int | None:

@@ -22,6 +22,7 @@ from tests.store.search_reference import reference_keys
 def churned(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> CatalogService:
     """A first sync, then products added, renamed and deleted until some fall out of rank order."""
     monkeypatch.setattr(ranks, "SPACING", 4)
+    monkeypatch.setattr(ranks, "RESPREAD_MAX", 0)  # no respreads: strays, the case under test
     replica = SqliteReplica(engine)
     docs = list(cd.products(300, seed=4))
     # Some titles and SKUs with digits, so a typed number also matches words of the index.
