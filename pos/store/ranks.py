@@ -8,9 +8,11 @@ added or renamed later takes the midpoint between its neighbours' ranks, so it s
 When two neighbours have no rank left between them (SPACING's bits of insertions at one spot, as
 when a shop adds "Widget 01" to "Widget 40" one after another), the products around the spot are
 spread out again over the ranks around them (`_respread`, moving their search rows), the window
-growing until it has room. Only when even RESPREAD_MAX products around it leave no room does a
-product get OUT_OF_ORDER + key instead, and search merges those few rows into the ordered ones
-exactly (pos.store.search). The next snapshot into an empty replica numbers everything afresh.
+growing until it has room. Before the first product and after the last every rank is free (those
+below the first may be negative), so only a gap between products can run out. Only when even
+RESPREAD_MAX products either side of it leave no room does a product get OUT_OF_ORDER + key
+instead, and search merges those few rows into the ordered ones exactly (pos.store.search). The
+next snapshot into an empty replica numbers everything afresh.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sqlite3
 SPACING = 1 << 12
 # Above every ordered rank (1e9 products * SPACING < 2**62) and below 2**63.
 OUT_OF_ORDER = 1 << 62
+# Below every ordered rank: the rank "before" the first product (rank_before).
+NONE_BEFORE = -OUT_OF_ORDER
 
 # Index-ordered walks over ix_product_title (its entries are (title, key)) to the nearest product
 # before / after a title that holds an ordered rank.
@@ -50,16 +54,23 @@ _SEARCH_TEXT = "SELECT title, category, codes, barcodes FROM product_fts WHERE r
 
 
 def rank_before(con: sqlite3.Connection, title: str, key: int) -> int:
-    """The ordered rank of the nearest product before (title, key); 0 if there is none."""
+    """The ordered rank of the nearest product before (title, key); NONE_BEFORE if there is none."""
     row = con.execute(_BEFORE, (title, title, key, OUT_OF_ORDER)).fetchone()
-    return row[0] if row else 0
+    return row[0] if row else NONE_BEFORE
 
 
 def place(con: sqlite3.Connection, title: str, key: int) -> int:
-    """A free rank for product `key` (already written, without a rank) that keeps title order."""
-    low = rank_before(con, title, key)
-    row = con.execute(_AFTER, (title, title, key, OUT_OF_ORDER)).fetchone()
-    high = row[0] if row else low + 2 * SPACING
+    """A free rank for product `key` (already written, without a rank) that keeps title order.
+
+    Before the first product and after the last, every rank is free (below the first, ranks may
+    be negative): only a gap between two products can run out.
+    """
+    before = con.execute(_BEFORE, (title, title, key, OUT_OF_ORDER)).fetchone()
+    after = con.execute(_AFTER, (title, title, key, OUT_OF_ORDER)).fetchone()
+    if before is None and after is None:
+        return SPACING
+    low = before[0] if before else after[0] - 2 * SPACING
+    high = after[0] if after else low + 2 * SPACING
     middle = (low + high) // 2
     if low < middle < high:
         return middle
@@ -77,11 +88,16 @@ def _respread(con: sqlite3.Connection, title: str, key: int) -> int:
     while 0 < window <= RESPREAD_MAX:
         before = con.execute(_WINDOW_BEFORE, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
         after = con.execute(_WINDOW_AFTER, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
-        low = before.pop()[0] if len(before) > window else 0
+        low = before.pop()[0] if len(before) > window else None
         high = after.pop()[0] if len(after) > window else None
         moved = [*reversed(before), (None, key), *after]
-        if high is None:  # the last products: every rank above them is free
-            high = max(rank for rank, _ in [(low, 0), *after]) + (len(moved) + 1) * _ROOM + SPACING
+        # The first or last products of the order: every rank beyond them is free.
+        spare = (len(moved) + 1) * _ROOM + SPACING
+        ranked = [rank for rank, _ in moved if rank is not None]
+        if low is None:
+            low = min([*ranked, *([high] if high is not None else [])]) - spare
+        if high is None:
+            high = max([*ranked, low]) + spare
         if (high - low) // (len(moved) + 1) >= _ROOM:
             return _move(con, moved, low, high)
         window *= 2

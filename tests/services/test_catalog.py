@@ -427,19 +427,38 @@ def test_fast_search_equals_a_full_sort_on_random_queries(engine, churned) -> No
             assert [row.key for row in catalog.search(text, limit)] == expected[:limit], (text, limit)
 
 
-def test_a_product_line_added_one_after_another_stays_in_title_order(engine) -> None:
-    """A warehouse adds "Acme Widget 001" to "060" one after another: each lands right after the
-    one before, in the same gap between two products of the first sync, which runs out of ranks
-    after a dozen; the products around it are spread out again, so none falls out of order."""
+@pytest.mark.parametrize(
+    "spot, names, tight",
+    [
+        ("between two products", lambda n: f"Acme Widget {n:03d}", False),
+        ("right after the first product", lambda n: f"0 Anchor Line {n:03d}", False),
+        ("before the first product, each before the last", lambda n: f"0 Start {1000 - n:03d}", False),
+        ("after the last product", lambda n: f"zzz End {n:03d}", False),
+        # Ranks 4 apart and respreads of 16 products a side at most: before the first product and
+        # after the last there is always room, however crowded (ranks below the first go negative).
+        ("before the first product, each before the last", lambda n: f"0 Start {1000 - n:03d}", True),
+        ("after the last product", lambda n: f"zzz End {n:03d}", True),
+    ],
+)
+def test_a_product_line_added_one_after_another_stays_in_title_order(
+    engine, monkeypatch, spot, names, tight: bool
+) -> None:
+    """A warehouse adds a product line one product after another: each lands next to the one
+    before, in the same gap every time, which runs out of ranks after a dozen between two
+    products; the products around it are spread out again, so none falls out of order."""
     from pos.store import ranks
 
+    if tight:
+        monkeypatch.setattr(ranks, "SPACING", 4)
+        monkeypatch.setattr(ranks, "RESPREAD_MAX", 16)
     replica = SqliteReplica(engine)
     docs = list(cd.products(300, seed=4))
+    docs[0]["title"] = "0 Anchor"  # the first product of the title order
     cd.load_catalog(replica, copy.deepcopy(docs))
     line = []
     for number, doc in enumerate(cd.products(60, seed=6, start=2000), start=1):
-        doc["title"] = f"Acme Widget {number:03d}"
-        doc["variants"][0]["sku"] = f"ACME-{number:03d}"
+        doc["title"] = names(number)
+        doc["variants"][0]["sku"] = f"LINE-{number:03d}"
         line.append(doc)
         replica.apply_changes([cd.change(100 + number, "product", doc)], cursor=100 + number)
     with driver_connection(engine) as con:
@@ -452,7 +471,8 @@ def test_a_product_line_added_one_after_another_stays_in_title_order(engine) -> 
     assert in_title_order == sorted(set(in_title_order)) and in_title_order[-1] < ranks.OUT_OF_ORDER
     assert len(rows) == search_rows == 360
     catalog = CatalogService(engine)
-    assert [row.title for row in catalog.search("acme widget", 100)] == [doc["title"] for doc in line]
+    query = " ".join(line[0]["title"].split()[:-1])
+    assert [row.title for row in catalog.search(query, 100)] == sorted(doc["title"] for doc in line), spot
     for doc in line[::7]:  # moved products are still found by their codes
         assert _titles(catalog, doc["variants"][0]["sku"]) == [doc["title"]]
     for doc in docs[::50]:
