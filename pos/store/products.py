@@ -46,6 +46,8 @@ _UPSERT_VARIANT = (
 _INSERT_FTS = "INSERT INTO product_fts (rowid, title, category, codes, barcodes) VALUES (?, ?, ?, ?, ?)"
 _DELETE_FTS = "DELETE FROM product_fts WHERE rowid = ?"
 _INSERT_RANK = "INSERT INTO product_order (rank, key) VALUES (?, ?)"
+_DELETE_RANK = "DELETE FROM product_order WHERE rank = ?"
+_SEARCH_TEXT = "SELECT title, category, codes, barcodes FROM product_fts WHERE rowid = ?"
 _KNOWN = "SELECT id, key, title FROM product WHERE id IN (SELECT value FROM json_each(?))"
 
 
@@ -258,12 +260,24 @@ def write_search_row(con: sqlite3.Connection, key: int, old_title: str | None, t
     if rank is not None:
         con.execute(_DELETE_FTS, (rank,))
         if old_title != title:  # its place in title order may have moved
-            con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
+            con.execute(_DELETE_RANK, (rank,))
             rank = None
     if rank is None:
-        rank = ranks.place(con, title, key)
+        rank, moves = ranks.place(con, title, key)
+        _move_search_rows(con, moves)
         con.execute(_INSERT_RANK, (rank, key))
     con.execute(_INSERT_FTS, (rank, *text))
+
+
+def _move_search_rows(con: sqlite3.Connection, moves: list[ranks.Move]) -> None:
+    """Give products new ranks (a respread): their search rows go again under the new rowids."""
+    texts = [con.execute(_SEARCH_TEXT, (old,)).fetchone() for old, _, _ in moves]
+    for old, _, _ in moves:  # all out first: a new rank may be another moved product's old one
+        con.execute(_DELETE_FTS, (old,))
+        con.execute(_DELETE_RANK, (old,))
+    for (_, key, new), text in zip(moves, texts, strict=True):
+        con.execute(_INSERT_RANK, (new, key))
+        con.execute(_INSERT_FTS, (new, *text))
 
 
 def upsert_product(con: sqlite3.Connection, doc: Doc, dropped: set[str]) -> bool:
@@ -315,7 +329,7 @@ def drop_search_row(con: sqlite3.Connection, key: int) -> None:
     rank = ranks.rank_of(con, key)
     if rank is not None:
         con.execute(_DELETE_FTS, (rank,))
-        con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
+        con.execute(_DELETE_RANK, (rank,))
 
 
 def search_is_complete(con: sqlite3.Connection) -> bool:

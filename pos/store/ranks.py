@@ -7,12 +7,12 @@ A snapshot into an empty replica numbers every product SPACING apart in title or
 added or renamed later takes the midpoint between its neighbours' ranks, so it stays in order.
 When two neighbours have no rank left between them (SPACING's bits of insertions at one spot, as
 when a shop adds "Widget 01" to "Widget 40" one after another), the products around the spot are
-spread out again over the ranks around them (`_respread`, moving their search rows), the window
-growing until it has room. Before the first product and after the last every rank is free (those
-below the first may be negative), so only a gap between products can run out. Only when even
-RESPREAD_MAX products either side of it leave no room does a product get OUT_OF_ORDER + key
-instead, and search merges those few rows into the ordered ones exactly (pos.store.search). The
-next snapshot into an empty replica numbers everything afresh.
+spread out again over the ranks around them (`_respread`; pos.store.products moves their search
+rows), the window growing until it has room. Before the first product and after the last every
+rank is free (those below the first may be negative), so only a gap between products can run out.
+Only when even RESPREAD_MAX products either side of it leave no room does a product get
+OUT_OF_ORDER + key instead, and search merges those few rows into the ordered ones exactly
+(pos.store.search). The next snapshot into an empty replica numbers everything afresh.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ RESPREAD_MAX = 4096
 _ROOM = 4
 _WINDOW_BEFORE = _BEFORE.replace("LIMIT 1", "LIMIT ?").replace("SELECT o.rank", "SELECT o.rank, o.key")
 _WINDOW_AFTER = _AFTER.replace("LIMIT 1", "LIMIT ?").replace("SELECT o.rank", "SELECT o.rank, o.key")
-_SEARCH_TEXT = "SELECT title, category, codes, barcodes FROM product_fts WHERE rowid = ?"
 
 
 def rank_before(con: sqlite3.Connection, title: str, key: int) -> int:
@@ -60,71 +59,57 @@ def rank_before(con: sqlite3.Connection, title: str, key: int) -> int:
     return row[0] if row else NONE_BEFORE
 
 
-def place(con: sqlite3.Connection, title: str, key: int) -> int:
-    """A free rank for product `key` (already written, without a rank) that keeps title order.
+# A product's new rank: (old rank, key, new rank).
+Move = tuple[int, int, int]
+
+
+def place(con: sqlite3.Connection, title: str, key: int) -> tuple[int, list[Move]]:
+    """A free rank for product `key` (already written, without a rank) that keeps title order, and
+    the products that must move first to make room (none unless the gap ran out: `_respread`).
 
     Before the first product and after the last, every rank is free (below the first, ranks may
-    be negative): only a gap between two products can run out.
+    be negative): only a gap between two products can run out. The caller moves the products'
+    search rows (FTS5 rowids cannot change in place), in its transaction.
     """
     before = con.execute(_BEFORE, (title, title, key, OUT_OF_ORDER)).fetchone()
     after = con.execute(_AFTER, (title, title, key, OUT_OF_ORDER)).fetchone()
     if before is None and after is None:
-        return SPACING
+        return SPACING, []
     low = before[0] if before else after[0] - 2 * SPACING
     high = after[0] if after else low + 2 * SPACING
     middle = (low + high) // 2
     if low < middle < high:
-        return middle
+        return middle, []
     return _respread(con, title, key)
 
 
-def _respread(con: sqlite3.Connection, title: str, key: int) -> int:
+def _respread(con: sqlite3.Connection, title: str, key: int) -> tuple[int, list[Move]]:
     """Spread the products around (title, key) evenly over the ranks between their outer
-    neighbours, leaving one free for product `key` (without a rank yet), and return it.
-
-    Moved products get their search rows again under their new ranks (FTS5 rowids cannot change
-    in place). In the caller's transaction.
-    """
+    neighbours, leaving one free for product `key`; OUT_OF_ORDER + key if even the widest window
+    has no room."""
     window = RESPREAD_FIRST
     while 0 < window <= RESPREAD_MAX:
         before = con.execute(_WINDOW_BEFORE, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
         after = con.execute(_WINDOW_AFTER, (title, title, key, OUT_OF_ORDER, window + 1)).fetchall()
         low = before.pop()[0] if len(before) > window else None
         high = after.pop()[0] if len(after) > window else None
-        moved = [*reversed(before), (None, key), *after]
+        spread = [*reversed(before), (None, key), *after]
         # The first or last products of the order: every rank beyond them is free.
-        spare = (len(moved) + 1) * _ROOM + SPACING
-        ranked = [rank for rank, _ in moved if rank is not None]
+        spare = (len(spread) + 1) * _ROOM + SPACING
+        ranked = [rank for rank, _ in spread if rank is not None]
         if low is None:
             low = min([*ranked, *([high] if high is not None else [])]) - spare
         if high is None:
             high = max([*ranked, low]) + spare
-        if (high - low) // (len(moved) + 1) >= _ROOM:
-            return _move(con, moved, low, high)
+        parts = len(spread) + 1
+        if (high - low) // parts >= _ROOM:
+            new_ranks = [low + (high - low) * (i + 1) // parts for i in range(len(spread))]
+            placed = new_ranks[len(before)]  # `key` comes right after the products before it
+            pairs = zip(spread, new_ranks, strict=True)
+            moves = [(rank, moved, new) for (rank, moved), new in pairs if rank is not None]
+            return placed, moves
         window *= 2
-    return OUT_OF_ORDER + key
-
-
-def _move(con: sqlite3.Connection, moved: list[tuple[int | None, int]], low: int, high: int) -> int:
-    """New ranks for `moved` ((rank, key) in title order; rank None: the product being placed)."""
-    parts = len(moved) + 1
-    new_ranks = [low + (high - low) * (i + 1) // parts for i in range(len(moved))]
-    texts = {rank: con.execute(_SEARCH_TEXT, (rank,)).fetchone() for rank, _ in moved if rank is not None}
-    for rank, _ in moved:
-        if rank is not None:
-            con.execute("DELETE FROM product_fts WHERE rowid = ?", (rank,))
-            con.execute("DELETE FROM product_order WHERE rank = ?", (rank,))
-    placed = OUT_OF_ORDER
-    for (rank, product_key), new_rank in zip(moved, new_ranks, strict=True):
-        if rank is None:
-            placed = new_rank
-            continue
-        con.execute("INSERT INTO product_order (rank, key) VALUES (?, ?)", (new_rank, product_key))
-        con.execute(
-            "INSERT INTO product_fts (rowid, title, category, codes, barcodes) VALUES (?, ?, ?, ?, ?)",
-            (new_rank, *texts[rank]),
-        )
-    return placed
+    return OUT_OF_ORDER + key, []
 
 
 def rank_of(con: sqlite3.Connection, key: int) -> int | None:
