@@ -22,8 +22,8 @@ import sqlite3
 # FTS5 stores each posting's rowid as a varint of its distance from the previous one, so the
 # spacing sets the index's size: at 100k products 25.7 MB of index data at 1 << 32, 16.8 MB at
 # 1 << 12, 13.2 MB dense. A first sync builds and copies that index under the replica's write lock
-# (1 << 12 against 1 << 32: 0.04-0.34 s less client CPU, interleaved in benchmarks/first_sync.py),
-# and every search reads it (name searches 5-25 % faster at p95, benchmarks/lookup.py). 12
+# (1 << 12 against 1 << 32: client CPU -0.21 to +0.04 s, interleaved in benchmarks/first_sync.py),
+# and every search reads it (name searches 5-26 % faster at p95, benchmarks/lookup.py). 12
 # insertions fit at one spot before a respread.
 SPACING = 1 << 12
 # Above every ordered rank (1e9 products * SPACING < 2**62) and below 2**63.
