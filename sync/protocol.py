@@ -40,15 +40,17 @@ MAX_TEXT = 2000  # characters of a free text field
 
 
 
-def fit_text(text: str) -> str:
-    """`text` cut to MAX_TEXT characters with an ellipsis. For a line's title joined from a product's
+def fit_text(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` cut to `limit` characters with an ellipsis. For a line's title joined from a product's
     and a variant's (each within its own cap, together perhaps over it): it is a copy for people to
-    read, the line keeps its variant id and SKU, and the product's part comes first."""
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
+    read, the line keeps its variant id and SKU, and the product's part comes first. A caller adding
+    to it (a weighed item's weight) cuts it to the room left."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+Amount = Annotated[int, Field(ge=0, le=MAX_MINOR)]  # money that cannot be negative
 # Digits are spelled [0-9]: the regex engine's \d also matches other scripts' digits ("٢٠"), which
 # Decimal and datetime would then read or refuse in ways the shop and the till do not agree on.
 Percent = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$")]
@@ -441,14 +443,14 @@ class CashSessionClose(TypedDict):
     opened_at: Timestamp
     closed_at: Timestamp
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-    float: Annotated[int, Field(ge=0, le=10**15)]
+    float: Amount
     sale_count: Count
     sales_total: Minor
     refund_count: Count
     refunds_total: Minor
-    pay_ins: Annotated[int, Field(ge=0, le=10**15)]
-    pay_outs: Annotated[int, Field(ge=0, le=10**15)]
-    drops: Annotated[int, Field(ge=0, le=10**15)]
+    pay_ins: Amount
+    pay_outs: Amount
+    drops: Amount
     tenders: Annotated[list[CashTender], Field(min_length=1, max_length=20)]
     cash_count: Annotated[list[CashPieces], Field(max_length=50)]
 

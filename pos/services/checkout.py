@@ -70,7 +70,7 @@ from pos.settings import Settings
 from pos.store import outbox, sales, till
 from pos.store.database import BUSY_TIMEOUT_MS, driver_connection, read_transaction
 from pos.store.till_file import till_engine
-from sync.protocol import MUTATION_PAYLOADS
+from sync.protocol import MAX_TEXT, MUTATION_PAYLOADS, fit_text
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,9 @@ class CheckoutService:
             else:
                 assert code.weight_grams is not None
                 price = weighed_price(Money(row.price, cart.currency), code.weight_grams)
-                title = f"{row.title} {weight_label(code.weight_grams)}"
+                label = weight_label(code.weight_grams)
+                # The weight stays whole on the receipt: the title gives up the room for it.
+                title = f"{fit_text(row.title, MAX_TEXT - len(label) - 1)} {label}"
             return new_item(
                 variant_id=row.variant_id, product_id=row.product_id, sku=row.sku, title=title,
                 unit_price=price, tax_rate=row.checked_tax_rate(), fixed_price=True,

@@ -271,3 +271,21 @@ def test_a_long_product_title_with_a_long_option_still_sells(engine: Engine, ser
     [line] = sale.payload["lines"]
     assert len(line["title"]) == 2000 and line["title"].startswith("P" * 500 + " / O")
     assert line["title"].endswith("\u2026")
+
+
+def test_a_long_title_weighed_on_the_scale_still_sells_with_its_weight(
+    engine: Engine, service: CheckoutService
+) -> None:
+    # The weight goes after the title the line already cut to the cap: it went over it again.
+    from pos.store.replica import SqliteReplica
+    from tests.store.catalog_docs import change
+
+    doc = shop._product(7, "C" * 500, [("O" * 2000, "00020", None, 1599)], tax=shop.REDUCED)
+    doc["version"] = 9
+    SqliteReplica(engine).apply_changes([change(50, "product", doc)], cursor=50)
+    cart = service.new_cart()
+    assert service.scan(cart, shop.WEIGHT_SCAN).status == "added"
+    sale = service.checkout(cart, [Tender("cash", eur(1000))])
+    [line] = sale.payload["lines"]
+    assert len(line["title"]) == 2000 and line["title"].startswith("C" * 500 + " / O")
+    assert line["title"].endswith("\u2026 0.532 kg")
