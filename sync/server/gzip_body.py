@@ -61,6 +61,8 @@ class GzipRequest(JsonRequest):
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
             raw = await super().body()
+            if len(raw) > MAX_BODY:  # plain or compressed alike
+                raise BodyTooLarge(f"the request body is over {MAX_BODY // (1024 * 1024)} MB")
             encoding = self.headers.get("content-encoding", "identity").strip().lower()
             if encoding == "gzip":
                 raw = gunzip(raw)
@@ -71,15 +73,14 @@ class GzipRequest(JsonRequest):
 
 
 def gunzip(raw: bytes) -> bytes:
-    """The whole gzip stream (at most MAX_MEMBERS members, RFC 1952), or BadGzip / BodyTooLarge.
+    """The whole gzip stream (at most MAX_MEMBERS members, RFC 1952), or BadGzip / BodyTooLarge
+    (the raw body's own size is checked before, in GzipRequest.body).
 
     Each member leaves the rest of the body copied (zlib's unused_data), so the members are
     capped: a body of thousands of empty members cost seconds of the shop's only event loop.
     """
     if not raw:
         return raw  # no body at all: the route says whether it needs one
-    if len(raw) > MAX_BODY:
-        raise BodyTooLarge(f"the request body is over {MAX_BODY // (1024 * 1024)} MB")
     out: list[bytes] = []
     size = 0
     while raw:

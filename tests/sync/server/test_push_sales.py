@@ -110,6 +110,7 @@ def test_a_push_body_that_is_not_good_gzip_is_refused_with_the_designed_problem(
         (packed + b"trailing", "gzip", 400, "8 bytes after the end of its gzip data"),
         (packed, "br", 415, "Content-Encoding 'br' is not supported"),
         (gzip.compress(b" " * (65 * 1024 * 1024)), "gzip", 413, "over 64 MB once decompressed"),
+        (b" " * (65 * 1024 * 1024), "identity", 413, "the request body is over 64 MB"),
         # Thousands of empty members: each copied the rest of the body, seconds of the event loop.
         (gzip.compress(b"") * 100_000, "gzip", 400, "more than 8 gzip members"),
     ]
