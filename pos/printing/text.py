@@ -17,9 +17,6 @@ _SPACES = {ord(c): "\u00a0" for c in "\u202f\u2007\u2008\u2009\u200a"}
 # Typographic marks a code page may lack, with the plain character a reader takes for the same.
 _PLAIN = {ord(k): v for k, v in {"‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"', "„": '"', "–": "-",
                                  "—": "-", "−": "-", "…": "...", "•": "*"}.items()}  # fmt: skip
-_CODECS = {
-    "CP858": "cp858", "CP1252": "cp1252", "CP850": "cp850", "ISO_8859-15": "iso8859_15", "CP437": "cp437",
-}  # fmt: skip
 
 
 def printable(text: str) -> str:
@@ -38,7 +35,7 @@ def for_code_page(text: str, code_page: str) -> str:
     where it has one (the rest still prints as "?")."""
     if text.isascii():
         return text
-    codec = codecs.lookup(_CODECS.get(code_page, "cp858")).name
+    codec = codecs.lookup(code_page).name  # every one of config.CODE_PAGES is a Python codec name
     out = []
     for c in text:
         try:
