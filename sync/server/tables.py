@@ -140,6 +140,9 @@ order = Table(
     # Where the goods left from (no foreign key: an order outlives its location); NULL on old orders.
     Column("location_id", ID, nullable=True),
     Column("returns", Text, nullable=False, server_default="[]"),
+    # A customer's orders: counted before the customer may be deleted (records.remove refuses one
+    # with orders, so the foreign key's SET NULL never fires), and looked up by the key's own check.
+    Index("ix_order_customer_id", "customer_id"),
 )
 
 # Returns taken against orders (their documents live in `order.returns`): ids and receipt numbers

