@@ -139,14 +139,16 @@ def _check_payments(sale: Doc) -> None:
 def check_return(ret: Doc, order_number: str, lines: list[Doc], earlier: list[Doc]) -> None:
     """A return against an order's `lines`, given the returns `earlier` taken against it.
 
-    Per order line: quantity at most sold minus already returned, and refund at most the line total
-    minus what was already refunded for it. The line amounts add up to the total, and so do the refunds.
+    Per order line: quantity at most sold minus already returned, refund at most the line total minus
+    what was already refunded for it, and its tax at most the line's tax minus the tax already
+    refunded (pos.domain.returns never refunds more of either). The line amounts add up to the
+    total, and so do the refunds.
     """
     wire_time(ret, "created_at")  # the pattern lets through "2026-13-45T99:99:99Z"
     _unique((ln["id"] for ln in ret["lines"]), "return line")
     _unique((r["id"] for r in ret["refunds"]), "refund")
     by_id = {ln["id"]: (n, ln) for n, ln in enumerate(lines, start=1)}
-    returned, refunded = _already(earlier)
+    returned, refunded, refunded_tax = _already(earlier)
     for rl in ret["lines"]:
         found = by_id.get(rl["line_id"])
         if found is None:
@@ -166,8 +168,14 @@ def check_return(ret: Doc, order_number: str, lines: list[Doc], earlier: list[Do
             raise Rejected(
                 f"{label}: refund {rl['amount']} is more than the {money_left} left of the line total"
             )
+        tax_left = line["tax"] - refunded_tax.get(line["id"], 0)
+        if rl["tax"] > tax_left:
+            raise Rejected(
+                f"{label}: refund tax {rl['tax']} is more than the {tax_left} left of the line's tax"
+            )
         returned[line["id"]] = returned.get(line["id"], 0) + rl["quantity"]
         refunded[line["id"]] = refunded.get(line["id"], 0) + rl["amount"]
+        refunded_tax[line["id"]] = refunded_tax.get(line["id"], 0) + rl["tax"]
     lines_sum = sum(rl["amount"] for rl in ret["lines"])
     if lines_sum != ret["total"]:
         raise Rejected(f"the return lines add up to {lines_sum} but the return total is {ret['total']}")
@@ -178,19 +186,21 @@ def check_return(ret: Doc, order_number: str, lines: list[Doc], earlier: list[Do
         raise Rejected(f"the refunds add up to {refunds_sum} but the return total is {ret['total']}")
 
 
-def _already(earlier: list[Doc]) -> tuple[dict[str, int], dict[str, int]]:
-    """(quantity returned, amount refunded) per order line over earlier returns."""
+def _already(earlier: list[Doc]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """(quantity returned, amount refunded, tax refunded) per order line over earlier returns."""
     returned: dict[str, int] = {}
     refunded: dict[str, int] = {}
+    refunded_tax: dict[str, int] = {}
     for ret in earlier:
         for rl in ret["lines"]:
             returned[rl["line_id"]] = returned.get(rl["line_id"], 0) + rl["quantity"]
             refunded[rl["line_id"]] = refunded.get(rl["line_id"], 0) + rl["amount"]
-    return returned, refunded
+            refunded_tax[rl["line_id"]] = refunded_tax.get(rl["line_id"], 0) + rl["tax"]
+    return returned, refunded, refunded_tax
 
 
 def fully_returned(lines: list[Doc], returns: list[Doc]) -> bool:
-    returned, _ = _already(returns)
+    returned, _, _ = _already(returns)
     return all(returned.get(ln["id"], 0) >= ln["quantity"] for ln in lines)
 
 

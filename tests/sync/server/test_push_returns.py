@@ -138,6 +138,15 @@ def _refund_more_than_line(sale: dict[str, Any]) -> dict[str, Any]:
     return ret
 
 
+def _tax_more_than_line(sale: dict[str, Any]) -> dict[str, Any]:
+    """The last unit's refund carrying the whole line's tax, of which two thirds went back already."""
+    line = sale["lines"][0]
+    assert line["tax"] > 0, "the test needs a taxed line"
+    ret = make_return(sale, {0: 1})
+    ret["lines"][0]["tax"] = min(line["tax"], ret["lines"][0]["amount"])
+    return ret
+
+
 def _unknown_order(sale: dict[str, Any]) -> dict[str, Any]:
     return {**make_return(sale, {0: 1}), "order_id": "no-such-order"}
 
@@ -167,6 +176,7 @@ RETURN_REJECTIONS = [
     (_refunds_short, "the refunds add up to"),
     (_lines_vs_total, "the return lines add up to"),
     (_refund_more_than_line, "left of the line total"),
+    (_tax_more_than_line, "left of the line's tax"),
     (_unknown_order, "order 'no-such-order' not found"),
     (_unknown_line, "has no line 'no-such-line'"),
     (_unknown_location, "unknown location 'no-such-location'"),
