@@ -3,7 +3,9 @@
 Builds (once, cached in the temp folder) a 100,000-product replica with SqliteReplica.load_snapshot,
 the same loader a first sync uses, then starts a fresh Python process per run that opens Countertop
 on it offscreen (the real composition root, pos.app.run_gui) and reports when the first search
-result is painted. Target: at most 1.5 s. Prints figures only.
+result is in and when the catalog's first screen of rows is painted (the till opens on its sign-in
+screen, the catalog behind it: the script renders the catalog at once). Target: at most 1.5 s.
+Prints figures only.
 
     .venv/bin/python benchmarks/app_open.py [--products 100000] [--runs 7] [--rebuild]
 """
@@ -62,8 +64,15 @@ def child(data_dir: str, started: float) -> None:
 
         elapsed = time.time() - started
         browser = window.browser  # type: ignore[attr-defined]
+        # The till opens on its sign-in screen, the catalog behind it (never laid out yet): render
+        # the catalog at the window's size now, as it is painted once it comes to the front, so its
+        # first screen of rows is read and painted within the time measured.
+        browser.resize(window.size())  # type: ignore[attr-defined]
+        browser.grab()
+        painted = time.time() - started
         print(json.dumps({
             "seconds": elapsed,
+            "painted": painted,
             "rows": browser.model.rowCount(),
             "rows_fetched": browser.model.rows_fetched,
             "first_title": browser.model.index(0, 0).data(),
@@ -101,10 +110,13 @@ def main() -> None:
     run_once(data)  # warm the OS file cache, as a till that was used before would have
     runs = [run_once(data) for _ in range(args.runs)]
     seconds = sorted(r["seconds"] for r in runs)
+    painted = sorted(r["painted"] for r in runs)
     first = runs[0]
     print(f"app open on {first['rows']:,} products (replica {data}):")
-    print(f"  process start -> first rows painted: median {statistics.median(seconds):.3f} s, "
-          f"min {seconds[0]:.3f} s, max {seconds[-1]:.3f} s over {len(runs)} runs (target <= 1.5 s)")
+    print(f"  process start -> window up, first search answered: median {statistics.median(seconds):.3f} s, "
+          f"min {seconds[0]:.3f} s, max {seconds[-1]:.3f} s over {len(runs)} runs")
+    print(f"  process start -> catalog's first rows painted: median {statistics.median(painted):.3f} s, "
+          f"min {painted[0]:.3f} s, max {painted[-1]:.3f} s (target <= 1.5 s)")
     print(f"  rows read from the replica for the first screen: {first['rows_fetched']} of {first['rows']:,}")
     whole = statistics.median(r["process_seconds"] for r in runs)
     print(f"  whole process incl. shutdown: median {whole:.3f} s")

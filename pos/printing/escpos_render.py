@@ -13,12 +13,14 @@ import logging
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING
 
 from pos.printing.config import PrinterConfig
 from pos.printing.layout import Barcode, Block, Gap, Logo, Rule, Text
 from pos.printing.text import for_code_page
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class EscposRenderer:
         self._logos: dict[tuple[str, float, int], bytes] = {}
 
     def render(self, blocks: list[Block], options: EscposOptions) -> bytes:
-        printer = Dummy()
+        printer = _dummy()
         printer._raw(INIT)
         printer.charcode(options.code_page)  # ESC t n, sent now; text is encoded in it from here on
         style = _Style(printer)
@@ -66,7 +68,7 @@ class EscposRenderer:
         return printer.output
 
     def drawer_kick(self, pin: int) -> bytes:
-        printer = Dummy()
+        printer = _dummy()
         printer._raw(INIT)
         printer.cashdraw(pin)
         return printer.output
@@ -162,7 +164,7 @@ def _raster_logo(file: Path, dots: int) -> bytes:
     background = Image.new("RGBA", image.size, "white")
     image = Image.alpha_composite(background, image).convert("L")
     image.thumbnail((dots, LOGO_MAX_HEIGHT))
-    printer = Dummy()
+    printer = _dummy()
     # The paper's width in dots: without it python-escpos prints a warning to stdout on every
     # image, which would land in `countertop sell`'s text receipt.
     profile = printer.profile
@@ -170,3 +172,11 @@ def _raster_logo(file: Path, dots: int) -> bytes:
     printer.set_with_default(align="center")
     printer.image(image, center=False, impl="bitImageRaster")
     return printer.output
+
+
+def _dummy() -> Dummy:
+    # Imported on first use: python-escpos loads its printer profiles on import, 0.13 s that
+    # delayed every window's opening, printing or not (benchmarks/app_open.py).
+    from escpos.printer import Dummy
+
+    return Dummy()
