@@ -4,6 +4,13 @@ Every failure becomes a PrinterError whose message a cashier can act on ("is it 
 never a traceback. The network backend waits for the printer to take the whole receipt: after
 sending it half-closes the connection and reads until the printer closes its side, so a printer
 that drops the connection part-way through is reported, not taken for a success.
+
+A network printer out of paper or with its cover open still takes the job into its buffer, and the
+receipt was lost without a word. So the network backend first asks the printer's real-time status
+(DLE EOT 2: why it is offline, DLE EOT 4: the roll paper sensor; ESC/POS printers answer these even
+while busy) and sends nothing to a printer that says it cannot print. A printer that does not
+answer within STATUS_TIMEOUT_S (older models, some print servers) is printed to as before, and not
+asked again while the app runs.
 """
 
 from __future__ import annotations
@@ -22,6 +29,16 @@ CONNECT_TIMEOUT_S = 3.0
 SEND_TIMEOUT_S = 10.0
 DRAIN_TIMEOUT_S = 2.0  # some printers keep the socket open after the job; that is not a failure
 QUEUE_TIMEOUT_S = 15.0
+STATUS_TIMEOUT_S = 0.5
+STATUS_QUERY = b"\x10\x04\x02\x10\x04\x04"  # DLE EOT 2 (offline cause), DLE EOT 4 (roll paper sensor)
+# Every status byte has bit 1 and bit 4 set, bit 0 and bit 7 clear (ESC/POS, DLE EOT).
+_STATUS_FIXED_MASK, _STATUS_FIXED = 0x93, 0x12
+_COVER_OPEN = 0x04  # offline cause
+_STOPPED_BY_PAPER_END = 0x20  # offline cause
+_ERROR = 0x40  # offline cause: a cutter or mechanical error, or the head overheating
+_PAPER_NEAR_END = 0x0C  # roll paper sensor
+_PAPER_END = 0x60  # roll paper sensor
+_no_status: set[tuple[str, int]] = set()  # printers that did not answer a status query
 
 
 class PrinterError(Exception):
@@ -68,6 +85,14 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
                            reached_printer=False) from None
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the first bytes go out at once
+        try:
+            problem = None if (host, port) in _no_status else _status_problem(sock, (host, port))
+        except OSError as exc:
+            raise PrinterError(f"The printer {where} closed the connection before the receipt "
+                               f"({exc.strerror or exc}): check it, then retry.",
+                               reached_printer=False) from None
+        if problem is not None:
+            raise PrinterError(f"The printer {where} {problem}, then retry.", reached_printer=False)
         sock.settimeout(SEND_TIMEOUT_S)
         sock.sendall(data)
         sock.shutdown(socket.SHUT_WR)
@@ -80,6 +105,32 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
                            f"({exc.strerror or exc}): check its paper, then retry.") from None
     finally:
         sock.close()
+
+
+def _status_problem(sock: socket.socket, printer: tuple[str, int]) -> str | None:
+    """What stops the printer printing, as the end of a sentence; None if nothing (or no answer)."""
+    sock.settimeout(STATUS_TIMEOUT_S)
+    sock.sendall(STATUS_QUERY)
+    answer = b""
+    try:
+        while len(answer) < 2 and (chunk := sock.recv(2 - len(answer))):
+            answer += chunk
+    except TimeoutError:
+        _no_status.add(printer)
+        log.info("printer %s:%s does not answer status queries; printing without asking", *printer)
+        return None
+    if len(answer) < 2 or any(b & _STATUS_FIXED_MASK != _STATUS_FIXED for b in answer):
+        return None  # not an answer to the query: print as a printer that does not answer would
+    offline, paper = answer
+    if paper & _PAPER_END or offline & _STOPPED_BY_PAPER_END:
+        return "is out of paper: put in a new roll"
+    if offline & _COVER_OPEN:
+        return "has its cover open: close it"
+    if offline & _ERROR:
+        return "reports an error (a paper jam, the cutter, or overheating): open it, clear it, close it"
+    if paper & _PAPER_NEAR_END:
+        log.warning("printer %s:%s: paper near its end", *printer)
+    return None
 
 
 def _drain(sock: socket.socket) -> None:

@@ -5,6 +5,10 @@ Modes: "ok" (read the job to the end), "off" (the port is bound but nobody liste
 "cut_off" (read a few bytes, then drop the connection: a printer failing mid-receipt),
 "reset_at_end" (take the whole job, drawer kick included, then reset the connection before the till
 has heard it was printed) and "slow" (wait before reading, as a printer busy feeding paper does).
+
+Real-time status queries (DLE EOT n) are answered as an ESC/POS printer does, from `status` (n ->
+the status byte; paper_out(), cover_open()), and kept out of the recorded jobs; with
+`answers_status=False` they go unanswered, as on older printers.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ class Job:
     first_byte_at: float  # time.perf_counter() when the first byte arrived
 
 
+DLE_EOT = b"\x10\x04"
+STATUS_OK = {1: 0x12, 2: 0x12, 4: 0x12}  # online, no offline cause, paper adequate
+
+
 @dataclass
 class PrinterServer:
     mode: str = "ok"
@@ -29,6 +37,21 @@ class PrinterServer:
     delay_s: float = 1.0
     jobs: list[Job] = field(default_factory=list)
     connections: int = 0  # every connection taken, whatever became of it
+    answers_status: bool = True
+    status: dict[int, int] = field(default_factory=lambda: dict(STATUS_OK))
+    status_queries: int = 0
+
+    def paper_out(self) -> None:
+        self.status = {1: 0x1A, 2: 0x32, 4: 0x72}  # offline; stopped by paper end; roll sensor: end
+
+    def paper_near_end(self) -> None:
+        self.status = {**STATUS_OK, 4: 0x1E}
+
+    def cover_open(self) -> None:
+        self.status = {1: 0x1A, 2: 0x16, 4: 0x12}
+
+    def paper_in(self) -> None:
+        self.status = dict(STATUS_OK)
 
     def __post_init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -74,12 +97,33 @@ class PrinterServer:
             with conn:
                 self._take(conn)
 
+    def _answer_status(self, conn: socket.socket) -> bytes:
+        """Answer the status queries the job starts with; returns the job's first bytes read."""
+        pending = b""
+        while True:
+            if pending.startswith(DLE_EOT) and len(pending) >= 3:
+                self.status_queries += 1
+                if self.answers_status:
+                    conn.sendall(bytes([self.status.get(pending[2], 0x12)]))
+                pending = pending[3:]
+                continue
+            if pending and not DLE_EOT.startswith(pending[:2]):
+                return pending  # the job itself (it starts with ESC @)
+            try:
+                chunk = conn.recv(3 - len(pending) if pending else 3)
+            except TimeoutError:
+                return pending
+            if not chunk:
+                return pending
+            pending += chunk
+
     def _take(self, conn: socket.socket) -> None:
         conn.settimeout(5)
+        started = self._answer_status(conn)
         if self.mode == "slow":
             time.sleep(self.delay_s)
-        chunks: list[bytes] = []
-        first = 0.0
+        chunks: list[bytes] = [started] if started else []
+        first = time.perf_counter() if started else 0.0
         while True:
             chunk = conn.recv(self.cut_after if self.mode == "cut_off" else 65536)
             if not chunk:
@@ -92,6 +136,8 @@ class PrinterServer:
                 # printer that lost power part-way through.
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
+        if not chunks:
+            return  # asked for its status only, or connected and left: no job (see `connections`)
         with self.arrived:
             self.jobs.append(Job(b"".join(chunks), first))
             self.arrived.notify_all()

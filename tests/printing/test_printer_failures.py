@@ -225,3 +225,63 @@ def test_printer_error_says_whether_any_byte_reached_the_printer(tmp_path: Any) 
         assert part_way.value.reached_printer
     finally:
         cut.stop()
+
+
+@pytest.mark.parametrize(
+    ("problem", "told"),
+    [("paper_out", "is out of paper: put in a new roll"), ("cover_open", "has its cover open: close it")],
+)
+def test_a_printer_that_says_it_cannot_print_gets_no_receipt_and_the_retry_opens_the_drawer(
+    replica: Any, problem: str, told: str
+) -> None:
+    # Such a printer still takes a job into its buffer: sent, the receipt would be lost unseen.
+    server = PrinterServer()
+    getattr(server, problem)()
+    try:
+        service = service_for(replica, network_printer(server))
+        sale = sell(replica, cash=True)
+        result = service.print_sale(sale.payload)
+        assert result is not None and not result.ok
+        assert f"Receipt {sale.number} was not printed" in result.message and told in result.message
+        assert server.jobs == [] and server.status_queries == 2
+        assert sale_and_outbox(replica, sale.number) == (sale.payload, 1)
+        server.paper_in()
+        again = service.run(result.job)
+        assert again.ok, again.message
+        (job,) = server.wait_jobs(1)
+        assert sale.number.encode() in job.data and job.data.endswith(CUT)
+        assert job.data.count(KICK) == 1  # nothing reached the printer the first time
+        assert not job.data.startswith(b"\x10\x04")  # the queries are no part of the receipt
+    finally:
+        server.stop()
+
+
+def test_a_printer_low_on_paper_still_prints(replica: Any) -> None:
+    server = PrinterServer()
+    server.paper_near_end()
+    try:
+        result = service_for(replica, network_printer(server)).print_sale(sell(replica).payload)
+        assert result is not None and result.ok, result
+        assert len(server.wait_jobs(1)) == 1
+    finally:
+        server.stop()
+
+
+def test_a_printer_that_does_not_answer_status_queries_prints_and_is_not_asked_again() -> None:
+    import time
+
+    from pos.printing.backends import STATUS_TIMEOUT_S, send_tcp
+
+    server = PrinterServer(answers_status=False)
+    try:
+        started = time.perf_counter()
+        send_tcp("127.0.0.1", server.port, b"\x1b@first", name="Old")
+        first_took = time.perf_counter() - started
+        started = time.perf_counter()
+        send_tcp("127.0.0.1", server.port, b"\x1b@second", name="Old")
+        second_took = time.perf_counter() - started
+        assert [job.data for job in server.wait_jobs(2)] == [b"\x1b@first", b"\x1b@second"]
+        assert server.status_queries == 2  # both asked on the first connection, none on the second
+        assert first_took >= STATUS_TIMEOUT_S > second_took
+    finally:
+        server.stop()
