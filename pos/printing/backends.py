@@ -53,13 +53,16 @@ class PrinterError(Exception):
         self.reached_printer = reached_printer
 
 
-def send_raw(printer: PrinterConfig, data: bytes) -> None:
-    """Send ESC/POS bytes to `printer` by its kind; PrinterError if it did not take them all."""
+def send_raw(printer: PrinterConfig, data: bytes) -> str:
+    """Send ESC/POS bytes to `printer` by its kind; PrinterError if it did not take them all.
+
+    Returns what the cashier should know although it printed ("" if nothing): paper running low.
+    """
     kind = printer.kind
     if kind == "network":
         host, port = parse_host_port(printer.address)
-        send_tcp(host, port, data, name=printer.name)
-    elif kind == "file":
+        return send_tcp(host, port, data, name=printer.name)
+    if kind == "file":
         send_file(Path(printer.address).expanduser(), data, name=printer.name)
     elif kind == "queue":
         send_queue(printer.address, data, raw=True)
@@ -67,10 +70,12 @@ def send_raw(printer: PrinterConfig, data: bytes) -> None:
         _send_escpos_device(printer, data)
     else:
         raise PrinterError(f"Printer “{printer.name}” ({kind}) does not take ESC/POS bytes.")
+    return ""
 
 
 def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
-             connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
+             connect_timeout: float = CONNECT_TIMEOUT_S) -> str:
+    """Send a job to a printer's raw port; returns a note for the cashier ("" if none), see send_raw."""
     where = f"“{name}” at {host}:{port}"
     try:
         sock = socket.create_connection((host, port), timeout=connect_timeout)
@@ -86,12 +91,12 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the first bytes go out at once
         try:
-            problem = None if (host, port) in _no_status else _status_problem(sock, (host, port))
+            problem, note = ("", "") if (host, port) in _no_status else _read_status(sock, (host, port))
         except OSError as exc:
             raise PrinterError(f"The printer {where} closed the connection before the receipt "
                                f"({exc.strerror or exc}): check it, then retry.",
                                reached_printer=False) from None
-        if problem is not None:
+        if problem:
             raise PrinterError(f"The printer {where} {problem}, then retry.", reached_printer=False)
         sock.settimeout(SEND_TIMEOUT_S)
         sock.sendall(data)
@@ -105,10 +110,12 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
                            f"({exc.strerror or exc}): check its paper, then retry.") from None
     finally:
         sock.close()
+    return note
 
 
-def _status_problem(sock: socket.socket, printer: tuple[str, int]) -> str | None:
-    """What stops the printer printing, as the end of a sentence; None if nothing (or no answer)."""
+def _read_status(sock: socket.socket, printer: tuple[str, int]) -> tuple[str, str]:
+    """(what stops the printer printing, what it prints despite), each as the end of a sentence, ""
+    for nothing; both "" when the printer does not answer."""
     sock.settimeout(STATUS_TIMEOUT_S)
     sock.sendall(STATUS_QUERY)
     answer = b""
@@ -118,19 +125,19 @@ def _status_problem(sock: socket.socket, printer: tuple[str, int]) -> str | None
     except TimeoutError:
         _no_status.add(printer)
         log.info("printer %s:%s does not answer status queries; printing without asking", *printer)
-        return None
+        return "", ""
     if len(answer) < 2 or any(b & _STATUS_FIXED_MASK != _STATUS_FIXED for b in answer):
-        return None  # not an answer to the query: print as a printer that does not answer would
+        return "", ""  # not an answer to the query: print as to a printer that does not answer
     offline, paper = answer
     if paper & _PAPER_END or offline & _STOPPED_BY_PAPER_END:
-        return "is out of paper: put in a new roll"
+        return "is out of paper: put in a new roll", ""
     if offline & _COVER_OPEN:
-        return "has its cover open: close it"
+        return "has its cover open: close it", ""
     if offline & _ERROR:
-        return "reports an error (a paper jam, the cutter, or overheating): open it, clear it, close it"
+        return "reports an error (a paper jam, the cutter, or overheating): open it, clear it, close it", ""
     if paper & _PAPER_NEAR_END:
-        log.warning("printer %s:%s: paper near its end", *printer)
-    return None
+        return "", "its paper is running low: have a new roll ready"
+    return "", ""
 
 
 def _drain(sock: socket.socket) -> None:

@@ -34,6 +34,7 @@ class Printed:
     printer: str
     size: int  # bytes sent or written
     path: str = ""  # the PDF file, for "pdf" printers
+    note: str = ""  # what the printer said although it printed, the end of a sentence (paper low)
 
 
 class DocumentPrinter:
@@ -58,8 +59,8 @@ class DocumentPrinter:
         """Render and send; returns when the printer has the whole job, PrinterError if not."""
         if printer.speaks_escpos:
             data = self.escpos_bytes(doc, printer)
-            send_raw(printer, data)
-            return Printed(printer.name, len(data))
+            note = send_raw(printer, data)
+            return Printed(printer.name, len(data), note=note)
         if printer.kind == "queue":  # A4 paper on an OS queue: a PDF
             data = self.pdf_bytes(doc, printer.paper)
             send_queue(printer.address, data, raw=False)

@@ -192,7 +192,8 @@ class PrintService:
                 retry = replace(job, document=replace(job.document, opens_drawer=False))
             return PrintResult(retry, False, f"{job.label} was not printed. {exc}")
         where = f" ({printed.path})" if printed.path else ""
-        return PrintResult(job, True, f"{job.label} printed on {printer.name}{where}.", printed)
+        note = f" “{printer.name}”: {printed.note}." if printed.note else ""
+        return PrintResult(job, True, f"{job.label} printed on {printer.name}{where}.{note}", printed)
 
     def _printer_of(self, job: PrintJob) -> PrinterConfig | None:
         return self._settings.printer_for(job.purpose) or self._settings.printer(job.printer)

@@ -263,6 +263,10 @@ def test_a_printer_low_on_paper_still_prints(replica: Any) -> None:
         result = service_for(replica, network_printer(server)).print_sale(sell(replica).payload)
         assert result is not None and result.ok, result
         assert len(server.wait_jobs(1)) == 1
+        assert result.message.endswith("“Counter”: its paper is running low: have a new roll ready."), result
+        server.paper_in()
+        again = service_for(replica, network_printer(server)).print_sale(sell(replica).payload)
+        assert again is not None and again.ok and "paper" not in again.message, again
     finally:
         server.stop()
 
