@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.domain.cart import Cart, CartItem, Discount
+from pos.domain.cart import Cart, CartItem, Discount, item_count
 from pos.domain.money import Money
 from pos.domain.permissions import Approval, Permission, PermissionDenied, Size
 from pos.services.audit import Actor, record
@@ -95,7 +95,10 @@ class CartControls:
             cart.clear()
             return
         actor, used = self._who.require(Permission.VOID_SALE, None, approval)
-        before = {"lines": len(cart.items), "total": cart.totals().total.minor}
+        # "items" (pieces) and "total" as a discarded parked cart's void.sale entry has them (parked.py);
+        # "lines" is extra: a parked cart's row does not keep its line count.
+        total = cart.totals().total.minor
+        before = {"items": item_count(cart.items), "lines": len(cart.items), "total": total}
         cart.clear()
         self._audit(actor, Permission.VOID_SALE, "cart", before, None, used)
 
