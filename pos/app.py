@@ -163,18 +163,23 @@ def _sync_engine(
     )
 
 
-def staffing_services(session: ShopSession, settings: Settings, who: Any) -> Any:
+def staffing_services(session: ShopSession, settings: Settings) -> Any:
     """Who is at the till and the services about people and cash: sign-in and approvals by PIN,
     the shift (cash session) and the audit log; with the idle-lock time for the window."""
     from pos.services.audit import AuditLog
     from pos.services.cash_sessions import CashSessions
+    from pos.services.signed_in import SignedIn
     from pos.services.staff import StaffService
     from pos.ui.staff.services import Staffing
 
     db = session.ui_db
+    staff = StaffService(db)
+    # One per till: the sign-in screen sets it, every service asks it, and each time it reads the
+    # person again from the replica (a role the shop took away is gone at the next action).
+    who = SignedIn(recheck=staff.current)
     return Staffing(
         who=who,
-        staff=StaffService(db),
+        staff=staff,
         cash=CashSessions(db, limits=who.limits),
         audit=AuditLog(db),
         idle_lock_seconds=settings.idle_lock_seconds,
@@ -522,7 +527,6 @@ def open_window(
     """
     from PySide6.QtWidgets import QApplication
 
-    from pos.services.signed_in import SignedIn
     from pos.ui import launcher
     from pos.ui.formatting import MoneyFormatter
     from pos.ui.main_window import MainWindow
@@ -537,12 +541,7 @@ def open_window(
     currency = connection.currency or summary.currency or "EUR"
     bridge = SyncBridge(session.bus)
     running.append(bridge.close)
-    from pos.services.staff import StaffService
-
-    # One per till: the sign-in screen sets it, every service asks it, and each time it reads the
-    # person again from the replica (a role the shop took away is gone at the next action).
-    who = SignedIn(recheck=StaffService(session.ui_db).current)
-    staffing = staffing_services(session, settings, who)
+    staffing = staffing_services(session, settings)
     window = MainWindow(
         session.catalog, tasks, MoneyFormatter(currency),
         shop_name=connection.shop_name or summary.name or connection.url,
@@ -550,7 +549,7 @@ def open_window(
         last_success_at=last_success_at,
         bridge=bridge,
         restore_geometry=not launcher.is_offscreen(),  # the offscreen screen is 800x600: keep our size
-        selling=selling_services(session, settings, who, staffing.staff),
+        selling=selling_services(session, settings, staffing.who, staffing.staff),
         staffing=staffing,
     )
     running.append(window.close)

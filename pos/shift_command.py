@@ -16,7 +16,6 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
@@ -79,15 +78,12 @@ def _pin(env: str) -> str:
 
 
 def exact_amount(text: str, currency: str, what: str) -> Money:
-    """`text` as an amount of `currency`, refused (DomainError naming `what`) when it has more
-    decimals than the currency: 5.945 euros is a typing mistake, not 5.95 (as on the sell screen)."""
+    """`text` as an exact amount of `currency` (Money.exact, as on the sell screen), refused with a
+    DomainError that names `what`, the option it came from."""
     try:
-        amount = Money.from_decimal(text, currency)
+        return Money.exact(text, currency)
     except DomainError as exc:
         raise DomainError(f"{what} {text}: {exc}") from None
-    if amount.to_decimal() != Decimal(text.strip()):
-        raise DomainError(f"{what} {text}: more decimals than {currency} has")
-    return amount
 
 
 def parse_counts(specs: Sequence[str], currency: str) -> dict[int, object]:

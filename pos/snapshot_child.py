@@ -185,6 +185,7 @@ def child_main(argv: Sequence[str]) -> int:
     from pos.store.replica import SqliteReplica
     from sync.connectors.countertop import CountertopConnector
 
+    # Not __main__'s set-up: this stderr is only the tail the app logs when the child dies, retries and all.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     replica_path, url, *flags = argv
     if "--wait" in flags and sys.stdin.readline().strip() != "go":

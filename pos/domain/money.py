@@ -110,6 +110,15 @@ class Money:
             rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return cls(int(rounded.scaleb(places)), currency)
 
+    @classmethod
+    def exact(cls, value: Decimal | str | int, currency: str) -> Money:
+        """from_decimal, but an amount with more decimals than `currency` is refused (DomainError,
+        field "decimals") instead of rounded: a typed 5.945 euros is a typing mistake, not 5.95."""
+        amount = cls.from_decimal(value, currency)
+        if amount.to_decimal() != _to_decimal(value):
+            raise DomainError(f"more decimals than {currency} has", field="decimals")
+        return amount
+
     # --- conversion --------------------------------------------------------------------------
 
     @property

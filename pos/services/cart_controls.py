@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pos.domain.cart import Cart, CartItem, Discount
+from pos.domain.cart import Cart, CartItem, Discount, item_count
 from pos.domain.money import Money
 from pos.domain.permissions import Approval, Permission, PermissionDenied, Size
-from pos.services.audit import record
+from pos.services.audit import Actor, record
 from pos.services.signed_in import SignedIn
 from pos.store.database import write_transaction
 
@@ -52,27 +52,29 @@ class CartControls:
             before_doc, after_doc = _discount_doc(before), _discount_doc(discount)
             self._audit(actor, Permission.DISCOUNT_CART, "cart", before_doc, after_doc, used)
 
-    def check_grown_discounts(self, cart: Cart) -> None:
+    def check_grown_discounts(self, cart: Cart, actor: Actor) -> None:
         """Raise PermissionDenied for a percentage discount now worth more than it was accepted for
-        (more quantity on the line, more items in the cart) and more than the signed-in person may
-        give: a 10 % discount set on one item and then on a hundred is a new, larger discount."""
+        (more quantity on the line, more items in the cart) and more than `actor` may give: a 10 %
+        discount set on one item and then on a hundred is a new, larger discount. `actor`: the
+        signed-in person as the calling operation read them."""
         for item in cart.items:
             if item.discount is not None:
-                self._check_grown(item.discount, item.amount, item.discount_allowed, Permission.DISCOUNT_LINE,
-                                  f"the discount on “{item.title}”")  # fmt: skip
+                self._check_grown(actor, item.discount, item.amount, item.discount_allowed,
+                                  Permission.DISCOUNT_LINE, f"the discount on “{item.title}”")  # fmt: skip
         if cart.discount is not None:
-            self._check_grown(cart.discount, cart.discount_base(), cart.discount_allowed,
+            self._check_grown(actor, cart.discount, cart.discount_base(), cart.discount_allowed,
                               Permission.DISCOUNT_CART, "the cart discount")  # fmt: skip
 
     def _check_grown(
-        self, discount: Discount, base: Money, allowed: int | None, permission: Permission, what: str
-    ) -> None:
+        self, actor: Actor, discount: Discount, base: Money, allowed: int | None, permission: Permission,
+        what: str,
+    ) -> None:  # fmt: skip
         size = _size(discount, base)
         assert size.amount is not None
         if allowed is not None and size.amount.minor <= allowed:
             return
         try:
-            self._who.require(permission, size)
+            self._who.require_of(actor, permission, size)
         except PermissionDenied as exc:
             # None: a cart parked before discounts remembered what they were given for.
             how = "has grown since it was given" if allowed is not None else "is more than you may give"
@@ -93,7 +95,10 @@ class CartControls:
             cart.clear()
             return
         actor, used = self._who.require(Permission.VOID_SALE, None, approval)
-        before = {"lines": len(cart.items), "total": cart.totals().total.minor}
+        # "items" (pieces) and "total" as a discarded parked cart's void.sale entry has them (parked.py);
+        # "lines" is extra: a parked cart's row does not keep its line count.
+        total = cart.totals().total.minor
+        before = {"items": item_count(cart.items), "lines": len(cart.items), "total": total}
         cart.clear()
         self._audit(actor, Permission.VOID_SALE, "cart", before, None, used)
 

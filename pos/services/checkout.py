@@ -235,7 +235,7 @@ class CheckoutService:
         staff_id = actor.id
         if cart.is_empty:
             raise CheckoutError("The cart is empty: scan an item first. Nothing was sold.")
-        self._controls.check_grown_discounts(cart)
+        self._controls.check_grown_discounts(cart, actor)  # the person as read for this sale, once
         totals = cart.totals()
         settlement = settle(totals.total, list(tenders))
         created_at = self._clock()

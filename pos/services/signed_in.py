@@ -71,8 +71,14 @@ class SignedIn:
         self, permission: Permission, size: Size | None = None, approval: Approval | None = None
     ) -> tuple[Actor, Approval | None]:
         actor = self._current()
-        used = require(decide(actor.role, permission, size, self.limits), approval, actor_id=actor.id)
-        return actor, used
+        return actor, self.require_of(actor, permission, size, approval)
+
+    def require_of(
+        self, actor: Actor, permission: Permission, size: Size | None = None, approval: Approval | None = None
+    ) -> Approval | None:
+        """`require` for `actor` as the same operation already read them (one read per operation,
+        not one per check); never for a person read in an earlier operation."""
+        return require(decide(actor.role, permission, size, self.limits), approval, actor_id=actor.id)
 
     def _last_read(self) -> Actor:
         actor = self.actor

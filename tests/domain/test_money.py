@@ -71,6 +71,19 @@ def test_from_decimal_refuses_bad_input_with_a_clear_message(bad: object, messag
     assert caught.value.field == "amount"
 
 
+def test_exact_refuses_what_from_decimal_would_round() -> None:
+    # The sell screen and the sell/shift commands both take typed amounts through Money.exact.
+    assert Money.exact("5.90", "EUR") == Money(590, "EUR")
+    assert Money.exact(Decimal("1E+3"), "JPY") == Money(1000, "JPY")
+    for bad, currency in (("5.945", "EUR"), (Decimal("0.5"), "JPY"), ("1.0005", "KWD")):
+        with pytest.raises(DomainError, match=f"more decimals than {currency} has") as caught:
+            Money.exact(bad, currency)
+        assert caught.value.field == "decimals"
+    with pytest.raises(DomainError, match="is not an amount") as caught:
+        Money.exact("1,5", "EUR")
+    assert caught.value.field == "amount"
+
+
 def test_the_largest_allowed_amount_parses() -> None:
     assert Money.from_decimal("10000000000000.00", "EUR").minor == MAX_MINOR
     assert Money.from_decimal("-10000000000000", "EUR").minor == -MAX_MINOR

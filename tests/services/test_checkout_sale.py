@@ -247,6 +247,28 @@ def test_a_discount_grown_past_the_cashiers_limit_needs_a_manager_again(
     assert service.checkout(cart, [Tender("card", total)]).number
 
 
+def test_a_sale_reads_the_person_once_however_many_discounts_grew(engine: Engine) -> None:
+    # Every grown discount is checked, but against the person as this sale read them: one read of
+    # the staff row per checkout, not one more per discount.
+    from pos.services.signed_in import SignedIn
+    from tests.staffing import MANAGER
+
+    reads: list[str] = []
+    who = SignedIn(MANAGER, recheck=lambda staff_id: reads.append(staff_id) or MANAGER)
+    service = CheckoutService(engine, DEFAULT_LAYOUTS, clock=lambda: NOON, who=who)
+    cart = service.new_cart()
+    service.add_variant(cart, "p1v0", 1)
+    service.add_variant(cart, "p2v0", 1)
+    for item in cart.items:
+        service.set_line_discount(cart, item.line_id, Discount.percent(10))
+        cart.set_quantity(item.line_id, 50)
+    service.set_cart_discount(cart, Discount.percent(5))
+    service.add_variant(cart, "p3v0", 10)
+    reads.clear()
+    assert service.checkout(cart, [Tender("card", cart.totals().total)]).number
+    assert reads == [MANAGER.id]
+
+
 def test_a_discount_within_the_limit_at_any_size_never_asks(service: CheckoutService) -> None:
     from pos.domain.cart import Discount
 

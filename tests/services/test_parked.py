@@ -145,6 +145,22 @@ def test_discard_is_a_void_a_cashier_needs_a_manager_for_and_it_is_audited(engin
     )
 
 
+def test_a_voided_cart_and_a_discarded_parked_cart_say_their_size_alike(engine) -> None:
+    # Both are "void.sale" in the manager's audit log: the same cart must read the same there,
+    # items (pieces) and total, whichever way it was thrown away.
+    from pos.services.audit import AuditLog
+    from tests.staffing import MANAGER
+
+    manager = CheckoutService(engine, DEFAULT_LAYOUTS, who=as_manager())
+    cart = a_cart(manager, KNIFE, KNIFE, SPOON)
+    ParkedCarts(engine, who=as_manager()).discard(ParkedCarts(engine, who=as_manager()).park(cart))
+    manager.void_cart(cart)
+    voided, discarded = AuditLog(engine).entries(MANAGER, action="void.sale")  # newest first
+    size = {"items": 3, "total": 2 * 2999 + 450}
+    assert voided.before == {**size, "lines": 2}
+    assert discarded.before == {**size, "parked": discarded.before["parked"]}
+
+
 def test_an_empty_cart_or_a_silly_label_is_refused_and_nothing_is_kept(engine, checkout) -> None:
     parked = ParkedCarts(engine, who=as_cashier())
     with pytest.raises(DomainError, match="empty"):

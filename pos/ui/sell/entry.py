@@ -1,7 +1,7 @@
 """What a cashier types, turned into numbers: quantities, amounts, discounts and "3*" scan prefixes.
 
 Every parser raises EntryError with a sentence for the screen; nothing here touches a cart, so a
-refused entry changes nothing. Amounts become integer minor units through Money.from_decimal.
+refused entry changes nothing. Amounts become integer minor units through Money.exact.
 """
 
 from __future__ import annotations
@@ -53,13 +53,12 @@ def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> Money
     """A positive amount of `currency` ("12.5", "12,50", "€12.50")."""
     if not text.strip():
         raise EntryError("Type an amount, for example 20.00.")
-    number = _decimal(text)
     try:
-        amount = Money.from_decimal(number, currency)
+        amount = Money.exact(_decimal(text), currency)
     except DomainError as exc:
+        if exc.field == "decimals":  # said with the text as typed ("1,005"), not as parsed
+            raise EntryError(f"{text.strip()} has {exc}.") from None
         raise EntryError(str(exc)) from None
-    if number != amount.to_decimal():
-        raise EntryError(f"{text.strip()} has more decimals than {currency} has.")
     if amount.minor < 0 or (amount.minor == 0 and not allow_zero):
         raise EntryError(f"The amount must be more than zero (you typed {text.strip()}).")
     return amount
