@@ -33,17 +33,16 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from sync.protocol import MUTATION_PAYLOADS, Mutation
+from sync.protocol import Mutation
 from sync.server import applied, db, sales_batch
 from sync.server.audit_apply import apply_audit_entry
 from sync.server.cash_apply import apply_cash_session
 from sync.server.customers_apply import apply_customer
 from sync.server.errors import Rejected, Stale
-from sync.server.push_checks import check_storable, payload_problem
+from sync.server.push_checks import valid_payload
 from sync.server.returns_apply import apply_return
 from sync.server.sales import apply_sale
 
@@ -106,10 +105,7 @@ def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) 
     if handler is None:
         return result(m.id, "rejected", reason=f"this shop does not accept {m.type!r} mutations")
     try:
-        payload = MUTATION_PAYLOADS[m.type].validate_python(m.payload)
-        check_storable(payload)
-    except ValidationError as exc:
-        return result(m.id, "rejected", reason=payload_problem(m.type, exc))
+        payload = valid_payload(m.type, m.payload)
     except Rejected as exc:
         return result(m.id, "rejected", reason=exc.reason)
     for attempt in range(1, ATTEMPTS + 1):
