@@ -41,6 +41,7 @@ from sync.server import applied, db, sales_batch
 from sync.server.audit_apply import apply_audit_entry
 from sync.server.cash_apply import apply_cash_session
 from sync.server.customers_apply import apply_customer
+from sync.server.devices import Device
 from sync.server.errors import Rejected, Stale
 from sync.server.push_checks import valid_payload
 from sync.server.returns_apply import apply_return
@@ -49,7 +50,7 @@ from sync.server.sales import apply_sale
 logger = logging.getLogger(__name__)
 
 Result = dict[str, Any]
-Handler = Callable[[Connection, dict[str, Any], Mutation, str], int]  # (..., device id) -> seq
+Handler = Callable[[Connection, dict[str, Any], Mutation, Device], int]  # (..., pushing device) -> seq
 Scope = Callable[[], AbstractContextManager[Any]]
 ATTEMPTS = 4
 # PostgreSQL: serialization_failure, deadlock_detected. Transient, worth one more try at once.
@@ -59,23 +60,23 @@ HANDLERS: dict[str, Handler] = {
     "sale.create": lambda conn, payload, _m, _d: apply_sale(conn, payload),
     "return.create": lambda conn, payload, _m, _d: apply_return(conn, payload),
     "customer.upsert": lambda conn, payload, m, _d: apply_customer(conn, payload, m.base_version),
-    "cash.session": lambda conn, payload, _m, device_id: apply_cash_session(conn, payload, device_id),
-    "audit.entry": lambda conn, payload, _m, device_id: apply_audit_entry(conn, payload, device_id),
+    "cash.session": lambda conn, payload, _m, pusher: apply_cash_session(conn, payload, pusher),
+    "audit.entry": lambda conn, payload, _m, pusher: apply_audit_entry(conn, payload, pusher),
 }
 
 
 result = applied.result
 
 
-def push(engine: Engine, device_id: str, mutations: Sequence[Mutation]) -> list[Result]:
+def push(engine: Engine, pusher: Device, mutations: Sequence[Mutation]) -> list[Result]:
     """One result per mutation, in the order given."""
     results: list[Result] = []
     with engine.connect() as conn, db.write_on(conn):
         for run in _runs(mutations):
             if run[0].type == sales_batch.SALE:
-                results.extend(_apply_sales(conn, device_id, run))
+                results.extend(_apply_sales(conn, pusher, run))
             else:
-                results.extend(apply_mutation(conn, conn.begin_nested, device_id, m) for m in run)
+                results.extend(apply_mutation(conn, conn.begin_nested, pusher, m) for m in run)
     return results
 
 
@@ -90,16 +91,16 @@ def _runs(mutations: Sequence[Mutation]) -> list[list[Mutation]]:
     return runs
 
 
-def _apply_sales(conn: Connection, device_id: str, run: list[Mutation]) -> list[Result]:
+def _apply_sales(conn: Connection, pusher: Device, run: list[Mutation]) -> list[Result]:
     try:
         with conn.begin_nested():
-            return sales_batch.apply_sales(conn, device_id, run)
+            return sales_batch.apply_sales(conn, pusher.id, run)
     except (DBAPIError, sales_batch.LostWriteLock) as exc:
         logger.warning("%d sales could not be written together (%s); one at a time", len(run), _why(exc))
-    return [apply_mutation(conn, conn.begin_nested, device_id, m) for m in run]
+    return [apply_mutation(conn, conn.begin_nested, pusher, m) for m in run]
 
 
-def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) -> Result:
+def apply_mutation(conn: Connection, scope: Scope, pusher: Device, m: Mutation) -> Result:
     """Apply `m` inside `scope()` (its transaction or savepoint), trying again after a lost race."""
     handler = HANDLERS.get(m.type)
     if handler is None:
@@ -110,7 +111,7 @@ def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) 
         return result(m.id, "rejected", reason=exc.reason)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _apply_once(conn, scope, device_id, m, handler, payload)
+            return _apply_once(conn, scope, pusher, m, handler, payload)
         except Rejected as exc:
             logger.info("mutation %s (%s) rejected: %s", m.id, m.type, exc.reason)
             return result(m.id, "rejected", reason=exc.reason)
@@ -134,15 +135,15 @@ def apply_mutation(conn: Connection, scope: Scope, device_id: str, m: Mutation) 
 
 
 def _apply_once(
-    conn: Connection, scope: Scope, device_id: str, m: Mutation, handler: Handler, payload: dict[str, Any]
+    conn: Connection, scope: Scope, pusher: Device, m: Mutation, handler: Handler, payload: dict[str, Any]
 ) -> Result:
     with scope():
-        stored = applied.claim(conn, m.id, device_id, m.type)
+        stored = applied.claim(conn, m.id, pusher.id, m.type)
         if stored is None:
-            done = result(m.id, "applied", seq=handler(conn, payload, m, device_id))
+            done = result(m.id, "applied", seq=handler(conn, payload, m, pusher))
             applied.store(conn, m.id, {"status": "applied", "seq": done["seq"]})
             return done
-    if stored["device_id"] != device_id:
+    if stored["device_id"] != pusher.id:
         raise Rejected(f"mutation id {m.id} was already used by another device")
     return result(m.id, "duplicate", seq=stored["result"].get("seq"))
 

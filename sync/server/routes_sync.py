@@ -70,7 +70,7 @@ def push_mutations(
         raise Forbidden(
             f"device_id {body.device_id!r} is not the device of this token ({device.name!r}, {device.id})"
         )
-    results = push.push(request.app.state.engine, device.id, body.mutations)
+    results = push.push(request.app.state.engine, device, body.mutations)
     # Built by hand: results are already plain dicts of the PushResponse shape.
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
