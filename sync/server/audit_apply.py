@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
-from sync.server.devices import check_till
+from sync.server.devices import Device, check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -22,17 +22,17 @@ Doc = dict[str, Any]
 MAX_JSON_BYTES = 16_384
 
 
-def apply_audit_entry(conn: Connection, payload: Doc, device_id: str) -> int:
+def apply_audit_entry(conn: Connection, payload: Doc, pusher: Device) -> int:
     """Record the entry; returns the head seq (nothing is logged for tills to pull)."""
     at = wire_time(payload, "at")
-    check_till(conn, payload, device_id, "an audit entry")
+    check_till(payload, pusher, "an audit entry")
     texts = {side: _json(payload, side) for side in ("before", "after")}
     found = conn.execute(select(audit_entry.c.till_code).where(audit_entry.c.id == payload["id"])).first()
     if found is not None:
         raise Rejected(f"audit entry {payload['id']} of till {found.till_code} is already recorded")
     keys = ("id", "till_code", "staff_id", "action", "subject", "reason", "approved_by")
     values = {k: payload[k] for k in keys} | texts
-    values |= {"device_id": device_id, "at": at, "received_at": utc_now()}
+    values |= {"device_id": pusher.id, "at": at, "received_at": utc_now()}
     conn.execute(insert(audit_entry).values(values))
     return changelog.head(conn)[0]
 

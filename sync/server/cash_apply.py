@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from sync.server import changelog
-from sync.server.devices import check_till
+from sync.server.devices import Device, check_till
 from sync.server.errors import Rejected
 from sync.server.ids import utc_now
 from sync.server.push_checks import json_text, wire_time
@@ -22,10 +22,10 @@ Doc = dict[str, Any]
 CASH = "cash"
 
 
-def apply_cash_session(conn: Connection, payload: Doc, device_id: str) -> int:
+def apply_cash_session(conn: Connection, payload: Doc, pusher: Device) -> int:
     """Record the closed session; returns the head seq (nothing is logged)."""
     check_cash_session(payload)
-    check_till(conn, payload, device_id, "a cash session")
+    check_till(payload, pusher, "a cash session")
     currency = conn.execute(select(settings.c.currency)).scalar()
     if currency is not None and payload["currency"] != currency:
         raise Rejected(f"the session is in {payload['currency']} but the shop sells in {currency}")
@@ -34,7 +34,7 @@ def apply_cash_session(conn: Connection, payload: Doc, device_id: str) -> int:
         raise Rejected(f"cash session {payload['id']} of till {found.till_code} is already recorded")
     variance = sum(t["variance"] for t in payload["tenders"])
     values = {k: payload[k] for k in _COLUMNS} | {
-        "device_id": device_id,
+        "device_id": pusher.id,
         "opened_at": wire_time(payload, "opened_at"),
         "closed_at": wire_time(payload, "closed_at"),
         "variance": variance,

@@ -22,17 +22,25 @@ class Page:
     head: int
 
 
+def since_problem(since: int, head: int, floor: int) -> str | None:
+    """Why the changes after `since` cannot be served (a 410), or None when they can.
+
+    The log holds every seq in (floor, head], so any since in [floor, head] is served: at the floor
+    the page starts at floor + 1, at the head it is empty. The one rule for the route, its 304 and
+    the idle poll's fast path, so none of them answers a cursor the others would refuse.
+    """
+    if since < floor:
+        return f"changes up to seq {floor} have been pruned; since={since} is too old: take a new snapshot"
+    if since > head:
+        return f"since={since} is ahead of the shop's head {head}: the shop was replaced; re-snapshot"
+    return None
+
+
 def read_page(engine: Engine, since: int, limit: int) -> Page:
     with db.read(engine) as conn:
         head, floor = changelog.head(conn)
-        if since < floor:
-            raise Gone(
-                f"changes up to seq {floor} have been pruned; since={since} is too old: take a new snapshot"
-            )
-        if since > head:
-            raise Gone(
-                f"since={since} is ahead of the shop's head {head}: the shop was replaced; re-snapshot"
-            )
+        if (why := since_problem(since, head, floor)) is not None:
+            raise Gone(why)
         rows = conn.execute(_PAGE, {"since": since, "head": head, "limit": limit}).all()
     parts = [
         b'{"seq":%d,"entity":"%s","id":%s,"op":"%s","version":%d,"data":%s}'

@@ -26,6 +26,12 @@ class Device:
     created_at: str
     code: str | None = None  # till code in receipt numbers ("T1"); None for admin devices without one
 
+    @property
+    def till_code(self) -> str:
+        """The code the device's till puts on its receipts and books: its own, or for a device without
+        one "T" + the last 6 hex digits of its id, the till's fallback (docs/architecture.md)."""
+        return self.code or fallback_till_code(self.id)
+
 
 # A till code is what receipt numbers start with (sync.protocol.ReceiptNumber): "T1-000042".
 CODE_PATTERN = re.compile(r"[A-Z0-9]{1,12}")
@@ -94,19 +100,13 @@ def next_code(conn: Connection) -> str:
     return f"T{max(numbers, default=0) + 1}"
 
 
-def till_code_of(conn: Connection, device_id: str) -> str:
-    """The code the device's till puts on its receipts and books: its own, or for a device without one
-    "T" + the last 6 hex digits of its id, the till's fallback (docs/architecture.md)."""
-    code = conn.execute(select(device.c.code).where(device.c.id == device_id)).scalar()
-    if code:
-        return str(code)
-    return fallback_till_code(device_id)
-
-
-def check_till(conn: Connection, payload: dict[str, Any], device_id: str, what: str) -> None:
+def check_till(payload: dict[str, Any], pusher: Device, what: str) -> None:
     """Raise Rejected unless `payload` is filed under the pushing device's own till code: the books
-    and the audit log say which till did what, and one till must not write another's."""
-    own = till_code_of(conn, device_id)
+    and the audit log say which till did what, and one till must not write another's.
+
+    `pusher` is the device as its token was checked: a device's code is never changed once given,
+    so reading its row again inside the push would only cost a query per mutation."""
+    own = pusher.till_code
     if payload["till_code"] != own:
         raise Rejected(f"{what} of till {payload['till_code']} cannot come from till {own}")
 

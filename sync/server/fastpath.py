@@ -3,9 +3,9 @@
 An idle till asks `GET /sync/changes?since=HEAD` with `If-None-Match: "HEAD"` every few seconds; with
 many tills that is most of the shop's traffic. Here it costs one indexed query (token hash joined with
 the one-row counter) and no framework: FastAPI's dependency and validation machinery took ~1 ms of the
-~1.2 ms a poll cost (see benchmarks/idle_poll.py). Anything else — wrong token, since outside
-(floor, head], a stale ETag, a malformed query — falls through to the full route, which gives the
-proper answer (401, 410, 422 or the page).
+~1.2 ms a poll cost (see benchmarks/idle_poll.py). Anything else — wrong token, a since the feed
+refuses (changes.since_problem), a stale ETag, a malformed query — falls through to the full route,
+which gives the proper answer (401, 410, 422 or the page).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from anyio import to_thread
 from sqlalchemy import Engine, text
 
 from sync.protocol import API_PREFIX
+from sync.server.changes import since_problem
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class IdlePollFastPath:
         if found is None:
             return None
         head, floor = found
-        if not floor <= since <= head:
+        if since_problem(since, head, floor) is not None:
             return None
         wanted = b'"%d"' % head
         if not any(tag.strip().removeprefix(b"W/") in (wanted, b"*") for tag in inm.split(b",")):

@@ -73,13 +73,6 @@ def install(app: FastAPI) -> None:
     async def _data(_req: Request, exc: DataError) -> Response:
         return problem(422, "Invalid request", f"a value does not fit the database: {_first_line(exc.orig)}")
 
-    @app.exception_handler(OverflowError)
-    async def _overflow(_req: Request, exc: OverflowError) -> Response:
-        # SQLite's driver raises it, outside DBAPIError, for an integer over 64 bits; it is the
-        # input's number that does not fit, not the shop failing.
-        logger.info("overflow: %s", exc)
-        return problem(422, "Invalid request", f"a number is too large for the shop to store: {exc}")
-
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> Response:
         logger.exception("unexpected error")

@@ -15,10 +15,23 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from sync.protocol import MUTATION_PAYLOADS
 from sync.server.errors import Rejected
 from sync.server.ids import fixed_width
 
 Doc = dict[str, Any]
+
+
+def valid_payload(mutation_type: str, payload: Doc) -> Doc:
+    """`payload` validated against its mutation type's schema and found storable, or Rejected with
+    the reason. The one gate of every pushed payload, batched sales included, so a bad payload is
+    refused with the same words whichever path applies it."""
+    try:
+        valid = MUTATION_PAYLOADS[mutation_type].validate_python(payload)
+    except ValidationError as exc:
+        raise Rejected(payload_problem(mutation_type, exc)) from None
+    check_storable(valid)
+    return valid
 
 
 def payload_problem(mutation_type: str, exc: ValidationError) -> str:

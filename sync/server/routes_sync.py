@@ -20,7 +20,7 @@ from sync.protocol import (
 )
 from sync.server import changelog, db, push
 from sync.server.auth import current_device
-from sync.server.changes import read_page
+from sync.server.changes import read_page, since_problem
 from sync.server.devices import Device
 from sync.server.errors import Forbidden
 from sync.server.gzip_body import GzipRoute
@@ -70,7 +70,7 @@ def push_mutations(
         raise Forbidden(
             f"device_id {body.device_id!r} is not the device of this token ({device.name!r}, {device.id})"
         )
-    results = push.push(request.app.state.engine, device.id, body.mutations)
+    results = push.push(request.app.state.engine, device, body.mutations)
     # Built by hand: results are already plain dicts of the PushResponse shape.
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
@@ -107,9 +107,9 @@ def changes(
     if if_none_match is not None:
         with engine.connect() as conn:
             head, floor = changelog.head(conn)
-        # A since outside (floor, head] is read_page's 410 whatever the tag: a till ahead of a
-        # replaced shop's head would otherwise be told "nothing new" for ever.
-        if floor <= since <= head and etag_matches(if_none_match, head):
+        # A since read_page refuses is its 410 whatever the tag: a till ahead of a replaced shop's
+        # head would otherwise be told "nothing new" for ever.
+        if since_problem(since, head, floor) is None and etag_matches(if_none_match, head):
             return Response(status_code=304, headers={"ETag": f'"{head}"'})
     page = read_page(engine, since, min(limit, MAX_CHANGES_LIMIT))
     return Response(page.body, media_type="application/json", headers={"ETag": f'"{page.head}"'})

@@ -28,17 +28,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from sync.protocol import MUTATION_PAYLOADS, Mutation
+from sync.protocol import Mutation
 from sync.server import applied, changelog, stock
 from sync.server.docs import inventory_doc, order_doc
 from sync.server.errors import Rejected
 from sync.server.fastsql import Sql, in_list, run, run_many
 from sync.server.ids import utc_now, uuid7
 from sync.server.orders import order_source
-from sync.server.push_checks import check_sale, check_storable, payload_problem
+from sync.server.push_checks import check_sale, valid_payload
 from sync.server.sales import INSERT_ORDER, SALE_REASON, References, judge_references, order_values
 from sync.server.sales import sale_movements as movements_of
 
@@ -99,13 +98,9 @@ def apply_sales(conn: Connection, device_id: str, mutations: Sequence[Mutation])
 def _validated(m: Mutation) -> tuple[Doc | None, Result]:
     """(the sale payload, {}), or (None, the rejected result) when it does not validate."""
     try:
-        sale = MUTATION_PAYLOADS[SALE].validate_python(m.payload)
-        check_storable(sale)
-    except ValidationError as exc:
-        return None, applied.result(m.id, "rejected", reason=payload_problem(SALE, exc))
+        return valid_payload(SALE, m.payload), {}
     except Rejected as exc:
         return None, applied.result(m.id, "rejected", reason=exc.reason)
-    return sale, {}
 
 
 def _judge(shop: _Shop, writes: _Writes, device_id: str, m: Mutation, sale: Doc) -> Result:

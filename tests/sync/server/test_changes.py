@@ -88,6 +88,13 @@ def test_since_below_the_pruned_floor_is_410_and_above_it_still_works(fresh_shop
         == 410
     )
     assert fresh_shop.sync_get("changes", params={"since": top}).json()["changes"] == []
+    # since == floor is served, not 410: the log still holds every seq after it. An idle till
+    # polling there is told "nothing new", then gets the next change.
+    idle = fresh_shop.sync_get("changes", params={"since": top}, headers={"If-None-Match": f'"{top}"'})
+    assert idle.status_code == 304
+    fresh_shop.admin_post("customers", json={"name": "After The Prune"}).raise_for_status()
+    after = fresh_shop.sync_get("changes", params={"since": top}, headers={"If-None-Match": f'"{top}"'})
+    assert after.status_code == 200 and [c["seq"] for c in after.json()["changes"]] == [top + 1]
 
 
 def test_since_ahead_of_the_head_is_410_and_negative_since_is_422(shop: LiveShop) -> None:
