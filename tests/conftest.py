@@ -85,3 +85,14 @@ def gated_keyring() -> GatedKeyring:
     yield backend
     backend.gate.set()
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def _printers_heard_afresh() -> None:
+    """Each test's fake printers start as never asked: what the backend remembers of printers that
+    did not answer status queries is per app run, and ports are reused between tests."""
+    import sys
+
+    backends = sys.modules.get("pos.printing.backends")
+    if backends is not None:
+        backends._silence.clear()

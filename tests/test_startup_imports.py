@@ -18,6 +18,11 @@ _PROBE = """
 import json, sys
 from pathlib import Path
 import pos.app
+# What opening the window imports of the printing path (pos.app imports these when it builds it).
+import pos.printing.printers
+import pos.services.printing
+import pos.ui.main_window
+import pos.ui.sell.sell_screen
 from pos.store.database import open_replica
 open_replica(Path(sys.argv[1])).dispose()
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "escpos"})))

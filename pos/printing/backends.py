@@ -9,8 +9,8 @@ A network printer out of paper or with its cover open still takes the job into i
 receipt was lost without a word. So the network backend first asks the printer's real-time status
 (DLE EOT 2: why it is offline, DLE EOT 4: the roll paper sensor; ESC/POS printers answer these even
 while busy) and sends nothing to a printer that says it cannot print. A printer that does not
-answer within STATUS_TIMEOUT_S (older models, some print servers) is printed to as before, and not
-asked again while the app runs.
+answer within STATUS_TIMEOUT_S (older models, some print servers) is printed to as before; after
+SILENT_AFTER such queries in a row it is asked only now and then.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import logging
 import shutil
 import socket
 import subprocess
+import threading
 from pathlib import Path
 
 from pos.printing.config import PrinterConfig, parse_host_port
@@ -38,7 +39,13 @@ _STOPPED_BY_PAPER_END = 0x20  # offline cause
 _ERROR = 0x40  # offline cause: a cutter or mechanical error, or the head overheating
 _PAPER_NEAR_END = 0x0C  # roll paper sensor
 _PAPER_END = 0x60  # roll paper sensor
-_no_status: set[tuple[str, int]] = set()  # printers that did not answer a status query
+# A printer is printed to without asking after SILENT_AFTER status queries in a row went unanswered
+# (one slow answer, a printer busy with another till's job, is no reason to stop asking), and asked
+# again after ASK_AGAIN_AFTER jobs so (a firmware update, a replaced printer).
+SILENT_AFTER = 3
+ASK_AGAIN_AFTER = 50
+_silence: dict[tuple[str, int], list[int]] = {}  # printer -> [unanswered queries in a row, jobs since]
+_silence_lock = threading.Lock()  # the print worker, the settings dialog's test print
 
 
 class PrinterError(Exception):
@@ -91,7 +98,7 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the first bytes go out at once
         try:
-            problem, note = ("", "") if (host, port) in _no_status else _read_status(sock, (host, port))
+            problem, note = _read_status(sock, (host, port)) if _should_ask((host, port)) else ("", "")
         except OSError as exc:
             raise PrinterError(f"The printer {where} closed the connection before the receipt "
                                f"({exc.strerror or exc}): check it, then retry.",
@@ -113,22 +120,47 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
     return note
 
 
+def _should_ask(printer: tuple[str, int]) -> bool:
+    with _silence_lock:
+        silence = _silence.get(printer)
+        if silence is None or silence[0] < SILENT_AFTER:
+            return True
+        silence[1] += 1
+        if silence[1] < ASK_AGAIN_AFTER:
+            return False
+        silence[1] = 0
+        return True
+
+
+def _heard(printer: tuple[str, int], answered: bool) -> None:
+    with _silence_lock:
+        if answered:
+            _silence.pop(printer, None)
+            return
+        silence = _silence.setdefault(printer, [0, 0])
+        silence[0] += 1
+        if silence[0] == SILENT_AFTER:
+            log.info("printer %s:%s does not answer status queries; printing without asking", *printer)
+
+
 def _read_status(sock: socket.socket, printer: tuple[str, int]) -> tuple[str, str]:
     """(what stops the printer printing, what it prints despite), each as the end of a sentence, ""
-    for nothing; both "" when the printer does not answer."""
+    for nothing; both "" when the printer does not answer. OSError if it closes the connection."""
     sock.settimeout(STATUS_TIMEOUT_S)
     sock.sendall(STATUS_QUERY)
     answer = b""
     try:
-        while len(answer) < 2 and (chunk := sock.recv(2 - len(answer))):
+        while len(answer) < 2:
+            chunk = sock.recv(2 - len(answer))
+            if not chunk:
+                raise ConnectionResetError("it closed the connection after the status query")
             answer += chunk
     except TimeoutError:
-        _no_status.add(printer)
-        log.info("printer %s:%s does not answer status queries; printing without asking", *printer)
-        return "", ""
-    if len(answer) < 2 or any(b & _STATUS_FIXED_MASK != _STATUS_FIXED for b in answer):
-        return "", ""  # not an answer to the query: print as to a printer that does not answer
-    offline, paper = answer
+        pass  # no answer, or the first byte only: judged below on what came
+    _heard(printer, bool(answer))
+    if not answer or any(b & _STATUS_FIXED_MASK != _STATUS_FIXED for b in answer):
+        return "", ""  # no answer to the query: print as to a printer that does not answer
+    offline, paper = answer[0], answer[1] if len(answer) > 1 else _STATUS_FIXED
     if paper & _PAPER_END or offline & _STOPPED_BY_PAPER_END:
         return "is out of paper: put in a new roll", ""
     if offline & _COVER_OPEN:

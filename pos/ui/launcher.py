@@ -111,7 +111,8 @@ def show_startup_failure(
 
 
 def when_first_rows_shown(window: MainWindow, callback: Callable[[MainWindow], None]) -> None:
-    """Call back once, after the first search result is on screen (painted)."""
+    """Call back once, after the first search result is in the catalog (painted, if the catalog is
+    showing; the till opens on its sign-in screen with the catalog behind it)."""
     fired = False
 
     def shown(_count: int) -> None:

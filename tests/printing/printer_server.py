@@ -4,11 +4,12 @@ It is the hardware fake: the bytes it records are exactly what a printer on the 
 Modes: "ok" (read the job to the end), "off" (the port is bound but nobody listens: refused),
 "cut_off" (read a few bytes, then drop the connection: a printer failing mid-receipt),
 "reset_at_end" (take the whole job, drawer kick included, then reset the connection before the till
-has heard it was printed) and "slow" (wait before reading, as a printer busy feeding paper does).
+has heard it was printed), "slow" (wait before reading, as a printer busy feeding paper does) and
+"hang_up" (close the connection at the first status query it does not answer).
 
 Real-time status queries (DLE EOT n) are answered as an ESC/POS printer does, from `status` (n ->
-the status byte; paper_out(), cover_open()), and kept out of the recorded jobs; with
-`answers_status=False` they go unanswered, as on older printers.
+the status byte; paper_out(), cover_open()), and kept out of the recorded jobs. `answers` is how
+many queries of a connection it answers (None: all; 0: none, as older printers).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class PrinterServer:
     delay_s: float = 1.0
     jobs: list[Job] = field(default_factory=list)
     connections: int = 0  # every connection taken, whatever became of it
-    answers_status: bool = True
+    answers: int | None = None
     status: dict[int, int] = field(default_factory=lambda: dict(STATUS_OK))
     status_queries: int = 0
 
@@ -97,14 +98,19 @@ class PrinterServer:
             with conn:
                 self._take(conn)
 
-    def _answer_status(self, conn: socket.socket) -> bytes:
-        """Answer the status queries the job starts with; returns the job's first bytes read."""
+    def _answer_status(self, conn: socket.socket) -> bytes | None:
+        """Answer the status queries the job starts with; returns the job's first bytes read (None:
+        "hang_up" mode hung up on a query it did not answer)."""
         pending = b""
+        answered = 0
         while True:
             if pending.startswith(DLE_EOT) and len(pending) >= 3:
                 self.status_queries += 1
-                if self.answers_status:
+                if self.answers is None or answered < self.answers:
+                    answered += 1
                     conn.sendall(bytes([self.status.get(pending[2], 0x12)]))
+                elif self.mode == "hang_up":
+                    return None
                 pending = pending[3:]
                 continue
             if pending and not DLE_EOT.startswith(pending[:2]):
@@ -120,6 +126,8 @@ class PrinterServer:
     def _take(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         started = self._answer_status(conn)
+        if started is None:
+            return
         if self.mode == "slow":
             time.sleep(self.delay_s)
         chunks: list[bytes] = [started] if started else []

@@ -271,21 +271,65 @@ def test_a_printer_low_on_paper_still_prints(replica: Any) -> None:
         server.stop()
 
 
-def test_a_printer_that_does_not_answer_status_queries_prints_and_is_not_asked_again() -> None:
+def test_a_printer_that_does_not_answer_status_queries_prints_and_is_asked_only_now_and_then() -> None:
     import time
 
-    from pos.printing.backends import STATUS_TIMEOUT_S, send_tcp
+    from pos.printing import backends
 
-    server = PrinterServer(answers_status=False)
+    server = PrinterServer(answers=0)
     try:
-        started = time.perf_counter()
-        send_tcp("127.0.0.1", server.port, b"\x1b@first", name="Old")
-        first_took = time.perf_counter() - started
-        started = time.perf_counter()
-        send_tcp("127.0.0.1", server.port, b"\x1b@second", name="Old")
-        second_took = time.perf_counter() - started
-        assert [job.data for job in server.wait_jobs(2)] == [b"\x1b@first", b"\x1b@second"]
-        assert server.status_queries == 2  # both asked on the first connection, none on the second
-        assert first_took >= STATUS_TIMEOUT_S > second_took
+        took = []
+        for n in range(backends.SILENT_AFTER + 2):
+            started = time.perf_counter()
+            assert backends.send_tcp("127.0.0.1", server.port, b"\x1b@job%d" % n, name="Old") == ""
+            took.append(time.perf_counter() - started)
+        jobs = server.wait_jobs(backends.SILENT_AFTER + 2)
+        assert [job.data for job in jobs] == [b"\x1b@job%d" % n for n in range(backends.SILENT_AFTER + 2)]
+        # Asked on the first SILENT_AFTER jobs (two queries each), then printed to without asking.
+        assert server.status_queries == 2 * backends.SILENT_AFTER
+        asked, not_asked = took[: backends.SILENT_AFTER], took[backends.SILENT_AFTER :]
+        assert min(asked) >= backends.STATUS_TIMEOUT_S > max(not_asked)
+    finally:
+        server.stop()
+
+
+def test_a_printer_slow_to_answer_once_is_still_asked_and_its_paper_out_still_stops_the_job() -> None:
+    from pos.printing import backends
+    from pos.printing.backends import PrinterError
+
+    server = PrinterServer(answers=0)
+    try:
+        backends.send_tcp("127.0.0.1", server.port, b"\x1b@first", name="Front")  # no answer this once
+        server.answers = None
+        server.paper_out()
+        with pytest.raises(PrinterError, match="is out of paper") as out:
+            backends.send_tcp("127.0.0.1", server.port, b"\x1b@second", name="Front")
+        assert not out.value.reached_printer
+        assert [job.data for job in server.wait_jobs(1)] == [b"\x1b@first"]
+    finally:
+        server.stop()
+
+
+def test_a_printer_that_answers_one_query_only_is_judged_on_that_answer() -> None:
+    from pos.printing.backends import PrinterError, send_tcp
+
+    server = PrinterServer(answers=1)  # the offline cause (DLE EOT 2), then nothing
+    server.cover_open()
+    try:
+        with pytest.raises(PrinterError, match="has its cover open: close it") as cover:
+            send_tcp("127.0.0.1", server.port, b"\x1b@job", name="Front")
+        assert not cover.value.reached_printer and server.jobs == []
+    finally:
+        server.stop()
+
+
+def test_a_printer_that_hangs_up_during_the_status_query_got_no_receipt() -> None:
+    from pos.printing.backends import PrinterError, send_tcp
+
+    server = PrinterServer(mode="hang_up", answers=1)
+    try:
+        with pytest.raises(PrinterError, match="closed the connection before the receipt") as hung_up:
+            send_tcp("127.0.0.1", server.port, b"\x1b@job", name="Front")
+        assert not hung_up.value.reached_printer and server.jobs == []  # a retry still kicks the drawer
     finally:
         server.stop()

@@ -108,3 +108,23 @@ def test_print_later_keeps_the_receipt_and_prints_it_when_asked(
         assert selling.printing.held_count() == 0
     finally:
         server.stop()
+
+
+def test_a_printer_low_on_paper_prints_and_the_cashier_is_warned_in_amber(
+    qtbot: Any, replica: Any, ui_tasks: Any
+) -> None:
+    server = PrinterServer()
+    server.paper_near_end()
+    try:
+        selling = make_selling(replica, printing=printing_service(replica, server))
+        screen = open_screen(qtbot, selling, ui_tasks)
+        scan_and_wait(qtbot, screen, variants(replica)[0]["barcode"])
+        completed = pay_cash(qtbot, screen)
+        (job,) = server.wait_jobs(1, timeout=5)
+        assert completed.number.encode() in job.data
+        qtbot.waitUntil(lambda: screen.message_state == "warning", timeout=5000)
+        assert f"{completed.number} printed on Counter" in screen.message
+        assert "its paper is running low: have a new roll ready" in screen.message
+        save_png(qtbot, screen, "sell-paper-low")
+    finally:
+        server.stop()

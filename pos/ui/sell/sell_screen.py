@@ -83,7 +83,7 @@ NO_SHIFT = ("No shift is open on this till, so nothing can be sold yet. Ctrl+Shi
 
 class SellScreen(QWidget):
     cart_shown = Signal(object)  # CartView, after the table and totals show it
-    message_shown = Signal(str, str)  # text, state ("info" | "error" | "success")
+    message_shown = Signal(str, str)  # text, state ("info" | "error" | "success" | "warning")
     sale_completed = Signal(object)  # CompletedSale
     outbox_touched = Signal()  # a sale, return or customer was queued for the shop
     shift_needed = Signal()  # the cashier asked to open a shift (pos.ui.cash.shift_menu opens it)
@@ -201,6 +201,7 @@ class SellScreen(QWidget):
         self.printing = printing
         self.sale_completed.connect(lambda completed: printing.print_sale(completed.payload))
         printing.printed.connect(self._receipt_printed)
+        printing.warned.connect(self._printer_warned)
         printing.failed.connect(self.print_bar.show_failure)
         printing.refused.connect(lambda text: self.show_message(text, "error"))
         printing.held_changed.connect(self._receipts_held)
@@ -211,6 +212,14 @@ class SellScreen(QWidget):
         if self.message_state != "error":  # a refusal on screen is worth more than "printed"
             self.show_message(f"{self.message}  ·  {text}" if self.message_state == "success" else text,
                               "success")
+
+    def _printer_warned(self, text: str) -> None:
+        # Not a green "printed": the cashier must see it, even beside a refusal or the change due.
+        if self.message_state in ("error", "success"):
+            state = "error" if self.message_state == "error" else "warning"
+            self.show_message(f"{self.message}  ·  {text}", state)
+        else:
+            self.show_message(text, "warning")
 
     def _receipts_held(self, count: int) -> None:
         self.show_message(f"{count} receipt(s) wait to be printed: F10, then “held”, prints them.", "info")

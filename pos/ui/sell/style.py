@@ -8,6 +8,7 @@ QLabel#sellMessage { font-size: 11pt; padding: 6px 8px; border-radius: 4px; }
 QLabel#sellMessage[state="error"] { background: #fbe9e7; color: #b3261e; font-weight: 600; }
 QLabel#sellMessage[state="success"] { background: #e6f2ee; color: #1f6f5c; font-weight: 600; }
 QLabel#sellMessage[state="info"] { color: #4a5553; }
+QLabel#sellMessage[state="warning"] { background: #fdf1dc; color: #8a5a12; font-weight: 600; }
 QLabel#noShift {
     font-size: 12pt; font-weight: 600; padding: 8px 10px; border-radius: 4px;
     background: #fff4e0; color: #8a5a12; border: 1px solid #e0c48f;
