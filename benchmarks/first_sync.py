@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/first_sync.py [--products 100000] [--runs 3] [--profile] [--threads]
                                               [--child cold|spare [--window-s 0.4]]
+                                              [--backend sqlite|postgres]
 
 Seeds the shop once (`countertop-shop seed`, ~1.5 variants per product, stock at 2 locations) and
 caches the database file, keyed by the server's seed and migration code; each run copies it, starts
@@ -31,7 +32,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,29 @@ def cached_shop(products: int, cache_dir: Path) -> Path:
     return path
 
 
+@contextmanager
+def shop_database(args: argparse.Namespace) -> Iterator[str]:
+    """The shop's database URL: a copy of the cached SQLite shop, or a seeded PostgreSQL cluster."""
+    if args.backend == "sqlite":
+        cached = cached_shop(args.products, args.cache_dir)
+        with tempfile.TemporaryDirectory(prefix="countertop-first-sync-shop-") as folder:
+            database = Path(folder) / "shop.sqlite3"
+            shutil.copyfile(cached, database)
+            yield f"sqlite:///{database}"
+        return
+    from tests.fixtures.shop_server import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        url = cluster.url("postgres")
+        started = time.perf_counter()
+        shop_cli("seed", "--products", str(args.products), "--seed", "1", "--database-url", url)
+        print(f"seeded a PostgreSQL shop (throwaway cluster) in {time.perf_counter() - started:.1f} s")
+        yield url
+    finally:
+        cluster.stop()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,15 +120,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database_url: str) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.token = shop_cli(
-            "device", "add", "bench-till", "--database-url", f"sqlite:///{database}"
-        ).strip()
+        self.token = shop_cli("device", "add", "bench-till", "--database-url", database_url).strip()
         self.token = self.token.splitlines()[-1]
         port = self.url.rsplit(":", 1)[1]
         self.process = subprocess.Popen(
-            [*SHOP_CLI, "serve", "--port", port, "--database-url", f"sqlite:///{database}"], cwd=ROOT
+            [*SHOP_CLI, "serve", "--port", port, "--database-url", database_url], cwd=ROOT
         )
         self._wait_ready()
 
@@ -350,14 +373,16 @@ def main() -> None:
     parser.add_argument("--child", choices=("cold", "spare"), help="the snapshot in a child, as the app")
     parser.add_argument("--window-s", type=float, default=0.4, help="with --child spare: the window's build")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument(
+        "--backend", choices=("sqlite", "postgres"), default="sqlite",
+        help="the shop's database: a copy of the cached SQLite shop, or a throwaway PostgreSQL cluster "
+        "(seeded afresh each time, ~1 minute)",
+    )
     args = parser.parse_args()
 
-    cached = cached_shop(args.products, args.cache_dir)
-    with tempfile.TemporaryDirectory(prefix="countertop-first-sync-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="countertop-first-sync-") as tmp, shop_database(args) as url:
         work = Path(tmp)
-        database = work / "shop.sqlite3"
-        shutil.copyfile(cached, database)
-        server = Server(database)
+        server = Server(url)
         try:
             alone, both = machine_speed()
             print(f"machine speed: the reference work takes {alone:.3f} s alone, {both:.3f} s on both cores "
