@@ -412,14 +412,12 @@ class MainWindow(QMainWindow):
                 self._recheck_person()
         if self.sell is not None and touched & {"inventory_level", "product"}:
             self.tasks.run(self.sell.keeper.forget_stock, lane="db")  # shown stock moved
-        # Changes are pulled after a snapshot run has finished: this refresh also shows all it loaded.
-        keys, rows = self._run_keys, self._run_rows
-        self._run_keys = self._run_rows = False
-        self._loading_entity = None
-        if "product" in touched or keys:
-            self.browser.refresh()  # new, changed or removed products: the list itself may differ
-        elif touched & ROW_ENTITIES or rows:
-            self.browser.rows_changed()
+        # New, changed or removed products: the list itself may differ; other entities: the rows.
+        self._keys_dirty = self._keys_dirty or "product" in touched
+        self._rows_dirty = self._rows_dirty or bool(touched & ROW_ENTITIES)
+        # Changes are pulled after a snapshot run has finished: one refresh also shows all it loaded,
+        # and takes the place of one still waiting on the throttle (not a second search after it).
+        self._snapshot_run_ended()
 
     # --- window state (the only thing kept in QSettings) -----------------------------------------
 

@@ -16,7 +16,8 @@ from pos.ui import launcher
 from pos.ui.formatting import MoneyFormatter
 from pos.ui.main_window import MainWindow
 from pos.ui.sync_bridge import SyncBridge
-from sync.events import CaughtUp, EventBus, SnapshotProgress
+from sync.events import CaughtUp, ChangesApplied, EventBus, SnapshotProgress
+from sync.ports import AppliedChanges
 from tests.fixtures.shop_server import make_live_shop
 from tests.ui.conftest import all_products, sync_into
 from tests.ui.staff_support import sign_in
@@ -144,3 +145,31 @@ def test_the_open_detail_follows_the_shop_renaming_repricing_and_deleting_its_pr
     assert shop.admin_delete(f"products/{doc['id']}").status_code in (200, 204)
     qtbot.waitUntil(lambda: "no longer in the shop's catalog" in detail.facts_label.text(), timeout=20_000)
     assert detail.title_label.text() == ""
+
+
+def test_a_changes_page_right_after_a_product_batch_searches_once_not_twice(qtbot, synced, tasks, tmp_path):
+    # A product batch starts the one-second refresh throttle; the run's changes page arrives before it
+    # fires. The page's refresh shows the batch too, so the waiting one must not search again.
+    shop, engine = synced
+    launcher.make_application()
+    bus = EventBus()
+    window = MainWindow(CatalogService(engine), tasks, MoneyFormatter("EUR", "en_GB"), "Shop", shop.url,
+                        bridge=SyncBridge(bus), restore_geometry=False)  # fmt: skip
+    qtbot.addWidget(window)
+    browser = window.browser
+    with qtbot.waitSignal(browser.results_shown, timeout=10_000):
+        window.show()
+        window.start()
+    with qtbot.waitSignal(browser.results_shown, timeout=5_000):  # a flush now: the next one waits
+        bus.emit(SnapshotProgress("product", 10, PRODUCTS, 3, 7))
+    searches = browser.searches_run
+
+    add_products(shop, 2, first=20)
+    sync_into(shop, tmp_path / "replica.sqlite3")
+    bus.emit(SnapshotProgress("product", PRODUCTS, PRODUCTS, 3, 7))  # throttled: waits ~1 s
+    with qtbot.waitSignal(browser.results_shown, timeout=5_000):
+        bus.emit(ChangesApplied(AppliedChanges(upserted={"product": {"late"}}), cursor=2, head=2))
+    bus.emit(CaughtUp(cursor=2, at=datetime.now(UTC).isoformat()))
+    qtbot.wait(1_500)  # past the throttle
+    assert browser.model.rowCount() == PRODUCTS + 2
+    assert browser.searches_run == searches + 1

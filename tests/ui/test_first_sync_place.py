@@ -68,6 +68,7 @@ def test_selection_and_scroll_stay_while_the_first_sync_adds_products(qtbot, sho
     assert browser.model.product_at(table.currentIndex().row()).title == title
     assert browser.top_key() == top  # ... and the same product is still the top visible row
     assert browser.detail.title_label.text() == title
-    # The keys were re-queried when the products' load ended (its last batch is committed after its
-    # last progress event) and for the new products; the stock snapshot only re-read the rows.
-    assert browser.searches_run == searches + 2
+    # The keys were re-queried for the products' last batch (committed after its last progress event)
+    # and for the new products: in one search when the changes page came within the refresh throttle
+    # of the products' load ending, else in two; the stock snapshot only re-read the rows.
+    assert searches + 1 <= browser.searches_run <= searches + 2
