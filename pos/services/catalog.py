@@ -108,8 +108,8 @@ FROM product p WHERE p.key IN (SELECT value FROM json_each(?))
 _CODE_SQL = """
 SELECT p.key, p.id, v.id, v.sku, v.barcode, p.title, v.title, v.price
 FROM variant v JOIN product p ON p.id = v.product_id
-WHERE v.{column} = ?
-ORDER BY p.status = 'active' DESC, v.rowid LIMIT {limit}
+WHERE v.{column} = :code
+ORDER BY v.{column} = :code COLLATE BINARY DESC, p.status = 'active' DESC, v.rowid LIMIT {limit}
 """
 _ORDERED_KEYS_SQL = "SELECT key FROM product ORDER BY title, key"
 
@@ -189,9 +189,9 @@ class CatalogService:
             return []
         rows: list[tuple] = []
         if code.isdigit():
-            rows = con.execute(_CODE_SQL.format(column="barcode", limit=limit), (code,)).fetchall()
+            rows = con.execute(_CODE_SQL.format(column="barcode", limit=limit), {"code": code}).fetchall()
         if not rows:
-            rows = con.execute(_CODE_SQL.format(column="sku", limit=limit), (code,)).fetchall()
+            rows = con.execute(_CODE_SQL.format(column="sku", limit=limit), {"code": code}).fetchall()
         return [
             CodeHit(key, pid, vid, sku, barcode, f"{title} — {vtitle}" if vtitle else title, price)
             for key, pid, vid, sku, barcode, title, vtitle, price in rows

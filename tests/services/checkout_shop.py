@@ -67,6 +67,8 @@ CATALOG = [
     _product(6, "Smoked Ham", [("", "HAM-1", HAM_ITEM, 0)]),
     _product(7, "Comté", [("", "00020", None, 1599)], tax=REDUCED),  # price per kg
     _product(8, "Old Lamp", [("", "LMP-1", "4006381333955", 8000)], status="archived"),
+    # SKUs that differ only in letter case, as a shop may hold them.
+    _product(9, "Tote Bag", [("Small", "tote-1", None, 500), ("Large", "TOTE-1", None, 900)]),
 ]  # fmt: skip
 LEVELS = [
     {"id": "l1", "version": 1, "variant_id": "p1v0", "location_id": SHOP, "quantity": 10},

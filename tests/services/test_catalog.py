@@ -236,6 +236,15 @@ def test_find_by_code_takes_barcode_then_sku_in_any_case(catalog) -> None:
     assert catalog.find_by_code("9999999999999") is None
 
 
+def test_a_sku_typed_in_its_exact_case_finds_its_variant_before_one_differing_in_case(engine) -> None:
+    # A shop may hold SKUs that differ only in letter case; the search is case-insensitive.
+    tote = _product(7, "Tote Bag", "Bags", [("Small", "tote-1", None, 500), ("Large", "TOTE-1", None, 900)])
+    cd.load_catalog(SqliteReplica(engine), [tote])
+    catalog = CatalogService(engine)
+    assert [catalog.find_by_code(sku).variant_id for sku in ("TOTE-1", "tote-1")] == ["p7v1", "p7v0"]
+    assert catalog.find_by_code("Tote-1").variant_id == "p7v0"  # neither exactly: the first
+
+
 def test_detail_shows_variants_prices_tax_and_stock_per_location(catalog, replica) -> None:
     detail = catalog.detail("p3")
     assert (detail.title, detail.category, detail.status) == ("Merino Hoodie", "Apparel", "active")

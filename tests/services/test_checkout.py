@@ -198,3 +198,12 @@ def test_location_defaults_to_the_lowest_code_and_can_be_chosen(service: Checkou
     service.set_location(None)
     assert service.location() == shop.SHOP
     assert service.till_code() == "T1"
+
+
+def test_skus_that_differ_only_in_case_are_each_sold_when_typed_exactly(service: CheckoutService) -> None:
+    cart = service.new_cart()
+    small, large = service.scan(cart, "tote-1"), service.scan(cart, "TOTE-1")
+    assert small.status == large.status == "added"
+    assert [(i.variant_id, i.unit_price) for i in cart.items] == [("p9v0", eur(500)), ("p9v1", eur(900))]
+    either = service.scan(cart, "Tote-1")  # neither exactly: the person chooses
+    assert either.status == "choose_variant" and len(either.choices) == 2 and len(cart.items) == 2
