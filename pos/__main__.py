@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from pos.settings import DATA_DIR_ENV, TOKEN_ENV, Settings, SettingsError, resol
 log = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
+_DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 MAX_DEMO_PRODUCTS = 1_000_000
 
 
@@ -130,7 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings.load(resolve_data_dir(getattr(args, "data_dir", None)))
-        return _dispatch(args, settings)
+        status = _dispatch(args, settings)
+        sys.stdout.flush()  # a reader that left (`| head`) shows here, not as a traceback at exit
+        return status
+    except BrokenPipeError:  # `countertop sync --once | head`: the reader left, nothing went wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit's flush
+        return 1
     except (app.CommandError, SettingsError) as exc:
         print(f"countertop: {exc}", file=sys.stderr)
         return exc.status if isinstance(exc, app.CommandError) else EXIT_BAD_INPUT
@@ -149,9 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _not_a_retry(record: logging.LogRecord) -> bool:
-    """urllib3 warns of each retry of an unreachable shop ("Retrying ... NewConnectionError"), which
-    the command's own message then says better; --verbose shows them."""
-    return not (record.name == "urllib3.connectionpool" and record.getMessage().startswith("Retrying"))
+    """urllib3 warns of each retry of an unreachable shop ("Retrying ... NewConnectionError"), and the
+    sync engine logs each problem it reports ("sync problem: ..."): the command's own message then
+    says the same once, better; --verbose shows them."""
+    message = record.getMessage()
+    if record.name == "urllib3.connectionpool" and message.startswith("Retrying"):
+        return False
+    return not (record.name == "sync.engine" and message.startswith("sync problem: "))
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +180,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from pos.shift_command import shift_command
 
         return shift_command(settings, args.action, args)
+    headless = not any(os.environ.get(name) for name in _DISPLAY_VARIABLES)
+    if headless and sys.platform.startswith("linux"):  # Qt would abort the process (PLATFORM.md)
+        if args.command != "demo":
+            raise app.CommandError(
+                "no display found (DISPLAY and WAYLAND_DISPLAY are not set): the window needs a "
+                "desktop session. Without one: `countertop connect`, `sync`, `sell` and `shift` work "
+                "headless, and `countertop demo` saves a screenshot of its window.", EXIT_BAD_INPUT)
+        print("countertop: no display found; running the window offscreen (a screenshot goes to the "
+              "data folder).", file=sys.stderr)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if args.command == "demo":
         return app.run_gui(settings, demo=True, demo_products=args.products)
     return app.run_gui(settings)

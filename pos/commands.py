@@ -11,7 +11,6 @@ from pathlib import Path
 
 from pos.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandError, ShopSession, open_session
 from pos.services.connection import (
-    NO_KEYRING_MESSAGE,
     ConnectionFailed,
     TokenStore,
     keyring_problem,
@@ -39,21 +38,28 @@ def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]
     token = from_env or read_token()
     if not token:
         raise CommandError(f"No device token: pipe it on standard input or set {TOKEN_ENV}.")
-    if not from_env and keyring_problem():
-        raise CommandError(NO_KEYRING_MESSAGE + f" Nothing was saved; run again with {TOKEN_ENV} set.")
     try:
         info = test_connection(url, token)
     except ConnectionFailed as exc:
         # An unreachable shop is a run-time failure (try again later); a bad URL or token is bad input.
         status = EXIT_FAILED if exc.transient else EXIT_BAD_INPUT
         raise CommandError(f"{exc} Nothing was saved.", status) from None
+    # After the test: a wrong address or token is worth knowing before the keyring matters.
+    if not from_env and (problem := keyring_problem()):
+        raise CommandError(
+            f"The shop “{info.shop_name}” accepted the token, but this computer has no usable keyring "
+            f"({problem}), so Countertop cannot store the token safely, and it never writes it to a "
+            f"file. Nothing was saved: run `countertop connect` again with {TOKEN_ENV} set to the "
+            "token, and keep it set for every later command."
+        )
     if not from_env:
         tokens.save(url, token)
     settings.connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)
     settings.save()
     print(f"Connected to “{info.shop_name}” at {url} as device “{info.device_name}” ({info.currency}).")
     if from_env:
-        print(f"The token was not stored: {TOKEN_ENV} is read each time a command runs.")
+        print(f"The token was taken from {TOKEN_ENV} (standard input was not read) and not stored: "
+              f"{TOKEN_ENV} is read each time a command runs.")
     else:
         print("The device token is stored in the system keyring.")
     print(f"Settings: {settings.path}")

@@ -129,6 +129,9 @@ class Settings:
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
+        if data_dir.exists() and not data_dir.is_dir():
+            raise SettingsError(f"{data_dir} is a file, not a folder: give --data-dir (or "
+                                f"{DATA_DIR_ENV}) a folder for Countertop's data.")
         settings = cls(data_dir=data_dir)
         if not settings.path.exists():
             return settings

@@ -93,7 +93,8 @@ def test_connect_with_environment_token_needs_no_keyring(tmp_path, live_shop):
     result = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url,
                         env={TOKEN_ENV: live_shop.device_token})
     assert result.returncode == 0, result.stderr
-    assert "was not stored" in result.stdout
+    assert "not stored" in result.stdout
+    assert f"taken from {TOKEN_ENV} (standard input was not read)" in result.stdout
     assert Settings.load(tmp_path).connection.device_id == live_shop.device_id
 
 
@@ -102,9 +103,17 @@ def test_without_a_keyring_connect_refuses_and_saves_nothing(tmp_path, live_shop
                         stdin=live_shop.device_token)
     assert result.returncode == 2
     assert "no usable keyring" in result.stderr and TOKEN_ENV in result.stderr
-    assert "Nothing was saved" in result.stderr
+    assert "accepted the token" in result.stderr  # the address and token were tested first
+    assert "Nothing was saved" in result.stderr and "this session only" not in result.stderr
     assert not (tmp_path / "settings.json").exists()
     assert live_shop.device_token not in result.stdout + result.stderr
+
+
+def test_without_a_keyring_a_wrong_token_is_still_told_as_a_wrong_token(tmp_path, live_shop):
+    result = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url, stdin="not-a-token")
+    assert result.returncode == 2
+    assert "refused this device token" in result.stderr and "keyring" not in result.stderr
+    assert not (tmp_path / "settings.json").exists()
 
 
 def test_wrong_token_exits_2_and_saves_nothing(monkeypatch, capsys, tmp_path, live_shop, memory_keyring):
@@ -175,6 +184,7 @@ def test_sync_when_the_shop_is_down_exits_1(tmp_path, live_shop):
     result = countertop("--data-dir", str(tmp_path), "sync", "--once", env=env)
     assert result.returncode == 1
     assert "unreachable" in result.stderr and "keeps what it had" in result.stderr
+    assert result.stderr.count("unreachable") == 1 and "WARNING" not in result.stderr  # said once
 
 
 def test_corrupt_settings_file_is_reported(tmp_path):
@@ -273,3 +283,37 @@ def test_an_unreadable_replica_stops_the_app_with_a_clear_message_and_exit_1(tmp
     assert result.stderr.startswith(expected)
     assert "Traceback" not in result.stderr
     assert replica.read_bytes() == b"\x00garbage" * 512
+
+
+def test_the_window_without_a_display_is_a_clear_refusal_not_a_qt_abort(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    result = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(tmp_path)], input="",
+                            capture_output=True, text=True, cwd=REPO, env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("countertop: no display found") and "countertop demo" in result.stderr
+
+
+def test_a_data_dir_that_is_a_file_is_named_as_such(tmp_path):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file")
+    for command in (["sync", "--once"], ["connect", "--shop", "http://127.0.0.1:9"]):
+        result = countertop("--data-dir", str(not_a_folder), *command, env={TOKEN_ENV: "token"})
+        assert result.returncode == 2, result.stderr
+        assert "is a file, not a folder" in result.stderr
+    assert not_a_folder.read_text() == "a file"
+
+
+def test_a_reader_that_leaves_early_is_no_error(tmp_path, live_shop):
+    env = {TOKEN_ENV: live_shop.device_token}
+    connected = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url, env=env)
+    assert connected.returncode == 0, connected.stderr
+    child_env = {k: v for k, v in os.environ.items() if k != DATA_DIR_ENV} | env
+    child_env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    command = [sys.executable, "-m", "pos", "--data-dir", str(tmp_path), "sync", "--once"]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=child_env)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # `| head -0`: nobody reads what it prints
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert stderr == ""  # neither "Check the disk" nor a traceback
