@@ -62,9 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     connect = sub.add_parser("connect", parents=[common],
                              help=f"connect to a shop; the device token comes from stdin or ${TOKEN_ENV}")
     connect.add_argument("--shop", required=True, metavar="URL", help="the shop's address, e.g. https://shop.example.com")
-    sync = sub.add_parser("sync", parents=[common], help="pull the shop's data into the replica, headless")
-    sync.add_argument("--once", action="store_true", help="pull until caught up, print what was done, exit")
-    sync.add_argument("--interval", type=float, default=2.0, help="seconds between polls without --once")
+    sync = sub.add_parser("sync", parents=[common],
+                          help="send this till's sales to the shop and pull the shop's data, headless")
+    sync.add_argument("--once", action="store_true",
+                      help="send what waits, pull until caught up, print what was done, exit")
+    sync.add_argument("--interval", type=float, default=None,
+                      help="seconds between polls without --once (default 2)")
     sell = sub.add_parser("sell", parents=[common], help="sell headless: items, payment, print the receipt")
     sell.add_argument("--item", action="append", required=True, metavar="CODE[xN]",
                       help="barcode or SKU, optionally xN for N of it (repeat for more items)")
@@ -171,7 +174,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "connect":
         return commands.connect_command(settings, args.shop, read_token=_read_token)
     if args.command == "sync":
-        return commands.sync_command(settings, once=args.once, interval=args.interval)
+        if args.once and args.interval is not None:
+            raise app.CommandError("--interval is for syncing until interrupted; --once polls until "
+                                   "caught up and exits. Give one of them.", EXIT_BAD_INPUT)
+        interval = 2.0 if args.interval is None else args.interval
+        return commands.sync_command(settings, once=args.once, interval=interval)
     if args.command == "sell":
         from pos.sell_command import sell_command
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from pos.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandError, ShopSession, open_session
@@ -98,8 +99,10 @@ def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
     def listen(event: SyncEvent) -> None:
         if isinstance(event, ChangesApplied):
             applied.merge(event.changes)
+            if not once:  # syncing until interrupted: each page as it lands
+                print(f"{_stamp()} {_page_summary(event.changes)} (cursor {event.cursor})", flush=True)
         elif isinstance(event, ProblemReported) and not once:
-            print(f"problem: {event.message}", flush=True)
+            print(f"{_stamp()} problem: {event.message}", flush=True)
 
     session.bus.subscribe(listen)
     try:
@@ -126,6 +129,18 @@ def sync_command(settings: Settings, once: bool, interval: float = 2.0) -> int:
         return EXIT_OK
     finally:
         session.close()
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+def _page_summary(changes: AppliedChanges) -> str:
+    parts = []
+    for entity in sorted(changes.entities()):
+        ups, dels = len(changes.upserted.get(entity, ())), len(changes.deleted.get(entity, ()))
+        parts.append(f"{entity} {ups:,} upserted" + (f", {dels:,} deleted" if dels else ""))
+    return "applied: " + ("; ".join(parts) if parts else "nothing new")
 
 
 def _print_push(pushed: PushReport) -> None:

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,32 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path, live_shop):
     stderr = child.stderr.read().decode()
     assert child.wait(timeout=60) == 1
     assert stderr == ""  # neither "Check the disk" nor a traceback
+
+
+def test_sync_until_interrupted_says_what_each_page_applied(tmp_path, live_shop):
+    env = {TOKEN_ENV: live_shop.device_token}
+    assert countertop("--data-dir", str(tmp_path), "sync", "--once", "--interval", "5").returncode == 2
+    connected = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url, env=env)
+    assert connected.returncode == 0, connected.stderr
+    assert countertop("--data-dir", str(tmp_path), "sync", "--once", env=env).returncode == 0
+    child_env = {k: v for k, v in os.environ.items() if k != DATA_DIR_ENV} | env
+    child_env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    command = [sys.executable, "-m", "pos", "--data-dir", str(tmp_path), "sync", "--interval", "0.2"]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO, env=child_env)
+    watchdog = threading.Timer(60, child.kill)  # a line that never comes ends the test, not CI
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().startswith("Shop: ")
+        assert child.stdout.readline().startswith("Syncing until interrupted")
+        created = live_shop.admin_post("products", json={
+            "title": "Night arrival", "category": "Grocery",
+            "variants": [{"sku": "NIGHT-1", "title": "", "price": 300}],
+        })  # fmt: skip
+        assert created.status_code == 201, created.text
+        line = child.stdout.readline()
+        assert re.fullmatch(r"\d\d:\d\d:\d\d applied: .*product 1 upserted.* \(cursor \d+\)\n", line), line
+    finally:
+        watchdog.cancel()
+        child.terminate()
+        child.wait(timeout=30)
