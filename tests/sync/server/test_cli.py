@@ -83,6 +83,26 @@ def test_seed_makes_n_products_with_variants_valid_ean13s_and_stock_at_two_locat
     assert _sql(db_url, "SELECT count(*) FROM product") == [(700,)]
 
 
+def test_seed_passes_over_skus_the_shop_has_in_another_letter_case(db_url: str) -> None:
+    from sync.server import catalog, changelog
+    from sync.server.schemas import ProductIn
+    from sync.server.seed_words import CATEGORIES
+
+    assert shop_cli(db_url, "seed", "--products", "0").returncode == 0
+    engine = db.make_engine(db_url)
+    with db.write(engine) as conn:
+        # In lower case, the SKUs seed makes next: serials from the head on (this product takes one).
+        start = changelog.head(conn)[0] + 2
+        twins = [f"{c.code.lower()}-{n:07d}" for c in CATEGORIES for n in range(start, start + 12)]
+        body = {"title": "Typed by hand", "variants": [{"sku": sku, "price": 1} for sku in twins]}
+        catalog.create_product(conn, ProductIn.model_validate(body))
+    engine.dispose()
+    result = shop_cli(db_url, "seed", "--products", "30", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert _sql(db_url, "SELECT count(*) FROM product") == [(31,)]
+    assert _sql(db_url, "SELECT lower(sku) FROM variant GROUP BY lower(sku) HAVING count(*) > 1") == []
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
