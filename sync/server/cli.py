@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     from sync.server.cli_staff import PinInputError
-    from sync.server.db import BadDatabaseUrl, hide_password
+    from sync.server.db import BadDatabaseUrl, display_url, hide_password
     from sync.server.errors import ShopError
 
     # Error texts may quote the URL (or a driver may): the password never reaches the terminal.
@@ -93,11 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"countertop-shop: error: {hide_password(str(exc), url)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a database that cannot be reached is a user problem, not a traceback
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
-        if isinstance(exc, OperationalError):
-            reason = hide_password(str(exc.orig), url)
-            print(f"countertop-shop: error: cannot use the database: {reason}", file=sys.stderr)
+        # A plain DatabaseError is SQLite's "file is not a database"; its subclasses other than
+        # OperationalError (integrity, programming errors) are bugs, whose traceback is wanted.
+        if isinstance(exc, OperationalError) or type(exc) is DatabaseError:
+            reason = " ".join(line.strip() for line in str(exc.orig).splitlines() if line.strip())
+            where = f" {display_url(url)}" if url else ""
+            print(
+                f"countertop-shop: error: cannot use the database{where}: {hide_password(reason, url)}",
+                file=sys.stderr,
+            )
             return 2
         raise
 

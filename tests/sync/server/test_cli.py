@@ -140,6 +140,27 @@ def test_bad_database_url_is_a_clear_error(url: str, words: str) -> None:
     assert words in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--port", "1"),  # refused before it would listen
+        ("seed", "--products", "1"),
+        ("device", "add", "Till"),
+        ("device", "list"),
+        ("staff", "list"),
+    ],
+)
+def test_a_file_that_is_not_a_database_is_one_clear_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list: milk, eggs\n")
+    result = shop_cli(f"sqlite:///{notes}", *args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"countertop-shop: error: cannot use the database sqlite:///{notes}: file is not a database"
+    ]
+    assert notes.read_text() == "shopping list: milk, eggs\n"
+
+
 def test_migrations_build_the_same_schema_the_tables_module_declares(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
