@@ -9,12 +9,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sync.server.config import choose_database
 
 logger = logging.getLogger(__name__)
 
 DEMO_PRODUCTS = 2000
+READ_ONLY = {("device", "list"), ("staff", "list")}  # commands that must not create a database
 
 
 class CliError(Exception):
@@ -117,19 +119,42 @@ def choose_database_url(args: argparse.Namespace) -> str | None:
     return getattr(args, "database_url", None) or os.environ.get(DATABASE_URL_ENV)
 
 
-def _open(url_flag: str | None):  # type: ignore[no-untyped-def]
+def _open(url_flag: str | None, reader: str | None = None):  # type: ignore[no-untyped-def]
+    """The database, migrated to the newest schema; a `reader` (a command that only reads, named
+    for the message) refuses a SQLite file that does not exist rather than create an empty shop."""
     from sync.server import db, seed
 
     choice = choose_database(url_flag)
+    if reader is not None and (missing := _missing_sqlite_file(choice.url)) is not None:
+        raise CliError(
+            f"the database file {missing} does not exist; `{reader}` only reads, so it creates none"
+            " (check --database-url)"
+        )
     engine = db.make_engine(choice.url)
     db.upgrade(engine)
     return choice, engine, seed
 
 
+def _missing_sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # make_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser().resolve()
+    return None if path.exists() else path
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
-    _, engine, seed = _open(args.database_url)
+    action = getattr(args, "action", None)
+    reader = f"{args.command} {action}" if (args.command, action) in READ_ONLY else None
+    _, engine, seed = _open(args.database_url, reader)
     from sync.server import db, devices
 
     if args.command == "seed":

@@ -161,6 +161,15 @@ def test_a_file_that_is_not_a_database_is_one_clear_line(tmp_path: Path, args: t
     assert notes.read_text() == "shopping list: milk, eggs\n"
 
 
+@pytest.mark.parametrize("args", [("device", "list"), ("staff", "list")])
+def test_a_reading_command_refuses_a_missing_sqlite_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    missing = tmp_path / "typo.sqlite3"
+    result = shop_cli(f"sqlite:///{missing}", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the database file {missing} does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_migrations_build_the_same_schema_the_tables_module_declares(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
