@@ -206,7 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from sync.server import db
+    from sync.server import db, serving
     from sync.server.config import DATABASE_URL_ENV
 
     if not 0 < args.port < 65536:
@@ -219,7 +219,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed.seed(engine, DEMO_PRODUCTS, seed=1)
     engine.dispose()
     os.environ[DATABASE_URL_ENV] = choice.url  # workers build their app from the environment
-    uvicorn.run(
+    config = uvicorn.Config(
         "sync.server.app:app_from_environment",
         factory=True,
         host=args.host,
@@ -228,7 +228,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
     )
-    return 0
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
+    ready = f"serving http://{host}:{args.port} from {db.display_url(choice.url)}"
+    return 0 if serving.run(config, ready) else 1
 
 
 if __name__ == "__main__":
