@@ -40,10 +40,16 @@ def change_product(conn: Connection, product_id: str, patch: ProductPatch) -> Do
     _refuse_nulls(fields)
     if fields.get("tax_rate_id") is not None:
         require(conn, tax_rate, fields["tax_rate_id"], "tax rate")
-    conn.execute(update(product).where(product.c.id == product_id).values(updated_at=utc_now(), **fields))
+    if fields:
+        conn.execute(update(product).where(product.c.id == product_id).values(**fields))
     tombstones: list[str] = []
     if patch.variants is not None:
         tombstones = _replace_variants(conn, product_id, patch.variants)
+    stored = changelog.current_doc(conn, "product", product_id)
+    doc = load_product_doc(conn, product_id)
+    if not tombstones and stored is not None and doc is not None and changelog.same_doc(stored, doc):
+        return stored  # nothing changed: no new version for every till to download
+    conn.execute(update(product).where(product.c.id == product_id).values(updated_at=utc_now()))
     return _log_product(conn, product_id, tombstones)
 
 
