@@ -191,8 +191,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"new token for {dev.name!r} (id {dev.id}); the old one no longer works:")
             print(token)
         elif args.action == "revoke":
-            dev = devices.revoke_device(conn, args.name)
-            print(f"revoked {dev.name!r} (id {dev.id}) at {dev.revoked_at}")
+            dev = devices.find_device(conn, args.name)
+            if dev.revoked_at is not None:
+                print(f"{dev.name!r} (id {dev.id}) was already revoked at {dev.revoked_at}")
+            else:
+                dev = devices.revoke_device(conn, dev.id)
+                print(f"revoked {dev.name!r} (id {dev.id}) at {dev.revoked_at}")
         else:
             for dev in devices.list_devices(conn):
                 state = f"revoked {dev.revoked_at}" if dev.revoked_at else "active"
