@@ -16,6 +16,7 @@ from sync.server.config import choose_database
 logger = logging.getLogger(__name__)
 
 DEMO_PRODUCTS = 2000
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
 READ_ONLY = {("device", "list"), ("staff", "list")}  # commands that must not create a database
 
 
@@ -31,22 +32,55 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The installed package's version (the till's `countertop --version` says the same)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("countertop")
+    except PackageNotFoundError:  # a source tree or a bundle without package metadata
+        return "0.1.0"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="countertop-shop", description="The Countertop reference shop server."
     )
+    parser.add_argument("--version", action="version", version=f"countertop-shop {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the shop over HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="warning")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on, 0.0.0.0 for all (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port, 1-65535 (default: %(default)s)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes answering requests (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help="how much the server logs to stderr (default: %(default)s)",
+    )
     _add_db(serve)
 
     seed = sub.add_parser("seed", help="add a realistic demo catalog")
-    seed.add_argument("--products", type=int, required=True)
-    seed.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable catalog")
+    seed.add_argument(
+        "--products",
+        type=int,
+        required=True,
+        metavar="N",
+        help="how many products to add (required), each with 1-4 variants and stock at two locations",
+    )
+    seed.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed, for a repeatable catalog (default: none, a new catalog each time)",
+    )
     _add_db(seed)
 
     device = sub.add_parser("device", help="register, list, revoke and rotate device tokens")

@@ -170,6 +170,45 @@ def test_a_reading_command_refuses_a_missing_sqlite_file(tmp_path: Path, args: t
     assert list(tmp_path.iterdir()) == []
 
 
+def test_version_is_the_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from sync.server.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"countertop-shop {version('countertop')}\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "helps"),
+    [
+        (
+            "serve",
+            [
+                "--host HOST           address to listen on, 0.0.0.0 for all (default: 127.0.0.1)",
+                "--port PORT           TCP port, 1-65535 (default: 8000)",
+                "--workers WORKERS     server processes answering requests (default: 1)",
+                "how much the server logs to stderr (default: warning)",
+            ],
+        ),
+        ("seed", ["--products N          how many products to add (required)"]),
+    ],
+)
+def test_options_have_help_with_their_defaults(
+    command: str, helps: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.server.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for text in helps:
+        assert text in out
+
+
 def test_migrations_build_the_same_schema_the_tables_module_declares(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
