@@ -154,7 +154,7 @@ def _check_skus(
     # refused later, with its own message.
     final: list[tuple[str, str, bool]] = []
     for v in wanted:
-        if v.id is None:
+        if v.id is None or v.id not in current:  # new (a new product's variants ignore their ids)
             if v.sku is not None:
                 final.append((v.sku, "(new)", True))
         elif v.sku is None or v.sku == current[v.id]:

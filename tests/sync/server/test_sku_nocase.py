@@ -84,3 +84,13 @@ def test_skus_differing_in_a_non_ascii_letter_are_distinct_as_on_the_tills(shop:
     _product(shop, f"CAFÉ-{tail}")
     resp = shop.admin_post("products", json=product_body(variants=[{"sku": f"CAFé-{tail}", "price": 1}]))
     assert resp.status_code == 201, resp.text
+
+
+def test_a_new_products_variant_sent_with_an_id_is_checked_as_new(shop: LiveShop) -> None:
+    sku = _upper_sku()
+    _product(shop, sku)
+    variants = [{"id": "whatever", "sku": sku.lower(), "price": 1}]
+    _refused(shop, shop.admin_post("products", json=product_body(variants=variants)), "letter case")
+    variants = [{"id": "whatever", "sku": unique_sku(), "price": 1}]
+    created = shop.admin_post("products", json=product_body(variants=variants))
+    assert created.status_code == 201 and created.json()["variants"][0]["id"] != "whatever"
