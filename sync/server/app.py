@@ -26,9 +26,12 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     problems.install(app)
-    app.include_router(routes_sync.router, prefix=API_PREFIX)
+    # Errors are problem+json (problems.py); the document says so, rather than FastAPI's default 422.
+    app.include_router(routes_sync.router, prefix=API_PREFIX, responses=problems.responses(401, 422))
     for router in _admin_routers():
-        app.include_router(router, prefix=f"{API_PREFIX}/admin")
+        app.include_router(
+            router, prefix=f"{API_PREFIX}/admin", responses=problems.responses(401, 403, 422)
+        )
     app.add_middleware(IdlePollFastPath, engine=engine)
     return app
 

@@ -15,7 +15,7 @@ from sync.server.errors import Conflict, Invalid, NotFound
 from sync.server.ids import utc_now, uuid7
 from sync.server.records import require
 from sync.server.schemas import ProductIn, ProductPatch, VariantIn
-from sync.server.tables import inventory_level, product, tax_rate, variant
+from sync.server.tables import inventory_level, nocase, nocase_key, product, tax_rate, variant
 
 Doc = dict[str, Any]
 _NOT_NULL = ("title", "description", "category", "status", "sku", "title", "price", "position")
@@ -24,7 +24,7 @@ _NOT_NULL = ("title", "description", "category", "status", "sku", "title", "pric
 def create_product(conn: Connection, body: ProductIn) -> Doc:
     if body.tax_rate_id is not None:
         require(conn, tax_rate, body.tax_rate_id, "tax rate")
-    _check_skus(conn, body.variants, None)
+    _check_skus(conn, None, {}, body.variants)
     now = utc_now()
     pid = uuid7()
     fields = body.model_dump(exclude={"variants"})
@@ -40,10 +40,16 @@ def change_product(conn: Connection, product_id: str, patch: ProductPatch) -> Do
     _refuse_nulls(fields)
     if fields.get("tax_rate_id") is not None:
         require(conn, tax_rate, fields["tax_rate_id"], "tax rate")
-    conn.execute(update(product).where(product.c.id == product_id).values(updated_at=utc_now(), **fields))
+    if fields:
+        conn.execute(update(product).where(product.c.id == product_id).values(**fields))
     tombstones: list[str] = []
     if patch.variants is not None:
         tombstones = _replace_variants(conn, product_id, patch.variants)
+    stored = changelog.current_doc(conn, "product", product_id)
+    doc = load_product_doc(conn, product_id)
+    if not tombstones and stored is not None and doc is not None and changelog.same_doc(stored, doc):
+        return stored  # nothing changed: no new version for every till to download
+    conn.execute(update(product).where(product.c.id == product_id).values(updated_at=utc_now()))
     return _log_product(conn, product_id, tombstones)
 
 
@@ -93,8 +99,7 @@ def _replace_variants(conn: Connection, product_id: str, wanted: list[VariantIn]
             raise NotFound(f"variant {vid!r} is not a variant of product {product_id!r}")
     if len(set(kept)) != len(kept):
         raise Invalid("a variant id appears twice in the list")
-    _check_skus(conn, wanted, product_id)
-    _check_final_skus(current, wanted)
+    _check_skus(conn, product_id, current, wanted)
     tombstones = _delete_variants(conn, sorted(set(current) - set(kept)))
     _park_moving_skus(conn, current, wanted)
     for pos, v in enumerate(wanted):
@@ -106,21 +111,6 @@ def _replace_variants(conn: Connection, product_id: str, wanted: list[VariantIn]
         if changes:
             conn.execute(update(variant).where(variant.c.id == v.id).values(changes))
     return tombstones
-
-
-def _check_final_skus(current: dict[str, str], wanted: list[VariantIn]) -> None:
-    """Refuse a set where a kept variant keeps a SKU another variant of the list asks for."""
-    holder: dict[str, str] = {}
-    for v in wanted:
-        sku = v.sku if v.sku is not None or v.id is None else current[v.id]
-        if sku is None:
-            continue  # a new variant without a SKU is refused later, with its own message
-        if sku in holder:
-            raise Conflict(
-                f"SKU {sku!r} would be used twice: variant {holder[sku]!r} keeps it while another"
-                " variant in the list asks for it; give the first a new SKU in the same request"
-            )
-        holder[sku] = v.id or "(new)"
 
 
 def _park_moving_skus(conn: Connection, current: dict[str, str], wanted: list[VariantIn]) -> None:
@@ -147,16 +137,71 @@ def _delete_variants(conn: Connection, variant_ids: list[str]) -> list[str]:
     return level_ids
 
 
-def _check_skus(conn: Connection, variants: list[VariantIn], product_id: str | None) -> None:
-    skus = [v.sku for v in variants if v.sku is not None]
+def _check_skus(
+    conn: Connection, product_id: str | None, current: dict[str, str], wanted: list[VariantIn]
+) -> None:
+    """Refuse a variant list whose SKUs would clash: a SKU sent twice, one a kept variant keeps while
+    another asks for it, or a new or changed SKU equal to any other SKU ignoring letter case (tills
+    find SKUs ignoring case, so they could sell neither by SKU). `current`: the product's variants
+    now, id -> SKU (empty for a new product). SKUs left as they are are not checked again.
+    """
     seen: set[str] = set()
-    for sku in skus:
+    for sku in (v.sku for v in wanted if v.sku is not None):
         if sku in seen:
             raise Conflict(f"SKU {sku!r} appears twice in the request")
         seen.add(sku)
+    # (final SKU, who holds it, whether it is new or changed); a new variant without a SKU is
+    # refused later, with its own message.
+    final: list[tuple[str, str, bool]] = []
+    for v in wanted:
+        if v.id is None or v.id not in current:  # new (a new product's variants ignore their ids)
+            if v.sku is not None:
+                final.append((v.sku, "(new)", True))
+        elif v.sku is None or v.sku == current[v.id]:
+            final.append((current[v.id], v.id, False))
+        else:
+            final.append((v.sku, v.id, True))
+    holders: dict[str, tuple[str, str, bool]] = {}
+    for sku, who, changed in final:
+        if (first := holders.get(nocase_key(sku))) is None:
+            holders[nocase_key(sku)] = (sku, who, changed)
+        elif first[0] == sku:  # one keeps it (a SKU sent twice was refused above)
+            keeper = who if first[2] else first[1]
+            raise Conflict(
+                f"SKU {sku!r} would be used twice: variant {keeper!r} keeps it while another"
+                " variant in the list asks for it; give the first a new SKU in the same request"
+            )
+        elif changed or first[2]:
+            raise Conflict(
+                f"SKUs {first[0]!r} and {sku!r} in the list differ only in letter case: tills find SKUs"
+                " ignoring case, so they could not tell the two variants apart"
+            )
+    _check_other_products(conn, product_id, [sku for sku, _, changed in final if changed])
+
+
+def _check_other_products(conn: Connection, product_id: str | None, skus: list[str]) -> None:
+    """Refuse a SKU another product's variant has, or has in another letter case."""
     if not skus:
         return
-    rows = conn.execute(select(variant.c.sku, variant.c.product_id).where(variant.c.sku.in_(skus)))
-    for sku, owner in rows:
-        if owner != product_id:
-            raise Conflict(f"SKU {sku!r} is already used by product {owner!r}")
+    wanted = {nocase_key(sku): sku for sku in skus}
+    query = (
+        select(variant.c.sku, variant.c.id, product.c.id, product.c.title)
+        .join(product, product.c.id == variant.c.product_id)
+        .where(nocase(variant.c.sku).in_(sorted(wanted)))
+        .order_by(variant.c.sku)
+        .limit(1)
+    )
+    if product_id is not None:
+        query = query.where(variant.c.product_id != product_id)
+    row = conn.execute(query).first()
+    if row is None:
+        return
+    held, variant_id, owner, title = row
+    sku = wanted[nocase_key(held)]
+    where = f"variant {variant_id!r} of product {owner!r} ({title!r})"
+    if held == sku:
+        raise Conflict(f"SKU {sku!r} is already used by {where}")
+    raise Conflict(
+        f"SKU {sku!r} differs only in letter case from SKU {held!r} of {where}: tills find SKUs"
+        " ignoring case, so they could not tell the two apart"
+    )

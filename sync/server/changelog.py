@@ -144,6 +144,15 @@ def prune(conn: Connection, older_than_seconds: float) -> tuple[int, int]:
     return int(deleted), int(newest_old)
 
 
+def same_doc(stored: Doc, doc: Doc) -> bool:
+    """Whether `doc` says what the stored document says (its version and updated_at aside): a change
+    that changes nothing is not logged, so tills do not download it again."""
+    ignored = ("version", "updated_at")
+    return {k: v for k, v in stored.items() if k not in ignored} == {
+        k: v for k, v in doc.items() if k not in ignored
+    }
+
+
 def current_doc(conn: Connection, entity: str, entity_id: str) -> Doc | None:
     raw = conn.execute(
         text("SELECT doc FROM current_doc WHERE entity = :e AND id = :i"), {"e": entity, "i": entity_id}

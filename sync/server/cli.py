@@ -9,12 +9,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sync.server.config import choose_database
 
 logger = logging.getLogger(__name__)
 
 DEMO_PRODUCTS = 2000
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
+READ_ONLY = {("device", "list"), ("staff", "list")}  # commands that must not create a database
 
 
 class CliError(Exception):
@@ -29,22 +32,55 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The installed package's version (the till's `countertop --version` says the same)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("countertop")
+    except PackageNotFoundError:  # a source tree or a bundle without package metadata
+        return "0.1.0"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="countertop-shop", description="The Countertop reference shop server."
     )
+    parser.add_argument("--version", action="version", version=f"countertop-shop {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the shop over HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="warning")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on, 0.0.0.0 for all (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port, 1-65535 (default: %(default)s)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes answering requests (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help="how much the server logs to stderr (default: %(default)s)",
+    )
     _add_db(serve)
 
     seed = sub.add_parser("seed", help="add a realistic demo catalog")
-    seed.add_argument("--products", type=int, required=True)
-    seed.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable catalog")
+    seed.add_argument(
+        "--products",
+        type=int,
+        required=True,
+        metavar="N",
+        help="how many products to add (required), each with 1-4 variants and stock at two locations",
+    )
+    seed.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed, for a repeatable catalog (default: none, a new catalog each time)",
+    )
     _add_db(seed)
 
     device = sub.add_parser("device", help="register, list, revoke and rotate device tokens")
@@ -82,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     from sync.server.cli_staff import PinInputError
-    from sync.server.db import BadDatabaseUrl, hide_password
+    from sync.server.db import BadDatabaseUrl, display_url, hide_password
     from sync.server.errors import ShopError
 
     # Error texts may quote the URL (or a driver may): the password never reaches the terminal.
@@ -93,11 +129,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"countertop-shop: error: {hide_password(str(exc), url)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a database that cannot be reached is a user problem, not a traceback
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
-        if isinstance(exc, OperationalError):
-            reason = hide_password(str(exc.orig), url)
-            print(f"countertop-shop: error: cannot use the database: {reason}", file=sys.stderr)
+        # A plain DatabaseError is SQLite's "file is not a database"; its subclasses other than
+        # OperationalError (integrity, programming errors) are bugs, whose traceback is wanted.
+        if isinstance(exc, OperationalError) or type(exc) is DatabaseError:
+            reason = " ".join(line.strip() for line in str(exc.orig).splitlines() if line.strip())
+            where = f" {display_url(url)}" if url else ""
+            print(
+                f"countertop-shop: error: cannot use the database{where}: {hide_password(reason, url)}",
+                file=sys.stderr,
+            )
             return 2
         raise
 
@@ -111,19 +153,42 @@ def choose_database_url(args: argparse.Namespace) -> str | None:
     return getattr(args, "database_url", None) or os.environ.get(DATABASE_URL_ENV)
 
 
-def _open(url_flag: str | None):  # type: ignore[no-untyped-def]
+def _open(url_flag: str | None, reader: str | None = None):  # type: ignore[no-untyped-def]
+    """The database, migrated to the newest schema; a `reader` (a command that only reads, named
+    for the message) refuses a SQLite file that does not exist rather than create an empty shop."""
     from sync.server import db, seed
 
     choice = choose_database(url_flag)
+    if reader is not None and (missing := _missing_sqlite_file(choice.url)) is not None:
+        raise CliError(
+            f"the database file {missing} does not exist; `{reader}` only reads, so it creates none"
+            " (check --database-url)"
+        )
     engine = db.make_engine(choice.url)
     db.upgrade(engine)
     return choice, engine, seed
 
 
+def _missing_sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # make_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser().resolve()
+    return None if path.exists() else path
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
-    _, engine, seed = _open(args.database_url)
+    action = getattr(args, "action", None)
+    reader = f"{args.command} {action}" if (args.command, action) in READ_ONLY else None
+    _, engine, seed = _open(args.database_url, reader)
     from sync.server import db, devices
 
     if args.command == "seed":
@@ -160,8 +225,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"new token for {dev.name!r} (id {dev.id}); the old one no longer works:")
             print(token)
         elif args.action == "revoke":
-            dev = devices.revoke_device(conn, args.name)
-            print(f"revoked {dev.name!r} (id {dev.id}) at {dev.revoked_at}")
+            dev = devices.find_device(conn, args.name)
+            if dev.revoked_at is not None:
+                print(f"{dev.name!r} (id {dev.id}) was already revoked at {dev.revoked_at}")
+            else:
+                dev = devices.revoke_device(conn, dev.id)
+                print(f"revoked {dev.name!r} (id {dev.id}) at {dev.revoked_at}")
         else:
             for dev in devices.list_devices(conn):
                 state = f"revoked {dev.revoked_at}" if dev.revoked_at else "active"
@@ -175,7 +244,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from sync.server import db
+    from sync.server import db, serving
     from sync.server.config import DATABASE_URL_ENV
 
     if not 0 < args.port < 65536:
@@ -188,7 +257,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed.seed(engine, DEMO_PRODUCTS, seed=1)
     engine.dispose()
     os.environ[DATABASE_URL_ENV] = choice.url  # workers build their app from the environment
-    uvicorn.run(
+    config = uvicorn.Config(
         "sync.server.app:app_from_environment",
         factory=True,
         host=args.host,
@@ -197,7 +266,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
     )
-    return 0
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
+    ready = f"serving http://{host}:{args.port} from {db.display_url(choice.url)}"
+    return 0 if serving.run(config, ready) else 1
 
 
 if __name__ == "__main__":

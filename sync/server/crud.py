@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from sync.server import changelog, db
+from sync.server import changelog, db, problems
 from sync.server.errors import NotFound
 
 Doc = dict[str, Any]
@@ -24,7 +24,12 @@ def add_read_routes(router: APIRouter, path: str, entity: str) -> None:
         with db.read(request.app.state.engine) as conn:
             return changelog.list_docs(conn, entity, limit, offset)
 
-    @router.get(path + "/{record_id}", name=f"get_{entity}", summary=f"Get one {what}")
+    @router.get(
+        path + "/{record_id}",
+        name=f"get_{entity}",
+        summary=f"Get one {what}",
+        responses=problems.responses(404),
+    )
     def get_doc(request: Request, record_id: str) -> Doc:
         with db.read(request.app.state.engine) as conn:
             found = changelog.current_doc(conn, entity, record_id)
@@ -63,15 +68,23 @@ def add_write_routes(
     # The body types are only known here; FastAPI reads them from the annotations.
     post.__annotations__["body"] = create_model
     patch.__annotations__["body"] = patch_model
+    errors = problems.responses(404, 409)
     router.add_api_route(
-        path, post, methods=["POST"], status_code=201, name=f"create_{entity}", summary=f"Create a {what}"
+        path,
+        post,
+        methods=["POST"],
+        status_code=201,
+        name=f"create_{entity}",
+        summary=f"Create a {what}",
+        responses=errors,
     )
     router.add_api_route(
         path + "/{record_id}",
         patch,
         methods=["PATCH"],
         name=f"change_{entity}",
-        summary=f"Change a {what} (only the fields sent)",
+        summary=f"Change a {what} (only the fields sent; a change that changes nothing logs nothing)",
+        responses=errors,
     )
     router.add_api_route(
         path + "/{record_id}",
@@ -79,4 +92,5 @@ def add_write_routes(
         methods=["DELETE"],
         name=f"delete_{entity}",
         summary=f"Delete a {what} (tills receive a tombstone)",
+        responses=errors,
     )

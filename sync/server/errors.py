@@ -38,8 +38,11 @@ class Forbidden(ShopError):
 
 
 class Gone(ShopError):
+    """A `since` the change log cannot serve: older than what was pruned, or ahead of the head (the
+    shop's data was replaced). Either way the till takes a new snapshot; the detail says which."""
+
     status = 410
-    title = "Changes pruned"
+    title = "Cursor out of range"
 
 
 class Rejected(Exception):

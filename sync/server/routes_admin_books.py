@@ -14,6 +14,7 @@ from sync.server.auth import admin_device
 from sync.server.crud import Limit, Offset
 from sync.server.errors import Invalid, NotFound
 from sync.server.gzip_body import JsonRoute
+from sync.server.problems import responses
 from sync.server.tables import audit_entry, cash_session
 
 router = APIRouter(
@@ -84,7 +85,7 @@ def list_sessions(
     return _rows(request, query, CASH_JSON)
 
 
-@router.get("/cash-sessions/{session_id}", summary="One closed till session")
+@router.get("/cash-sessions/{session_id}", summary="One closed till session", responses=responses(404))
 def get_session(request: Request, session_id: str) -> dict[str, Any]:
     found = _rows(request, select(cash_session).where(cash_session.c.id == session_id), CASH_JSON)
     if not found:

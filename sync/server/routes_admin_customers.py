@@ -22,8 +22,7 @@ def _create(conn: Any, body: CustomerIn) -> dict[str, Any]:
 
 
 def _change(conn: Any, record_id: str, body: CustomerPatch) -> dict[str, Any]:
-    fields = records.patch_fields(body, _NULLABLE)
-    return records.change(conn, "customer", record_id, {**fields, "updated_at": utc_now()})
+    return records.change(conn, "customer", record_id, records.patch_fields(body, _NULLABLE))
 
 
 def _remove(conn: Any, record_id: str) -> int:

@@ -11,6 +11,7 @@ from sync.server import changelog, db, devices, records
 from sync.server.auth import admin_device
 from sync.server.crud import add_read_routes, add_write_routes
 from sync.server.gzip_body import JsonRoute
+from sync.server.problems import responses
 from sync.server.schemas import DeviceIn, PruneIn, StaffIn, StaffPatch
 
 router = APIRouter(
@@ -60,14 +61,19 @@ def list_devices(request: Request) -> list[dict[str, Any]]:
         return [_device_json(d) for d in devices.list_devices(conn)]
 
 
-@router.post("/devices", status_code=201, summary="Register a device; the token is in this answer only")
+@router.post(
+    "/devices",
+    status_code=201,
+    summary="Register a device; the token is in this answer only",
+    responses=responses(409),
+)
 def add_device(request: Request, body: DeviceIn) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
         found, token = devices.add_device(conn, body.name, body.admin, body.code)
     return {**_device_json(found), "token": token}
 
 
-@router.delete("/devices/{device_id}", summary="Revoke a device's token")
+@router.delete("/devices/{device_id}", summary="Revoke a device's token", responses=responses(404))
 def revoke_device(request: Request, device_id: str) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
         return _device_json(devices.revoke_device(conn, device_id))

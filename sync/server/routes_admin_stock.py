@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sync.server import changelog, db, stock
 from sync.server.auth import admin_device
 from sync.server.gzip_body import JsonRoute
+from sync.server.problems import responses
 from sync.server.schemas import StockAdjust
 
 router = APIRouter(
@@ -16,7 +17,12 @@ router = APIRouter(
 )
 
 
-@router.post("/adjust", status_code=201, summary="Add a stock movement: quantity = quantity + delta")
+@router.post(
+    "/adjust",
+    status_code=201,
+    summary="Add a stock movement: quantity = quantity + delta",
+    responses=responses(404),
+)
 def adjust(request: Request, body: StockAdjust) -> dict[str, Any]:
     with db.write(request.app.state.engine) as conn:
         level = stock.apply_movement(

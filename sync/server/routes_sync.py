@@ -12,7 +12,6 @@ from sync.protocol import (
     ENTITIES,
     MAX_CHANGES_LIMIT,
     NDJSON_MEDIA_TYPE,
-    PROBLEM_MEDIA_TYPE,
     Entity,
     PushRequest,
     PushResponse,
@@ -24,6 +23,7 @@ from sync.server.changes import read_page, since_problem
 from sync.server.devices import Device
 from sync.server.errors import Forbidden
 from sync.server.gzip_body import GzipRoute
+from sync.server.problems import problem_response, responses
 from sync.server.shop import load_settings
 from sync.server.snapshot import Snapshot
 
@@ -46,20 +46,17 @@ def shop_info(request: Request, device: Annotated[Device, Depends(current_device
     )
 
 
-_PROBLEM = {"content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
 @router.post(
     "/push",
     response_model=PushResponse,
     responses={
-        400: {"description": "body labelled gzip that is not valid gzip (corrupt, cut short)", **_PROBLEM},
-        401: {"description": "missing, wrong or revoked token", **_PROBLEM},
-        403: {"description": "device_id is not the token's device", **_PROBLEM},
-        413: {"description": "body over 64 MB once decompressed", **_PROBLEM},
-        415: {"description": "a Content-Encoding other than gzip", **_PROBLEM},
-        422: {"description": "malformed envelope (per-mutation problems are `rejected` results)", **_PROBLEM},
-        503: {"description": "database busy or unreachable: retry with backoff", **_PROBLEM},
+        400: problem_response("body labelled gzip that is not valid gzip (corrupt, cut short)"),
+        401: problem_response("missing, wrong or revoked token"),
+        403: problem_response("device_id is not the token's device"),
+        413: problem_response("body over 64 MB once decompressed"),
+        415: problem_response("a Content-Encoding other than gzip"),
+        422: problem_response("malformed envelope (per-mutation problems are `rejected` results)"),
+        503: problem_response("database busy or unreachable: retry with backoff"),
     },
     summary="Apply a till's mutations; one result per mutation, in the order sent (body may be gzip)",
 )
@@ -95,7 +92,10 @@ def snapshot(
     return StreamingResponse(snap.lines(), media_type=NDJSON_MEDIA_TYPE, headers=headers)
 
 
-@router.get("/changes", responses={200: {"description": "a ChangesPage"}, 304: {"description": "no change"}})
+@router.get(
+    "/changes",
+    responses={200: {"description": "a ChangesPage"}, 304: {"description": "no change"}, **responses(410)},
+)
 def changes(
     request: Request,
     _device: Annotated[Device, Depends(current_device)],

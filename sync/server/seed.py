@@ -27,6 +27,8 @@ from sync.server.tables import (
     current_doc,
     inventory_level,
     location,
+    nocase,
+    nocase_key,
     product,
     staff,
     stock_movement,
@@ -37,6 +39,7 @@ from sync.server.tables import (
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
+_KEYS_PER_QUERY = 1000  # well under SQLite's and PostgreSQL's limits on bound parameters
 # 65% one variant, 25% two, 5% three, 5% four: 1.5 on average.
 VARIANT_COUNTS = (1,) * 13 + (2,) * 5 + (3,) + (4,)
 
@@ -66,8 +69,7 @@ def seed(engine: Engine, products: int, seed: int | None = None) -> SeedReport:
         serial = changelog.head(conn)[0]  # unique per run: heads only grow, by more than variants per run
         for start in range(0, products, CHUNK):
             n = min(CHUNK, products - start)
-            counts = _seed_chunk(conn, rng, base, n, serial)
-            serial += counts[1]
+            counts, serial = _seed_chunk(conn, rng, base, n, serial)
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
     report = SeedReport(totals[0], totals[1], totals[2], time.perf_counter() - started)
     logger.info("seeded %s", report)
@@ -136,10 +138,24 @@ STOCK_CHOICES = (0, 1, 2, 3, 5, 8, 12, 20, 40, 100)
 
 def _seed_chunk(
     conn: Connection, rng: random.Random, base: _Base, n: int, serial: int
-) -> tuple[int, int, int]:
-    chunk = _Chunk(utc_now())
-    for _ in range(n):
-        serial = _add_product(chunk, rng, base, serial)
+) -> tuple[tuple[int, int, int], int]:
+    """Add `n` products; returns (products, variants, stock levels) and the last serial used.
+
+    A SKU the shop already has in any letter case (an admin may have typed one like ours) is skipped:
+    the chunk is made again from the same random state with those serials passed over.
+    """
+    state = rng.getstate()
+    taken: set[str] = set()
+    while True:
+        chunk = _Chunk(utc_now())
+        last = serial
+        for _ in range(n):
+            last = _add_product(chunk, rng, base, last, taken)
+        clashes = _skus_in_use(conn, [row[2] for row in chunk.variants])
+        if not clashes:
+            break
+        taken |= clashes
+        rng.setstate(state)
     for table, rows in (
         (product, chunk.products),
         (variant, chunk.variants),
@@ -148,10 +164,20 @@ def _seed_chunk(
     ):
         _bulk_insert(conn, table, rows)
     _log_bulk(conn, chunk.docs, chunk.now)
-    return len(chunk.products), len(chunk.variants), len(chunk.levels)
+    return (len(chunk.products), len(chunk.variants), len(chunk.levels)), last
 
 
-def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) -> int:
+def _skus_in_use(conn: Connection, skus: list[str]) -> set[str]:
+    """Those of `skus` the shop has in any letter case, as nocase keys (through its nocase index)."""
+    keys = sorted({nocase_key(sku) for sku in skus})
+    key = nocase(variant.c.sku)
+    found: set[str] = set()
+    for i in range(0, len(keys), _KEYS_PER_QUERY):
+        found.update(conn.execute(select(key).where(key.in_(keys[i : i + _KEYS_PER_QUERY]))).scalars())
+    return found
+
+
+def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int, taken: set[str]) -> int:
     """Append one product with its variants, stock and documents; returns the last serial used."""
     cat = rng.choice(CATEGORIES)
     pid = uuid7()
@@ -167,9 +193,11 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
     level_docs = []
     for pos, option in enumerate(options):
         serial += 1
+        while nocase_key(_sku(cat, serial)) in taken:
+            serial += 1
         vid = uuid7()
         sku, barcode, vprice = (
-            f"{cat.code}-{serial:07d}",
+            _sku(cat, serial),
             ean13(serial),
             price + pos * 100 * rng.randint(0, 2),
         )
@@ -198,6 +226,10 @@ def _add_product(chunk: _Chunk, rng: random.Random, base: _Base, serial: int) ->
     chunk.docs.append(("product", pid, orjson.dumps(doc), changelog.sort_key("product", doc)))
     chunk.docs.extend(level_docs)  # after their product, so a replica with foreign keys applies in order
     return serial
+
+
+def _sku(cat: Category, serial: int) -> str:
+    return f"{cat.code}-{serial:07d}"
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[tuple]) -> None:

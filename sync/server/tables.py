@@ -7,6 +7,9 @@ and `change_log`: `changelog.record` is the only place that bumps them.
 
 from __future__ import annotations
 
+import string
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,6 +23,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData(
     naming_convention={
@@ -34,6 +39,34 @@ ID = String(64)
 # Compared by code point on both databases (PostgreSQL would otherwise use its locale's order).
 SORT_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 TS = String(32)
+
+
+class nocase(FunctionElement):
+    """`lower()` of ASCII letters only, as the tills' SQLite NOCASE collation compares SKUs: SQLite's
+    own lower(); on PostgreSQL lower() under the "C" collation (its locale's would fold É as well)."""
+
+    type = String()
+    name = "nocase"
+    inherit_cache = True
+
+
+@compiles(nocase)
+def _nocase_sqlite(element: nocase, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(nocase, "postgresql")
+def _nocase_postgresql(element: nocase, compiler: Any, **kw: Any) -> str:
+    return f'lower({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def nocase_key(text: str) -> str:
+    """What `nocase()` makes of `text`, in Python."""
+    return text.translate(_ASCII_LOWER)
+
 
 settings = Table(
     "settings",
@@ -84,6 +117,8 @@ variant = Table(
     Column("price", BigInteger, nullable=False),
     Column("position", Integer, nullable=False, default=0),
 )
+# Tills find SKUs ignoring letter case, so no two may differ only in case (catalog.py checks it).
+Index("ix_variant_sku_nocase", nocase(variant.c.sku))
 
 inventory_level = Table(
     "inventory_level",

@@ -36,22 +36,31 @@ def test_till_token_cannot_use_the_admin_api(shop: LiveShop) -> None:
     assert "admin" in resp.json()["detail"]
 
 
-def test_revoked_token_is_401_and_rotation_gives_a_new_token_for_the_same_device(
+def test_rotation_gives_a_new_token_for_the_same_device_and_a_revoked_device_stays_revoked(
     fresh_shop: LiveShop,
 ) -> None:
     name = fresh_shop.sync_get("shop").json()["device_name"]
-    assert fresh_shop.cli("device", "revoke", name).returncode == 0
-    assert fresh_shop.sync_get("shop").status_code == 401
-    top = 1
-    assert (
-        fresh_shop.sync_get(f"changes?since={top}", headers={"If-None-Match": f'"{top}"'}).status_code == 401
-    )
     rotated = fresh_shop.cli("device", "rotate", name)
     assert rotated.returncode == 0
     token = rotated.stdout.strip().splitlines()[-1]
     info = fresh_shop.sync_get("shop", token=token).json()
     assert info["device_id"] == fresh_shop.device_id
     assert fresh_shop.sync_get("shop").status_code == 401  # the old token stays dead
+
+    revoked = fresh_shop.cli("device", "revoke", name)
+    assert revoked.returncode == 0 and revoked.stdout.startswith(f"revoked {name!r}")
+    assert fresh_shop.sync_get("shop", token=token).status_code == 401
+    top = 1
+    headers = {"If-None-Match": f'"{top}"'}
+    assert fresh_shop.sync_get(f"changes?since={top}", token=token, headers=headers).status_code == 401
+    # A new token would undo the revocation without a word: refused, and the device stays revoked.
+    again = fresh_shop.cli("device", "rotate", name)
+    assert again.returncode == 2 and again.stdout == "" and "Traceback" not in again.stderr
+    assert "stays revoked" in again.stderr and "add a new device" in again.stderr
+    assert fresh_shop.sync_get("shop", token=token).status_code == 401
+    twice = fresh_shop.cli("device", "revoke", name)
+    when = revoked.stdout.strip().rsplit(" at ", 1)[1]
+    assert twice.returncode == 0 and twice.stdout.strip().endswith(f"was already revoked at {when}")
 
 
 def test_devices_added_and_revoked_through_the_admin_api(fresh_shop: LiveShop) -> None:

@@ -81,7 +81,7 @@ def test_since_below_the_pruned_floor_is_410_and_above_it_still_works(fresh_shop
     gone = fresh_shop.sync_get("changes", params={"since": 0})
     assert gone.status_code == 410
     assert gone.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
-    assert "snapshot" in gone.json()["detail"]
+    assert "snapshot" in gone.json()["detail"] and gone.json()["title"] == "Cursor out of range"
     # If-None-Match does not hide the 410 from a till that is behind.
     assert (
         fresh_shop.sync_get("changes", params={"since": 0}, headers={"If-None-Match": f'"{top}"'}).status_code
@@ -104,6 +104,8 @@ def test_since_ahead_of_the_head_is_410_and_negative_since_is_422(shop: LiveShop
     for tag in (f'"{top}"', "*"):
         ahead = shop.sync_get("changes", params={"since": top + 5}, headers={"If-None-Match": tag})
         assert ahead.status_code == 410 and ahead.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
+        # the title fits both causes: the detail says the shop was replaced, not that changes were pruned
+        assert ahead.json()["title"] == "Cursor out of range" and "replaced" in ahead.json()["detail"]
     bad = shop.sync_get("changes", params={"since": -1})
     assert bad.status_code == 422 and bad.headers["Content-Type"] == PROBLEM_MEDIA_TYPE
     assert shop.sync_get("changes", params={"since": "abc"}).status_code == 422

@@ -83,6 +83,26 @@ def test_seed_makes_n_products_with_variants_valid_ean13s_and_stock_at_two_locat
     assert _sql(db_url, "SELECT count(*) FROM product") == [(700,)]
 
 
+def test_seed_passes_over_skus_the_shop_has_in_another_letter_case(db_url: str) -> None:
+    from sync.server import catalog, changelog
+    from sync.server.schemas import ProductIn
+    from sync.server.seed_words import CATEGORIES
+
+    assert shop_cli(db_url, "seed", "--products", "0").returncode == 0
+    engine = db.make_engine(db_url)
+    with db.write(engine) as conn:
+        # In lower case, the SKUs seed makes next: serials from the head on (this product takes one).
+        start = changelog.head(conn)[0] + 2
+        twins = [f"{c.code.lower()}-{n:07d}" for c in CATEGORIES for n in range(start, start + 12)]
+        body = {"title": "Typed by hand", "variants": [{"sku": sku, "price": 1} for sku in twins]}
+        catalog.create_product(conn, ProductIn.model_validate(body))
+    engine.dispose()
+    result = shop_cli(db_url, "seed", "--products", "30", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert _sql(db_url, "SELECT count(*) FROM product") == [(31,)]
+    assert _sql(db_url, "SELECT lower(sku) FROM variant GROUP BY lower(sku) HAVING count(*) > 1") == []
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -118,6 +138,75 @@ def test_bad_database_url_is_a_clear_error(url: str, words: str) -> None:
     result = shop_cli(url, "device", "list")
     assert result.returncode == 2, result.stderr
     assert words in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--port", "1"),  # refused before it would listen
+        ("seed", "--products", "1"),
+        ("device", "add", "Till"),
+        ("device", "list"),
+        ("staff", "list"),
+    ],
+)
+def test_a_file_that_is_not_a_database_is_one_clear_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list: milk, eggs\n")
+    result = shop_cli(f"sqlite:///{notes}", *args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"countertop-shop: error: cannot use the database sqlite:///{notes}: file is not a database"
+    ]
+    assert notes.read_text() == "shopping list: milk, eggs\n"
+
+
+@pytest.mark.parametrize("args", [("device", "list"), ("staff", "list")])
+def test_a_reading_command_refuses_a_missing_sqlite_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    missing = tmp_path / "typo.sqlite3"
+    result = shop_cli(f"sqlite:///{missing}", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the database file {missing} does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_version_is_the_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from sync.server.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"countertop-shop {version('countertop')}\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "helps"),
+    [
+        (
+            "serve",
+            [
+                "--host HOST           address to listen on, 0.0.0.0 for all (default: 127.0.0.1)",
+                "--port PORT           TCP port, 1-65535 (default: 8000)",
+                "--workers WORKERS     server processes answering requests (default: 1)",
+                "how much the server logs to stderr (default: warning)",
+            ],
+        ),
+        ("seed", ["--products N          how many products to add (required)"]),
+    ],
+)
+def test_options_have_help_with_their_defaults(
+    command: str, helps: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.server.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for text in helps:
+        assert text in out
 
 
 def test_migrations_build_the_same_schema_the_tables_module_declares(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from tests.sync.server.conftest import BACKENDS
 from tests.sync.server.helpers import database_url, migrate
 
 INDEX = "ix_order_customer_id"
+LATER_INDEX = "ix_variant_sku_nocase"  # migration 0007's, which the tables module declares too
 _ORDER = (
     'INSERT INTO "order" (id, number, source, status, customer_id, currency, subtotal, tax, total,'
     " lines, payments, fulfilments, created_at, updated_at, returns) VALUES (:id, :number, 'web',"
@@ -43,11 +44,12 @@ def test_0006_indexes_the_orders_customer_and_downgrades(backend: str, tmp_path:
             for n in range(3):
                 conn.execute(text(_ORDER), {"id": f"o{n}", "number": f"W-{n}", "customer": "c1", "at": at})
             assert INDEX not in _indexes(conn)
-        db.upgrade(engine)
-        assert db.current_revision(engine) == db.HEAD_REVISION == "0006"
+        migrate(engine, "0006")
+        assert db.current_revision(engine) == "0006"
         with engine.connect() as conn:
             assert INDEX in _indexes(conn)
-            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            assert [d for d in diff if d[:1] != ("add_index",) or d[1].name != LATER_INDEX] == []
             if backend == "sqlite":
                 plan = conn.exec_driver_sql(
                     'EXPLAIN QUERY PLAN SELECT count(*) FROM "order" WHERE customer_id = \'c1\''
