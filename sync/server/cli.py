@@ -221,7 +221,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"added {kind} {dev.name!r} (id {dev.id}){code}; its token is shown once, below:")
             print(token)
         elif args.action == "rotate":
+            before = devices.find_device(conn, args.name)
             dev, token = devices.rotate_device(conn, args.name)
+            if before.revoked_at is not None:
+                print(f"{dev.name!r} was revoked at {before.revoked_at}: it is active again with this token")
             print(f"new token for {dev.name!r} (id {dev.id}); the old one no longer works:")
             print(token)
         elif args.action == "revoke":

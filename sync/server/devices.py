@@ -132,16 +132,15 @@ def revoke_device(conn: Connection, name_or_id: str) -> Device:
 
 
 def rotate_device(conn: Connection, name_or_id: str) -> tuple[Device, str]:
-    """A new token for the same device id; the old token stops working. A revoked device stays
-    revoked: a new token would silently undo the revocation."""
+    """A new token for the same device id; the old token stops working, and a revoked device works
+    again. That is the way back for a till revoked by mistake (or found again): under its own id
+    the shop still takes the sales it had not sent, which a new device's token could not send.
+    The command line says so when it happens (a revocation is not undone silently)."""
     found = find_device(conn, name_or_id)
-    if found.revoked_at is not None:
-        raise Conflict(
-            f"device {found.name!r} was revoked at {found.revoked_at} and stays revoked;"
-            " add a new device instead (`countertop-shop device add NAME`)"
-        )
     token = new_token()
-    conn.execute(update(device).where(device.c.id == found.id).values(token_hash=hash_token(token)))
+    conn.execute(
+        update(device).where(device.c.id == found.id).values(token_hash=hash_token(token), revoked_at=None)
+    )
     return find_device(conn, found.id), token
 
 
