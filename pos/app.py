@@ -10,7 +10,7 @@ import errno
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -424,8 +424,9 @@ class _GuiStart:
         assert info is not None
         if not outcome.token:
             raise CommandError("The device token was not kept; run Countertop again.", EXIT_FAILED)
-        self._save(ShopConnection(outcome.url, info.device_id, info.device_name, info.shop_name,
-                                  info.currency))
+        connection = ShopConnection(outcome.url, info.device_id, info.device_name, info.shop_name,
+                                    info.currency)
+        self._save(connection.kept_for(self.settings.connection))  # a moved shop keeps its till file
         assert self.settings.connection is not None
         self._open(self.settings.connection, outcome.token)
 
@@ -579,7 +580,8 @@ def open_window(
 def _record_reconnected(settings: Settings, previous: ShopConnection, outcome: Any) -> None:
     """The new token may belong to another device of the same shop: keep the settings truthful."""
     info = outcome.info
-    settings.connection = ShopConnection(
-        previous.url, info.device_id, info.device_name, info.shop_name, info.currency, demo=previous.demo
+    settings.connection = replace(  # the same address, so the same replica folder (a moved shop's too)
+        previous, device_id=info.device_id, device_name=info.device_name, shop_name=info.shop_name,
+        currency=info.currency,
     )
     settings.save()

@@ -55,9 +55,14 @@ def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]
         )
     if not from_env:
         tokens.save(url, token)
-    settings.connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)
+    previous = settings.connection
+    connection = ShopConnection(url, info.device_id, info.device_name, info.shop_name, info.currency)
+    settings.connection = connection.kept_for(previous)
     settings.save()
     print(f"Connected to “{info.shop_name}” at {url} as device “{info.device_name}” ({info.currency}).")
+    if settings.connection.folder and previous is not None:
+        print(f"The same device as at {previous.url}: this till keeps its replica and the sales it has "
+              "not sent yet.")
     if from_env:
         print(f"The token was taken from {TOKEN_ENV} (standard input was not read) and not stored: "
               f"{TOKEN_ENV} is read each time a command runs.")

@@ -94,10 +94,21 @@ class ShopConnection:
     shop_name: str
     currency: str = ""
     demo: bool = False
+    folder: str = ""  # the replica's folder under shops/ when not the URL's own: the shop moved (kept_for)
 
     @property
     def replica_key(self) -> str:
-        return DEMO_SHOP_KEY if self.demo else shop_slug(self.url)
+        return DEMO_SHOP_KEY if self.demo else (self.folder or shop_slug(self.url))
+
+    def kept_for(self, previous: ShopConnection | None) -> ShopConnection:
+        """This connection in `previous`'s replica folder when it is the same device at another
+        address (the shop moved, or localhost for 127.0.0.1): the till file there holds the sales
+        not yet sent, which only this device can send, and the replica needs no new snapshot."""
+        if previous is None or previous.demo or self.demo or not self.device_id:
+            return self
+        if previous.device_id != self.device_id or previous.replica_key == self.replica_key:
+            return self
+        return replace(self, folder=previous.replica_key)
 
 
 @dataclass
@@ -191,10 +202,19 @@ def _from_json(settings: Settings, raw: dict[str, object]) -> Settings:
             shop_name=str(conn.get("shop_name", "")),
             currency=str(conn.get("currency", "")),
             demo=bool(conn.get("demo", False)),
+            folder=_folder(conn.get("folder", ""), settings.path),
         )
     except KeyError as exc:
         raise SettingsError(f"{settings.path}: connection lacks {exc}") from None
     return settings
+
+
+def _folder(value: object, where: Path) -> str:
+    """A replica folder name from the settings file: one plain name, never a path elsewhere."""
+    folder = str(value or "")
+    if folder and (not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,119}", folder)):
+        raise SettingsError(f"{where}: connection folder {folder!r} is not a shop folder name")
+    return folder
 
 
 def parse_embedded_layouts(raw: object, where: Path | str = "settings") -> tuple[EmbeddedLayout, ...]:

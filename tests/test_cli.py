@@ -347,3 +347,29 @@ def test_sync_until_interrupted_says_what_each_page_applied(tmp_path, live_shop)
         watchdog.cancel()
         child.terminate()
         child.wait(timeout=30)
+
+
+def test_the_same_device_at_another_address_keeps_its_replica_and_unsent_sales(tmp_path, live_shop):
+    env = {TOKEN_ENV: live_shop.device_token}
+    first = countertop("--data-dir", str(tmp_path), "connect", "--shop", live_shop.url, env=env)
+    assert first.returncode == 0, first.stderr
+    assert countertop("--data-dir", str(tmp_path), "sync", "--once", env=env).returncode == 0
+    replica = Settings.load(tmp_path).replica_path()
+    moved = live_shop.url.replace("127.0.0.1", "localhost")  # the shop at another address
+    result = countertop("--data-dir", str(tmp_path), "connect", "--shop", moved, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "keeps its replica and the sales it has not sent yet" in result.stdout
+    settings = Settings.load(tmp_path)
+    assert settings.connection.url == moved and settings.replica_path() == replica
+    again = countertop("--data-dir", str(tmp_path), "sync", "--once", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "snapshot" not in again.stdout  # caught up from its cursor: no second download
+    assert [p.name for p in (tmp_path / "shops").iterdir()] == [replica.parent.name]
+
+
+def test_a_settings_file_cannot_point_the_replica_outside_its_folder(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"version": 1, "connection": {
+        "url": "http://127.0.0.1:9", "device_id": "d", "device_name": "n", "shop_name": "s",
+        "folder": "../../elsewhere"}}))  # fmt: skip
+    result = countertop("--data-dir", str(tmp_path), "sync", "--once", env={TOKEN_ENV: "token"})
+    assert result.returncode == 2 and "is not a shop folder name" in result.stderr
