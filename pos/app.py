@@ -25,7 +25,7 @@ from pos.services.connection import (
 from pos.services.demo import DEMO_SIGN_IN_HINT, DemoShop, DemoShopError, start_demo_shop
 from pos.settings import TOKEN_ENV, Settings, ShopConnection
 from pos.snapshot_child import ChildSnapshot
-from pos.store.database import ReplicaSchemaError, head_in_files, open_replica
+from pos.store.database import ReplicaSchemaError, head_in_files, open_replica, stored_revision
 from pos.store.outbox import SqliteOutbox
 from pos.store.replica import SqliteReplica
 from pos.store.till_file import read_only_uri, till_path
@@ -486,14 +486,12 @@ class _GuiStart:
 
 
 def replica_needs_upgrade(path: Path) -> bool:
-    """Whether opening the replica will migrate it (a read-only peek; unreadable files say no)."""
+    """Whether opening the replica will migrate it (a read-only peek; unreadable files say no:
+    opening them says what is wrong)."""
     if not path.exists():
         return False
-    try:
-        row = _peek(path, "SELECT version_num FROM alembic_version")
-    except sqlite3.Error:
-        return False  # no schema yet, or not a database: opening it says what is wrong
-    return row is None or row[0] != head_in_files()
+    revision = stored_revision(path)
+    return revision is not None and revision != head_in_files()
 
 
 def open_shop(settings: Settings, connection: ShopConnection, token: str,

@@ -60,7 +60,7 @@ def connect_command(settings: Settings, shop: str, read_token: Callable[[], str]
     settings.connection = connection.kept_for(previous)
     settings.save()
     print(f"Connected to “{info.shop_name}” at {url} as device “{info.device_name}” ({info.currency}).")
-    if settings.connection.folder and previous is not None:
+    if previous is not None and previous.url != url and settings.connection.folder:
         print(f"The same device as at {previous.url}: this till keeps its replica and the sales it has "
               "not sent yet.")
     if from_env:
@@ -140,11 +140,17 @@ def _stamp() -> str:
     return datetime.now().strftime("%H:%M:%S")
 
 
+def _counts(changes: AppliedChanges) -> list[tuple[str, int, int]]:
+    """(entity, ids upserted, ids deleted) for each entity the changes touched, by name."""
+    upserted, deleted = changes.upserted, changes.deleted
+    return [(e, len(upserted.get(e, ())), len(deleted.get(e, ()))) for e in sorted(changes.entities())]
+
+
 def _page_summary(changes: AppliedChanges) -> str:
-    parts = []
-    for entity in sorted(changes.entities()):
-        ups, dels = len(changes.upserted.get(entity, ())), len(changes.deleted.get(entity, ()))
-        parts.append(f"{entity} {ups:,} upserted" + (f", {dels:,} deleted" if dels else ""))
+    parts = [
+        f"{entity} {ups:,} upserted" + (f", {dels:,} deleted" if dels else "")
+        for entity, ups, dels in _counts(changes)
+    ]
     return "applied: " + ("; ".join(parts) if parts else "nothing new")
 
 
@@ -166,9 +172,7 @@ def _print_report(report: PullReport, applied: AppliedChanges, replica: Path) ->
             print(f"  {entity:<16} {snapshot[entity]:>10,}")
     changes, pages = report.changes_applied, report.pages
     print(f"Changes applied: {changes:,} in {pages:,} page{'s' if pages != 1 else ''}")
-    upserted, deleted = applied.upserted, applied.deleted
-    for entity in sorted(set(upserted) | set(deleted)):
-        ups, dels = len(upserted.get(entity, ())), len(deleted.get(entity, ()))
+    for entity, ups, dels in _counts(applied):
         print(f"  {entity:<16} {ups:>6,} upserted {dels:>6,} deleted")
     print(f"Cursor: {report.cursor} (shop head {report.head}); caught up.")
     print(f"Replica: {replica}")

@@ -3,8 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-    echo "demo: no display found; running the window offscreen (screenshots go to the data folder)."
-    export QT_QPA_PLATFORM=offscreen
-fi
+# Without a display, `countertop demo` itself runs the window offscreen (pos/__main__.py).
 exec .venv/bin/countertop demo "$@"

@@ -9,6 +9,7 @@ on the driver connection so that a writer never fails half-way on a lock upgrade
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
@@ -86,7 +87,7 @@ def _require_schema(path: Path, directory: Path) -> None:
     problem = f"The file {path} was not opened by Countertop before: open it in the app first."
     if not path.is_file():
         raise ReplicaSchemaError(problem)
-    version = _version_in_file(path)
+    version = stored_revision(path)
     if version is None:
         raise ReplicaSchemaError(problem)
     head = head_in_files(directory)
@@ -97,9 +98,13 @@ def _require_schema(path: Path, directory: Path) -> None:
         )
 
 
-def _version_in_file(path: Path) -> str | None:
-    """The schema revision stored in the file, read without alembic; None if it has none (yet)."""
-    con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+def stored_revision(path: Path) -> str | None:
+    """The schema revision stored in the file, read without alembic and read-only (it never takes a
+    write lock); None if it has none (yet), is missing or is no database."""
+    try:
+        con = sqlite3.connect(till_file.read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.DatabaseError:
+        return None
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
@@ -112,6 +117,7 @@ def _version_in_file(path: Path) -> str | None:
 _REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
+@functools.cache  # the files do not change while the code runs; each start asks twice or three times
 def head_in_files(directory: Path = MIGRATIONS_DIR) -> str:
     """The head revision, read from the migration files without alembic (the revision no other
     revises); the same as head_revision for the linear histories these folders hold."""
@@ -298,7 +304,7 @@ def upgrade_to(engine: Engine, revision: str, directory: Path = MIGRATIONS_DIR) 
 def _upgrade(engine: Engine, path: Path, directory: Path, *, till: Path | None = None) -> None:
     # Nearly every start finds the file at this code's schema: tell so without alembic, whose
     # imports alone took 0.1 s of the window's opening (benchmarks/app_open.py).
-    if _version_in_file(path) == head_in_files(directory):
+    if stored_revision(path) == head_in_files(directory):
         return
     from alembic.script import ScriptDirectory
 
