@@ -95,4 +95,4 @@ def _printers_heard_afresh() -> None:
 
     backends = sys.modules.get("pos.printing.backends")
     if backends is not None:
-        backends._silence.clear()
+        backends.forget_printers()

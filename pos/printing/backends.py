@@ -120,6 +120,12 @@ def send_tcp(host: str, port: int, data: bytes, *, name: str = "printer",
     return note
 
 
+def forget_printers() -> None:
+    """Ask every printer its status again (what was learnt of silent printers is dropped)."""
+    with _silence_lock:
+        _silence.clear()
+
+
 def _should_ask(printer: tuple[str, int]) -> bool:
     with _silence_lock:
         silence = _silence.get(printer)

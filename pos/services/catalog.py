@@ -109,8 +109,10 @@ _CODE_SQL = """
 SELECT p.key, p.id, v.id, v.sku, v.barcode, p.title, v.title, v.price
 FROM variant v JOIN product p ON p.id = v.product_id
 WHERE v.{column} = :code
-ORDER BY v.{column} = :code COLLATE BINARY DESC, p.status = 'active' DESC, v.rowid LIMIT {limit}
+ORDER BY {exact_first}p.status = 'active' DESC, v.rowid LIMIT {limit}
 """
+# A SKU typed in its exact case before those that differ only in case (as scanning.by_sku).
+_EXACT_SKU_FIRST = "v.sku = :code COLLATE BINARY DESC, "
 _ORDERED_KEYS_SQL = "SELECT key FROM product ORDER BY title, key"
 
 
@@ -189,9 +191,11 @@ class CatalogService:
             return []
         rows: list[tuple] = []
         if code.isdigit():
-            rows = con.execute(_CODE_SQL.format(column="barcode", limit=limit), {"code": code}).fetchall()
+            sql = _CODE_SQL.format(column="barcode", exact_first="", limit=limit)
+            rows = con.execute(sql, {"code": code}).fetchall()
         if not rows:
-            rows = con.execute(_CODE_SQL.format(column="sku", limit=limit), {"code": code}).fetchall()
+            sql = _CODE_SQL.format(column="sku", exact_first=_EXACT_SKU_FIRST, limit=limit)
+            rows = con.execute(sql, {"code": code}).fetchall()
         return [
             CodeHit(key, pid, vid, sku, barcode, f"{title} — {vtitle}" if vtitle else title, price)
             for key, pid, vid, sku, barcode, title, vtitle, price in rows

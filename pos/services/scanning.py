@@ -105,10 +105,10 @@ def by_barcode(con: sqlite3.Connection, code: str) -> list[VariantRow]:
 
 def by_sku(con: sqlite3.Connection, sku: str) -> list[VariantRow]:
     rows = _rows(con, "v.sku = ?", (sku,))  # the column's NOCASE collation: any letter case
-    exact = [row for row in rows if row.sku == sku]
     # SKUs that differ only in letter case (a shop may hold "acc-1" and "ACC-1"): typed exactly, a
-    # SKU names its one variant; otherwise the person would be asked to choose for ever.
-    return exact if len(rows) > 1 and len(exact) == 1 else rows
+    # SKU names its own variant, or the person would be asked to choose for ever. The same rule
+    # orders pos.services.catalog's code lookup (_CODE_SQL).
+    return [row for row in rows if row.sku == sku] or rows
 
 
 def by_id(con: sqlite3.Connection, variant_id: str) -> VariantRow | None:

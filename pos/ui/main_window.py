@@ -381,8 +381,8 @@ class MainWindow(QMainWindow):
             self.browser.rows_changed()  # same products, new stock: re-read what is on screen
 
     def _snapshot_run_ended(self) -> None:
-        """Caught up, stopped or failed: show everything the run committed. Idle polls (no snapshot
-        since the last end) search nothing."""
+        """Caught up, stopped, failed or a changes page applied: show everything the run committed
+        and what the page changed, in one refresh. Idle polls (nothing since) search nothing."""
         self._keys_dirty = self._keys_dirty or self._run_keys
         self._rows_dirty = self._rows_dirty or self._run_rows
         self._run_keys = self._run_rows = False
