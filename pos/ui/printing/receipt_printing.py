@@ -2,9 +2,9 @@
 
 `ReceiptPrinting` owns its own single-thread task runner (pos.ui.tasks.TaskRunner), so a printer
 that takes seconds to time out never delays the "db" lane the cart and the next scan run on. Results
-come back on the UI thread as signals: `printed(message)`, `warned(message)` (printed, but the
-printer needs a person soon: its paper is running low) or `failed(PrintResult)`; the sell screen
-shows a failure with "Retry" and "Print later" and keeps selling.
+come back on the UI thread as signals: `printed(message, state)` ("warning" when the printer needs
+a person soon: its paper is running low) or `failed(PrintResult)`; the sell screen shows a failure
+with "Retry" and "Print later" and keeps selling.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ LANE = "net"  # the print runner's own "net" lane: one worker thread just for pr
 
 
 class ReceiptPrinting(QObject):
-    printed = Signal(str)  # a message for the status line
-    warned = Signal(str)  # printed, and what the printer said needs doing soon (paper running low)
+    printed = Signal(str, str)  # a message for the status line, and "success" or "warning"
     failed = Signal(object)  # PrintResult with ok=False: its job can be retried or held
     refused = Signal(str)  # a reprint that could not even start (unknown number, no printer set up)
     held_changed = Signal(int)  # how many receipts wait to be printed later
@@ -91,10 +90,9 @@ class ReceiptPrinting(QObject):
     def _answer(self, result: Any) -> None:
         if result is None:  # no receipt printer set up, or automatic receipts are off
             return
-        if result.ok and result.printed is not None and result.printed.note:
-            self.warned.emit(result.message)
-        elif result.ok:
-            self.printed.emit(result.message)
+        if result.ok:
+            noted = result.printed is not None and result.printed.note
+            self.printed.emit(result.message, "warning" if noted else "success")
         else:
             self.failed.emit(result)
 

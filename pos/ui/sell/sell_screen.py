@@ -201,25 +201,20 @@ class SellScreen(QWidget):
         self.printing = printing
         self.sale_completed.connect(lambda completed: printing.print_sale(completed.payload))
         printing.printed.connect(self._receipt_printed)
-        printing.warned.connect(self._printer_warned)
         printing.failed.connect(self.print_bar.show_failure)
         printing.refused.connect(lambda text: self.show_message(text, "error"))
         printing.held_changed.connect(self._receipts_held)
         self.print_bar.retry_requested.connect(printing.retry)
         self.print_bar.later_requested.connect(printing.hold)
 
-    def _receipt_printed(self, text: str) -> None:
-        if self.message_state != "error":  # a refusal on screen is worth more than "printed"
-            self.show_message(f"{self.message}  ·  {text}" if self.message_state == "success" else text,
-                              "success")
-
-    def _printer_warned(self, text: str) -> None:
-        # Not a green "printed": the cashier must see it, even beside a refusal or the change due.
-        if self.message_state in ("error", "success"):
-            state = "error" if self.message_state == "error" else "warning"
-            self.show_message(f"{self.message}  ·  {text}", state)
-        else:
-            self.show_message(text, "warning")
+    def _receipt_printed(self, text: str, state: str) -> None:
+        """`state` "success", or "warning" when the printer needs a person soon (paper running low):
+        then it is shown even beside a refusal, which a plain "printed" gives way to."""
+        if self.message_state == "error":
+            if state == "warning":
+                self.show_message(f"{self.message}  ·  {text}", "error")
+            return
+        self.show_message(f"{self.message}  ·  {text}" if self.message_state == "success" else text, state)
 
     def _receipts_held(self, count: int) -> None:
         self.show_message(f"{count} receipt(s) wait to be printed: F10, then “held”, prints them.", "info")
