@@ -14,32 +14,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Opens the window as `countertop` does (pos.app.run_gui), offline, and lists what it had loaded
+# once the first search was answered.
 _PROBE = """
 import json, sys
 from pathlib import Path
-import pos.app
-# What opening the window imports of the printing path (pos.app imports these when it builds it).
-import pos.printing.printers
-import pos.services.printing
-import pos.ui.main_window
-import pos.ui.sell.sell_screen
-from pos.store.database import open_replica
-open_replica(Path(sys.argv[1])).dispose()
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "escpos"})))
+from pos import app
+from pos.settings import Settings, ShopConnection
+
+settings = Settings(Path(sys.argv[1]), ShopConnection("http://127.0.0.1:9", "d1", "Till", "Shop", "EUR"))
+settings.save()
+
+def ready(window):
+    from PySide6.QtWidgets import QApplication
+    loaded = sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "escpos"})
+    print(json.dumps(loaded), flush=True)
+    QApplication.quit()
+
+app.run_gui(Settings.load(Path(sys.argv[1])), on_ready=ready)
 """
 
 
-def _loaded_after_open(replica: Path) -> list[str]:
+def _loaded_after_open(data_dir: Path) -> list[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env["COUNTERTOP_DEVICE_TOKEN"] = "offline-token"  # the shop is never reached: port 9
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(replica)], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-c", _PROBE, str(data_dir)], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env=env,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_an_up_to_date_replica_opens_without_the_migration_or_printer_libraries(tmp_path: Path) -> None:
-    replica = tmp_path / "replica.sqlite3"
-    assert _loaded_after_open(replica) == ["alembic"]  # a new file is migrated: alembic is needed
-    assert _loaded_after_open(replica) == []  # at its schema already: neither is loaded
+    assert _loaded_after_open(tmp_path) == ["alembic"]  # a new replica is migrated: alembic is needed
+    assert _loaded_after_open(tmp_path) == []  # at its schema already: neither is loaded
 
