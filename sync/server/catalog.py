@@ -31,7 +31,7 @@ def create_product(conn: Connection, body: ProductIn) -> Doc:
     conn.execute(insert(product).values(id=pid, created_at=now, updated_at=now, **fields))
     for pos, v in enumerate(body.variants):
         conn.execute(insert(variant).values(_new_variant(pid, v, pos)))
-    return _log_product(conn, pid, [])
+    return _log_product(conn, pid, [], load_product_doc(conn, pid))
 
 
 def change_product(conn: Connection, product_id: str, patch: ProductPatch) -> Doc:
@@ -45,12 +45,12 @@ def change_product(conn: Connection, product_id: str, patch: ProductPatch) -> Do
     tombstones: list[str] = []
     if patch.variants is not None:
         tombstones = _replace_variants(conn, product_id, patch.variants)
-    stored = changelog.current_doc(conn, "product", product_id)
     doc = load_product_doc(conn, product_id)
-    if not tombstones and stored is not None and doc is not None and changelog.same_doc(stored, doc):
-        return stored  # nothing changed: no new version for every till to download
-    conn.execute(update(product).where(product.c.id == product_id).values(updated_at=utc_now()))
-    return _log_product(conn, product_id, tombstones)
+    assert doc is not None  # required above, in this transaction
+    if (stored := changelog.unchanged(conn, "product", product_id, doc)) is not None:
+        return stored  # nothing changed (a dropped variant would show): no new version for the tills
+    changelog.stamp_updated(conn, product, product_id, doc)
+    return _log_product(conn, product_id, tombstones, doc)
 
 
 def delete_product(conn: Connection, product_id: str) -> int:
@@ -62,8 +62,7 @@ def delete_product(conn: Connection, product_id: str) -> int:
     return changelog.record(conn, [*items, ("product", product_id, None)])
 
 
-def _log_product(conn: Connection, product_id: str, level_tombstones: list[str]) -> Doc:
-    doc = load_product_doc(conn, product_id)
+def _log_product(conn: Connection, product_id: str, level_tombstones: list[str], doc: Doc | None) -> Doc:
     assert doc is not None
     items: list[changelog.Item] = [("inventory_level", lid, None) for lid in level_tombstones]
     changelog.record(conn, [*items, ("product", product_id, doc)])

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, text, update
 
 from sync.protocol import title_order_key
 from sync.server.fastsql import Sql, in_list, run, run_many
@@ -151,6 +151,23 @@ def same_doc(stored: Doc, doc: Doc) -> bool:
     return {k: v for k, v in stored.items() if k not in ignored} == {
         k: v for k, v in doc.items() if k not in ignored
     }
+
+
+def unchanged(conn: Connection, entity: str, entity_id: str, doc: Doc) -> Doc | None:
+    """The stored document when `doc`, as written now, says what it says (nothing to log), else None."""
+    stored = current_doc(conn, entity, entity_id)
+    return stored if stored is not None and same_doc(stored, doc) else None
+
+
+def stamp_updated(conn: Connection, table: Table, entity_id: str, doc: Doc) -> None:
+    """A real change: the row's updated_at set to now, and `doc`'s with it (the column holds the
+    wire's text, so the document needs no reload). Tables without the column are left alone."""
+    if "updated_at" not in table.c:
+        return
+    now = utc_now()
+    conn.execute(update(table).where(table.c.id == entity_id).values(updated_at=now))
+    if "updated_at" in doc:
+        doc["updated_at"] = now
 
 
 def current_doc(conn: Connection, entity: str, entity_id: str) -> Doc | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sync.server import changelog
 from sync.server.docs import customer_doc, location_doc, staff_doc, tax_rate_doc
 from sync.server.errors import Conflict, Invalid, NotFound
-from sync.server.ids import utc_now, uuid7
+from sync.server.ids import uuid7
 from sync.server.tables import customer, inventory_level, location, order, product, staff, tax_rate
 
 Doc = dict[str, Any]
@@ -63,12 +63,9 @@ def change(conn: Connection, entity: str, record_id: str, values: dict[str, Any]
     if values:
         conn.execute(update(table).where(table.c.id == record_id).values(values))
     doc = _reload(conn, entity, record_id)
-    stored = changelog.current_doc(conn, entity, record_id)
-    if stored is not None and changelog.same_doc(stored, doc):
+    if (stored := changelog.unchanged(conn, entity, record_id, doc)) is not None:
         return stored
-    if "updated_at" in table.c:
-        conn.execute(update(table).where(table.c.id == record_id).values(updated_at=utc_now()))
-        doc = _reload(conn, entity, record_id)
+    changelog.stamp_updated(conn, table, record_id, doc)
     changelog.record(conn, [(entity, record_id, doc)])
     return doc
 
