@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sync import __version__
 from sync.server.config import choose_database
 
 logger = logging.getLogger(__name__)
@@ -32,22 +33,11 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     )
 
 
-def version() -> str:
-    """The installed package's version (the till's `countertop --version` says the same)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
-    try:
-        return package_version("countertop")
-    except PackageNotFoundError:  # a source tree or a bundle without package metadata
-        return "0.1.0"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="countertop-shop", description="The Countertop reference shop server."
     )
-    parser.add_argument("--version", action="version", version=f"countertop-shop {version()}")
+    parser.add_argument("--version", action="version", version=f"countertop-shop {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the shop over HTTP")
@@ -170,17 +160,10 @@ def _open(url_flag: str | None, reader: str | None = None):  # type: ignore[no-u
 
 
 def _missing_sqlite_file(url: str) -> Path | None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sync.server.db import sqlite_file
 
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return None  # make_engine says what is wrong with it
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database).expanduser().resolve()
-    return None if path.exists() else path
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -76,10 +76,22 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a sqlite:/// URL names, resolved; None for another database, memory, or a URL that
+    does not parse (make_engine says what is wrong with it)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
 def _sqlite_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).expanduser().resolve().parent
+    file = sqlite_file(url)
+    if file is not None:
+        folder = file.parent
         if not folder.is_dir():
             raise BadDatabaseUrl(f"folder of the database file does not exist: {folder}")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

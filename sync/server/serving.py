@@ -36,7 +36,7 @@ class _Server(uvicorn.Server):
 def run(config: uvicorn.Config, ready: str) -> bool:
     """Serve until stopped (Ctrl+C, SIGTERM); False when the server never started."""
     if config.workers > 1:
-        from uvicorn.supervisors import Multiprocess
+        from uvicorn.supervisors import Multiprocess  # as uvicorn.run does (pyproject pins the release)
 
         sock = config.bind_socket()  # exits the process when it cannot listen
         say(f"{ready}, {config.workers} workers")

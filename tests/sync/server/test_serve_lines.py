@@ -40,7 +40,7 @@ def test_serve_says_where_it_serves_from_which_database_and_when_it_stopped(
         assert ready == f"countertop-shop: serving http://127.0.0.1:{port} from {shown}\n"
         assert requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=10).status_code == 200
         proc.terminate()
-        assert proc.wait(timeout=30) is not None
+        proc.wait(timeout=30)  # the stop line below says it shut down, not was killed
     finally:
         if proc.poll() is None:
             proc.kill()
