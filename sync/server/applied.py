@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from sync.server.fastsql import Sql, in_list, run, run_many
+from sync.server.fastsql import Sql, rows_in, run, run_many
 from sync.server.ids import utc_now
 
 Result = dict[str, Any]
@@ -30,7 +30,6 @@ _INSERT_DONE = Sql(
     "INSERT INTO applied_mutation (id, device_id, type, result, created_at)"
     " VALUES (:id, :device_id, :type, :result, :created_at)"
 )
-_IDS_PER_QUERY = 500
 
 
 def result(mutation_id: str, status: str, **fields: Any) -> Result:
@@ -54,13 +53,9 @@ def store(conn: Connection, mutation_id: str, result: Result) -> None:
 
 def stored_many(conn: Connection, mutation_ids: list[str]) -> dict[str, Result]:
     """The stored rows ({"device_id", "result"}) of those of the ids already applied."""
-    found: dict[str, Result] = {}
-    for i in range(0, len(mutation_ids), _IDS_PER_QUERY):
-        listed, params = in_list("m", mutation_ids[i : i + _IDS_PER_QUERY])
-        sql = Sql("SELECT id, device_id, result FROM applied_mutation WHERE id IN " + listed)
-        for mutation_id, device_id, stored in run(conn, sql, params):
-            found[mutation_id] = {"device_id": device_id, "result": orjson.loads(stored)}
-    return found
+    rows = rows_in(conn, "SELECT id, device_id, result FROM applied_mutation WHERE id IN ", mutation_ids)
+    return {mutation_id: {"device_id": device_id, "result": orjson.loads(stored)}
+            for mutation_id, device_id, stored in rows}  # fmt: skip
 
 
 def record_many(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -12,7 +12,7 @@ psycopg's `%(name)s` style for PostgreSQL. Keep `%` and `::` out of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -70,3 +70,13 @@ def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
     """`(:name0, :name1, ...)` and its parameters, for `x IN ...` with a short list."""
     params = {f"{name}{i}": v for i, v in enumerate(values)}
     return "(" + ", ".join(f":{key}" for key in params) + ")", params
+
+
+VALUES_PER_QUERY = 500  # well under SQLite's and PostgreSQL's limits on bound parameters
+
+
+def rows_in(conn: Connection, select: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of `select` + `(values...)` (a statement ending in `IN `), VALUES_PER_QUERY at a time."""
+    for i in range(0, len(values), VALUES_PER_QUERY):
+        listed, params = in_list("p", values[i : i + VALUES_PER_QUERY])
+        yield from run(conn, Sql(select + listed), params)

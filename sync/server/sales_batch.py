@@ -22,7 +22,7 @@ some writer did not queue for the lock; it is handled the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +34,7 @@ from sync.protocol import Mutation
 from sync.server import applied, changelog, stock
 from sync.server.docs import inventory_doc, order_doc
 from sync.server.errors import Rejected
-from sync.server.fastsql import Sql, in_list, run, run_many
+from sync.server.fastsql import Sql, rows_in, run, run_many
 from sync.server.ids import utc_now, uuid7
 from sync.server.orders import order_source
 from sync.server.push_checks import check_sale, valid_payload
@@ -47,7 +47,6 @@ Doc = dict[str, Any]
 Result = dict[str, Any]
 Key = tuple[str, str]
 SALE = "sale.create"
-_IDS_PER_QUERY = 500  # well under both databases' limits on bound parameters
 _LEVELS = "SELECT id, variant_id, location_id, quantity FROM inventory_level WHERE variant_id IN "
 
 
@@ -203,14 +202,14 @@ def _read_shop(conn: Connection, mutation_ids: list[str], sales: list[Doc]) -> _
     head, _ = changelog.head(conn)
     orders: dict[str, str] = {}
     for column, wanted in (("id", [s["id"] for s in sales]), ("number", [s["number"] for s in sales])):
-        for order_id, number in _rows_in(conn, f'SELECT id, number FROM "order" WHERE {column} IN ', wanted):
+        for order_id, number in rows_in(conn, f'SELECT id, number FROM "order" WHERE {column} IN ', wanted):
             orders[order_id] = number
     variant_ids = sorted(
         {ln["variant_id"] for s in sales for ln in s["lines"] if ln["variant_id"] is not None}
     )
     levels = {
         (v, loc): [level_id, int(quantity)]
-        for level_id, v, loc, quantity in _rows_in(
+        for level_id, v, loc, quantity in rows_in(
             conn,
             "SELECT id, variant_id, location_id, quantity FROM inventory_level WHERE variant_id IN ",
             variant_ids,
@@ -232,11 +231,4 @@ def _read_shop(conn: Connection, mutation_ids: list[str], sales: list[Doc]) -> _
 
 
 def _ids_in(conn: Connection, table: str, wanted: set[str]) -> set[str]:
-    return {row[0] for row in _rows_in(conn, f"SELECT id FROM {table} WHERE id IN ", sorted(wanted))}
-
-
-def _rows_in(conn: Connection, select: str, values: list[str]) -> Iterator[tuple[Any, ...]]:
-    """Rows of `select` + `(values...)`, a bounded number of values per query."""
-    for i in range(0, len(values), _IDS_PER_QUERY):
-        listed, params = in_list("p", values[i : i + _IDS_PER_QUERY])
-        yield from run(conn, Sql(select + listed), params)
+    return {row[0] for row in rows_in(conn, f"SELECT id FROM {table} WHERE id IN ", sorted(wanted))}

@@ -19,6 +19,7 @@ from sync.pin_hash import hash_pin
 from sync.server import changelog, db
 from sync.server.barcodes import ean13
 from sync.server.docs import location_doc, staff_doc, tax_rate_doc
+from sync.server.fastsql import VALUES_PER_QUERY
 from sync.server.ids import utc_now, uuid7
 from sync.server.seed_titles import product_title
 from sync.server.seed_words import CATEGORIES, LOCATIONS, STAFF, TAX_RATES, Category
@@ -39,7 +40,6 @@ from sync.server.tables import (
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
-_KEYS_PER_QUERY = 1000  # well under SQLite's and PostgreSQL's limits on bound parameters
 # 65% one variant, 25% two, 5% three, 5% four: 1.5 on average.
 VARIANT_COUNTS = (1,) * 13 + (2,) * 5 + (3,) + (4,)
 
@@ -172,8 +172,8 @@ def _skus_in_use(conn: Connection, skus: list[str]) -> set[str]:
     keys = sorted({nocase_key(sku) for sku in skus})
     key = nocase(variant.c.sku)
     found: set[str] = set()
-    for i in range(0, len(keys), _KEYS_PER_QUERY):
-        found.update(conn.execute(select(key).where(key.in_(keys[i : i + _KEYS_PER_QUERY]))).scalars())
+    for i in range(0, len(keys), VALUES_PER_QUERY):  # an expression IN: fastsql.rows_in takes plain SQL
+        found.update(conn.execute(select(key).where(key.in_(keys[i : i + VALUES_PER_QUERY]))).scalars())
     return found
 
 
